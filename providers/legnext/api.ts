@@ -1,0 +1,27 @@
+/** Legnext wire basics: base URL, auth header, one path per action. */
+import type { Action } from '../types.js';
+
+export const LEGNEXT_DEFAULT_BASE_URL = 'https://api.legnext.ai/api';
+
+export const legnextHeaders = (apiKey: string): Record<string, string> => ({ 'x-api-key': apiKey });
+
+/** Canonical action → Legnext endpoint (canonical `zoom` is Legnext's `outpaint`, `video` its `video-diffusion`). */
+export const LEGNEXT_PATHS: Record<Action, string> = {
+  imagine: '/v1/diffusion',
+  variation: '/v1/variation',
+  upscale: '/v1/upscale',
+  reroll: '/v1/reroll',
+  remix: '/v1/remix',
+  pan: '/v1/pan',
+  zoom: '/v1/outpaint',
+  inpaint: '/v1/inpaint',
+  blend: '/v1/blend',
+  describe: '/v1/describe',
+  shorten: '/v1/shorten',
+  video: '/v1/video-diffusion',
+};
+
+export const legnextJobPath = (jobId: string) => `/v1/job/${encodeURIComponent(jobId)}`;
+
+/** Legnext bills in points: 1000 points = 1 USD. */
+export const POINTS_PER_USD = 1000;

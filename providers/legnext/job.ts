@@ -1,0 +1,67 @@
+/** Legnext job object (submit answer and `GET /v1/job/{id}`) → canonical snapshot. */
+import type { JobSnapshot, TaskOutput } from '../types.js';
+import { emptyOutput } from '../types.js';
+import { POINTS_PER_USD } from './api.js';
+import { jobFailure } from './errors.js';
+
+export interface LegnextJob {
+  job_id: string;
+  task_type?: string;
+  status?: string;
+  output?: Record<string, unknown> | null;
+  meta?: { usage?: { type?: string; frozen?: number; consume?: number } } | null;
+  error?: { code?: number | string; message?: string; raw_message?: string } | null;
+  progress?: number;
+}
+
+/** Accepts the bare job object and also a `{timestamp, data: job}` callback envelope. [I] */
+export function readJob(body: unknown): LegnextJob | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const o = body as Record<string, unknown>;
+  if (typeof o.job_id === 'string' && o.job_id) return o as unknown as LegnextJob;
+  if (o.data && typeof o.data === 'object') return readJob(o.data);
+  return undefined;
+}
+
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.length > 0) : []);
+const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
+
+export function legnextOutput(out: Record<string, unknown> | null | undefined, taskType?: string): TaskOutput {
+  const o = out ?? {};
+  // An upscale is one image, which Legnext puts in `image_url` (the grid field of other jobs).
+  if (taskType === 'upscale' && strings(o.image_urls).length === 0 && str(o.image_url)) {
+    return { ...emptyOutput(), imageUrls: [str(o.image_url)!], seed: o.seed ? String(o.seed) : null };
+  }
+  const prompts = strings(o.prompts);
+  // Describe: the docs' own code reads `description`; when `prompts` is empty, the description is the result. [I]
+  if (prompts.length === 0 && str(o.description)) prompts.push(str(o.description)!);
+  return {
+    ...emptyOutput(),
+    gridImageUrl: str(o.image_url),
+    imageUrls: strings(o.image_urls),
+    videoUrls: strings(o.video_urls).length ? strings(o.video_urls) : strings([o.video_url]),
+    prompts,
+    seed: o.seed === undefined || o.seed === null || o.seed === '' ? null : String(o.seed),
+  };
+}
+
+/**
+ * Status words: pending/staged → queued-ish, processing (and PiAPI-style running/queued) → running,
+ * completed/failed are final. Unknown words are treated as still running, never as an end.
+ */
+export function legnextSnapshot(job: LegnextJob): JobSnapshot {
+  const status = (job.status ?? '').toLowerCase();
+  const progress = typeof job.progress === 'number' ? Math.max(0, Math.min(100, job.progress)) : undefined;
+  if (status === 'completed') {
+    const consume = job.meta?.usage?.consume;
+    return {
+      status: 'succeeded',
+      progress: 100,
+      output: legnextOutput(job.output, job.task_type),
+      cost: typeof consume === 'number' ? { amountUsd: consume / POINTS_PER_USD, reported: true } : undefined,
+    };
+  }
+  if (status === 'failed') return { status: 'failed', failure: jobFailure(job.error) };
+  if (status === 'pending' || status === 'staged' || status === 'queued') return { status: 'queued', progress: progress ?? 0 };
+  return { status: 'running', progress };
+}

@@ -1,0 +1,98 @@
+/**
+ * A Legnext simulator speaking the documented protocol: `x-api-key`, one POST per action under `/api/v1`,
+ * the whole job object back, `GET /api/v1/job/{id}`, `{code, message, raw_message, detail}` errors, and
+ * `{timestamp, data: job}` callbacks.
+ */
+import { credential, startSimulator, type SimJob, type SimReply, type SimState, type Simulator, type StartOptions } from '../sim/kit.js';
+import { validateLegnext } from './simulator-rules.js';
+
+export interface LegnextSimOptions extends StartOptions { apiKey?: string }
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+const FROZEN: Record<string, number> = {
+  diffusion: 80, variation: 120, upscale: 120, reroll: 80, remix: 120, pan: 80, outpaint: 80, inpaint: 120,
+  blend: 80, describe: 20, shorten: 20, video_diffusion: 480,
+};
+
+const err = (status: number, message: string): SimReply => ({ status, body: { code: status, message, raw_message: message, detail: null } });
+
+function output(job: SimJob, done: boolean): Record<string, unknown> {
+  const id = job.id;
+  if (job.action === 'describe' || job.action === 'shorten') {
+    const prompts = done ? [1, 2, 3, 4].map((n) => `${job.action} suggestion ${n} for ${id.slice(0, 8)} --ar 3:2`) : [];
+    return { promptEn: '', description: done && job.action === 'describe' ? prompts.join('\n\n') : '', finalPrompt: '', prompts };
+  }
+  if (job.action === 'video_diffusion') {
+    return { video_urls: done ? [0, 1, 2, 3].map((n) => `https://cdn.legnext.sim/video/${id}_${n}.mp4`) : null, seed: done ? '1234567' : '' };
+  }
+  if (job.action === 'upscale') {
+    return { image_url: done ? `https://cdn.legnext.sim/mj/${id}_up.png` : '', image_urls: null, seed: done ? '1904983176' : '' };
+  }
+  if (!done) return { image_url: '', image_urls: null, seed: '' };
+  const all = [0, 1, 2, 3];
+  return {
+    image_url: `https://cdn.legnext.sim/temp/${id}.png`,
+    image_urls: all.map((n) => `https://cdn.legnext.sim/mj/${id}_${n}.png`),
+    seed: '1904983176',
+    available_actions: { upscale: all, variation: all, remix: all, pan: all, outpaint: all, inpaint: all, edit: all, reroll: true },
+  };
+}
+
+export function legnextJobBody(job: SimJob, state: SimState): Record<string, unknown> {
+  const phase = state.phase(job);
+  const done = phase === 'done';
+  const failed = done && job.outcome.kind === 'fail';
+  const status = done ? (failed ? 'failed' : 'completed') : phase === 'pending' ? 'pending' : 'processing';
+  const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const frozen = FROZEN[job.action] ?? 80;
+  const failure = job.outcome.kind === 'fail' ? job.outcome : undefined;
+  return {
+    job_id: job.id,
+    model: 'midjourney',
+    task_type: job.action,
+    status,
+    config: { service_mode: 'public', webhook_config: { endpoint: job.callback ?? '', secret: '' } },
+    input: null,
+    output: output(job, done && !failed),
+    meta: {
+      created_at: iso(job.createdAt),
+      started_at: phase === 'pending' ? ZERO_TIME : iso(job.createdAt + 1),
+      ended_at: done ? iso(job.createdAt + job.durationMs) : ZERO_TIME,
+      usage: { type: 'point', frozen, consume: done && !failed ? frozen : 0 },
+    },
+    detail: null,
+    logs: [],
+    error: failed && failure
+      ? { code: failure.code ?? 500, raw_message: failure.message, message: failure.content ? 'Prompt check failed' : 'Job failed', detail: null }
+      : { code: 0, raw_message: '', message: '', detail: null },
+  };
+}
+
+export function startLegnextSimulator(opts: LegnextSimOptions = {}): Promise<Simulator> {
+  const apiKey = opts.apiKey ?? 'sim-legnext-key';
+  return startSimulator(
+    (req, state) => {
+      if (credential(req.headers, 'x-api-key') !== apiKey) return err(401, 'Failed to verify api key');
+      const jobMatch = /^\/api\/v1\/job\/([^/]+)$/.exec(req.path);
+      if (req.method === 'GET' && jobMatch) {
+        const job = state.jobs.get(decodeURIComponent(jobMatch[1]!));
+        if (!job || job.outcome.kind === 'vanish') return err(404, 'Job not found');
+        job.polls++;
+        return { status: 200, body: legnextJobBody(job, state) };
+      }
+      const action = /^\/api\/v1\/([a-z-]+)$/.exec(req.path)?.[1];
+      if (req.method !== 'POST' || !action) return err(404, 'Not found');
+      if (!req.body || typeof req.body !== 'object') return err(400, 'Invalid request parameters');
+      const body = req.body as Record<string, unknown>;
+      const problem = validateLegnext(action, body, state);
+      if (problem) return err(problem.status, problem.message);
+      const text = [body.text, body.prompt, body.remixPrompt].filter((t) => typeof t === 'string').join(' ');
+      const job = state.createJob(action.replace(/-/g, '_'), body, text, typeof body.callback === 'string' ? body.callback : undefined);
+      return { status: 200, body: legnextJobBody(job, state) };
+    },
+    {
+      ...opts,
+      onJobDone: (job, state) => (job.callback ? { url: job.callback, body: { timestamp: Math.floor(Date.now() / 1000), data: legnextJobBody(job, state) } } : undefined),
+    },
+  );
+}

@@ -1,0 +1,163 @@
+/**
+ * The adapter contract: the canonical request, output and error types every provider adapter speaks,
+ * and the interface the gateway calls. Imports no adapter and nothing from the web framework.
+ */
+import type { Dispatcher } from 'undici';
+
+export const ACTIONS = [
+  'imagine', 'variation', 'upscale', 'reroll', 'remix', 'pan', 'zoom', 'inpaint', 'blend', 'describe', 'shorten', 'video',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export const SPEEDS = ['relax', 'fast', 'turbo'] as const;
+export type Speed = (typeof SPEEDS)[number];
+
+export const PROVIDER_TYPES = ['legnext', 'apimart', 'aggregator'] as const;
+export type ProviderType = (typeof PROVIDER_TYPES)[number];
+
+/** A polygon of an inpaint mask: canvas size and clockwise XY pairs from the top-left. */
+export interface MaskPolygon { width: number; height: number; points: number[] }
+export type Mask = { url: string } | { areas: MaskPolygon[] };
+
+interface Base { speed?: Speed }
+/** Image number 1–4: the grid's image n (`output.imageUrls[n-1]`). */
+type Index = 1 | 2 | 3 | 4;
+
+/** The canonical request as the gateway accepted it (speed flags already lifted out of the prompt). */
+export type CanonicalRequest =
+  | (Base & { action: 'imagine'; prompt: string; imageUrls?: string[] })
+  | (Base & { action: 'variation'; taskId: string; index: Index; strength?: 'subtle' | 'strong'; prompt?: string })
+  | (Base & { action: 'upscale'; taskId: string; index: Index; mode?: 'subtle' | 'creative' })
+  | (Base & { action: 'reroll'; taskId: string })
+  | (Base & { action: 'remix'; taskId: string; index: Index; prompt: string; strength?: 'strong' | 'subtle' })
+  | (Base & { action: 'pan'; taskId: string; index: Index; direction: 'up' | 'down' | 'left' | 'right'; scale?: number; prompt?: string })
+  | (Base & { action: 'zoom'; taskId: string; index: Index; scale?: number; prompt?: string })
+  | (Base & { action: 'inpaint'; taskId: string; index: Index; mask: Mask; prompt?: string })
+  | (Base & { action: 'blend'; imageUrls: string[]; aspectRatio?: '2:3' | '1:1' | '3:2' })
+  | (Base & { action: 'describe'; imageUrl: string })
+  | (Base & { action: 'shorten'; prompt: string })
+  | (Base & { action: 'video'; taskId?: string; index?: Index; imageUrl?: string; prompt?: string; resolution?: '480p' | '720p' });
+
+export type RequestOf<A extends Action> = Extract<CanonicalRequest, { action: A }>;
+
+/** Normalised result of a finished job. */
+export interface TaskOutput {
+  gridImageUrl: string | null;
+  imageUrls: string[];
+  videoUrls: string[];
+  prompts: string[];
+  seed: string | null;
+}
+
+export interface Cost { amountUsd: number; reported: boolean }
+
+/** Adapter-owned data persisted with the task (JSON-safe): e.g. button ids, a second job id, a step marker. */
+export type UpstreamState = Record<string, unknown>;
+
+/** What a follow-up knows of its parent: always the parent's own provider and upstream id. */
+export interface ParentRef {
+  upstreamId: string;
+  action: Action;
+  state: UpstreamState;
+  output: TaskOutput | null;
+}
+
+export interface SubmitInput {
+  request: CanonicalRequest;
+  parent?: ParentRef;
+  /** Where the provider may call us back, when the gateway has a public URL and the provider takes one. */
+  callbackUrl?: string;
+}
+
+export interface SubmitResult {
+  upstreamId: string;
+  state?: UpstreamState;
+  /** Set when the submit answer already carries the job (Legnext returns the whole job object). */
+  snapshot?: JobSnapshot;
+}
+
+export interface PollInput {
+  upstreamId: string;
+  state: UpstreamState;
+  request: CanonicalRequest;
+}
+
+/**
+ * A job failure reported by the provider. `provider` failures (generation error, provider-side fault) may be
+ * resubmitted elsewhere; `content_rejected` and `invalid_request` never are, as every provider would refuse them.
+ */
+export interface UpstreamFailure {
+  kind: 'content_rejected' | 'invalid_request' | 'provider';
+  code?: string | number;
+  message: string;
+}
+
+/** One reading of an upstream job, already in canonical words. */
+export interface JobSnapshot {
+  status: 'queued' | 'running' | 'succeeded' | 'failed';
+  progress?: number;
+  output?: TaskOutput;
+  cost?: Cost;
+  failure?: UpstreamFailure;
+  /** Merged into the task's stored upstream state (e.g. a follow-up reference the result exposed). */
+  state?: UpstreamState;
+}
+
+/** Classes of submit/poll errors; routing decides retry, failover or failure from these alone. */
+export const ERROR_CLASSES = [
+  'rate_limited', 'quota_exhausted', 'auth_invalid', 'unavailable', 'timeout', 'ambiguous', 'content_rejected', 'invalid_request', 'not_found',
+] as const;
+export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+/** An error an adapter throws: always classified, carrying what the upstream said. */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  constructor(
+    readonly kind: ErrorClass,
+    message: string,
+    readonly upstream: { status?: number; code?: string | number; message?: string } = {},
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** What an adapter can run. `speeds` lists what it honours; an absent speed means "provider default". */
+export interface ActionCapability {
+  speeds: Speed[];
+  /** Canonical option names this provider honours for the action (documentation for `/v1/providers`). */
+  options: string[];
+}
+
+export interface Capabilities {
+  actions: Partial<Record<Action, ActionCapability>>;
+  /** Whether the provider takes a completion callback URL. */
+  callbacks: boolean;
+}
+
+export interface ProviderAdapter {
+  readonly id: string;
+  readonly type: ProviderType;
+  readonly capabilities: Capabilities;
+  /** Null when this provider can run the request, else a sentence saying why not. */
+  unsupported(request: CanonicalRequest): string | null;
+  /** Sends the job upstream. Throws ProviderError. */
+  submit(input: SubmitInput): Promise<SubmitResult>;
+  /** Reads the job. Throws ProviderError (`not_found` when the upstream no longer knows the id). */
+  poll(input: PollInput): Promise<JobSnapshot>;
+}
+
+/** Options every adapter factory receives. Secrets stay in here and are never logged. */
+export interface AdapterOptions {
+  id: string;
+  apiKey: string;
+  baseUrl?: string;
+  timeoutMs: number;
+  dispatcher: Dispatcher;
+  /** Type-specific options from config (e.g. the aggregator's body style). */
+  options?: Record<string, unknown>;
+}
+
+export type AdapterFactory = (options: AdapterOptions) => ProviderAdapter;
+
+export const emptyOutput = (): TaskOutput => ({ gridImageUrl: null, imageUrls: [], videoUrls: [], prompts: [], seed: null });
