@@ -1,9 +1,11 @@
 /** The explicit registry: provider type → adapter factory. A new provider is one folder and one line here. */
+import { createAggregatorAdapter } from './aggregator/index.js';
 import { createLegnextAdapter } from './legnext/index.js';
 import type { AdapterFactory, ProviderType } from './types.js';
 
 export const ADAPTERS: Partial<Record<ProviderType, AdapterFactory>> = {
   legnext: createLegnextAdapter,
+  aggregator: createAggregatorAdapter,
 };
 
 export const DEFAULT_BASE_URLS: Record<ProviderType, string> = {

@@ -1,0 +1,124 @@
+/**
+ * The app as a Fastify plugin tree: explicit register order, one error handler, one not-found handler.
+ * It receives a Runtime; it never reads process.env.
+ */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fp from 'fastify-plugin';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { envelope, ApiError } from './errors.js';
+import auth from './plugins/auth.js';
+import runtimePlugin from './plugins/runtime.js';
+import callbacks from './routes/callbacks/index.js';
+import health from './routes/health/index.js';
+import providers from './routes/providers/index.js';
+import tasks from './routes/tasks/index.js';
+import type { Runtime } from './runtime.js';
+
+export const API_VERSION = '1.0.0';
+
+interface ValidationIssue { instancePath?: string; message?: string }
+
+/** "body.index: index must be 1, 2, 3 or 4" — where the problem is, and what to do. */
+function describeValidation(err: FastifyError): { message: string; details: Array<{ path: string; message: string }> } {
+  const where = (err as { validationContext?: string }).validationContext ?? 'body';
+  const details = ((err.validation ?? []) as ValidationIssue[]).map((v) => {
+    const path = `${where}${(v.instancePath ?? '').replace(/\//g, '.').replace(/\.$/, '')}`;
+    return { path, message: v.message ?? 'invalid' };
+  });
+  return { message: details.map((d) => `${d.path}: ${d.message}`).join('; ') || 'the request is invalid', details };
+}
+
+const FASTIFY_CODES: Record<string, [ApiError['code'], string]> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_request', 'the body is not valid JSON'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_request', 'the body is empty; send a JSON object'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['invalid_request', 'send the body as Content-Type: application/json'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_request', 'Content-Length does not match the body'],
+  FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'the body is larger than the limit'],
+};
+
+export function registerErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof ApiError) {
+      if (err.headers) reply.headers(err.headers);
+      return reply.code(err.status).send(envelope(err.code, err.message, err.details));
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const { message, details } = describeValidation(err);
+      return reply.code(400).send(envelope('invalid_request', message, details));
+    }
+    const known = err.code ? FASTIFY_CODES[err.code] : undefined;
+    if (known) {
+      const [code, text] = known;
+      return reply.code(code === 'payload_too_large' ? 413 : 400).send(envelope(code, code === 'payload_too_large' ? `${text} (${app.initialConfig.bodyLimit} bytes)` : `${text}: ${err.message}`));
+    }
+    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply.code(400).send(envelope('invalid_request', err.message));
+    }
+    const redisDown = /Connection is closed|Stream isn't writeable|ECONNREFUSED|MaxRetriesPerRequest/i.test(err.message ?? '');
+    if (redisDown) {
+      req.log.error({ err: err.message }, 'storage unavailable');
+      return reply.code(503).header('retry-after', '5').send(envelope('unavailable', 'storage is unavailable; retry shortly'));
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send(envelope('internal', 'internal error; the request id is in the x-request-id header'));
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(envelope('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)));
+}
+
+export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandlers(app);
+
+  // JSON bodies: an empty body reads as "no body" (POST /cancel with a JSON content type), anything else must parse.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      const e = new Error(`the body is not valid JSON: ${(err as Error).message}`) as FastifyError;
+      e.statusCode = 400;
+      e.code = 'FST_ERR_CTP_INVALID_JSON_BODY';
+      done(e, undefined);
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'mj-gateway', version: API_VERSION, description: 'One canonical task API in front of several Midjourney API providers.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Tenant API key (or send it as x-api-key)' } } },
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(runtimePlugin, { runtime: opts.runtime });
+  await app.register(auth);
+  await app.register(health);
+  await app.register(tasks);
+  await app.register(providers);
+  await app.register(callbacks);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}, { name: 'mj-gateway' });
+
+/** Builds a ready Fastify instance around a Runtime (tests and the server both use this). */
+export async function buildApp(runtime: Runtime, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: runtime.config.bodyLimitBytes,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    ...opts,
+  });
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  await app.register(appPlugin, { runtime });
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,207 @@
+/**
+ * Configuration: one zod schema is the only source of the type. `loadConfig(env, text?)` interpolates `${NAME}`,
+ * applies env overrides, validates everything and reports every bad key at once. Imports nothing from the app.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { ACTIONS, PROVIDER_TYPES } from '../providers/types.js';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lowercase letters, digits and dashes');
+const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, 'must be a lowercase sha256 hex digest');
+
+export const providerSchema = z.strictObject({
+  /** Unique id shown to clients as `task.provider`. */
+  id,
+  type: z.enum(PROVIDER_TYPES),
+  apiKey: z.string().min(1, 'apiKey is required'),
+  /** Defaults per type (see providers/index.ts); tests point it at a local simulator. */
+  baseUrl: z.url({ protocol: /^https?$/ }).optional(),
+  /** Lower is tried first; equal priorities share traffic by weight. */
+  priority: z.number().int().min(0).default(1),
+  weight: z.number().int().min(1).max(1000).default(1),
+  /** Upstream jobs in flight at once (the account's slots). */
+  maxConcurrency: z.number().int().min(1).max(10_000).default(6),
+  /** One upstream HTTP call. */
+  timeoutMs: z.number().int().min(100).max(300_000).default(30_000),
+  /** Restricts what is routed here. */
+  actions: z.array(z.enum(ACTIONS)).min(1).optional(),
+  /** Type-specific options, e.g. `{ bodyStyle: wrapped }` for the aggregator. */
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const tenantSchema = z.strictObject({
+  id,
+  name: z.string().max(200).optional(),
+  /** Plaintext keys here are hashed at load and never stored. */
+  apiKeys: z.array(z.string().min(16, 'tenant keys must be at least 16 characters')).default([]),
+  apiKeyHashes: z.array(sha256Hex).default([]),
+  rateLimitPerMinute: z.number().int().min(1).default(600),
+  maxConcurrentTasks: z.number().int().min(1).default(50),
+  providers: z.array(id).min(1).optional(),
+  monthlyBudgetUsd: z.number().positive().optional(),
+  webhookSecret: z.string().min(16, 'webhookSecret must be at least 16 characters').optional(),
+});
+
+const ms = (def: number) => z.number().int().min(1).default(def);
+
+export const configSchema = z.strictObject({
+  port: z.number().int().min(0).max(65_535).default(8080),
+  host: z.string().default('0.0.0.0'),
+  redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key (queues included); lets several deployments or test runs share one Redis. */
+  keyPrefix: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('mjg'),
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  adminToken: z.string().min(16, 'adminToken must be at least 16 characters').optional(),
+  allowPrivateCallbacks: z.boolean().default(false),
+  taskRetentionDays: z.number().min(1).max(3650).default(30),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+  /** Time a task may take from submit to a final status before it fails with `timeout`. */
+  deadlines: z.strictObject({ imageMs: ms(15 * 60_000), videoMs: ms(30 * 60_000) }).default({ imageMs: 15 * 60_000, videoMs: 30 * 60_000 }),
+  polling: z
+    .strictObject({
+      /** First checks come this often; later the interval is `growth` × the time already spent, up to `maxDelayMs`. */
+      initialDelayMs: ms(1000),
+      maxDelayMs: ms(5000),
+      growth: z.number().min(0).max(10).default(0.25),
+      /** Consecutive "unknown job" answers before the task fails. */
+      maxNotFound: z.number().int().min(1).default(5),
+    })
+    .default({ initialDelayMs: 1000, maxDelayMs: 5000, growth: 0.25, maxNotFound: 5 }),
+  retry: z
+    .strictObject({
+      /** Transient submit errors retried on the same provider before failing over. */
+      sameProviderAttempts: z.number().int().min(0).max(10).default(2),
+      baseDelayMs: ms(500),
+      maxDelayMs: ms(30_000),
+      /** What to do when a submit's answer was lost: retry (risk a duplicate job) or fail the task. */
+      onAmbiguousSubmit: z.enum(['retry', 'fail']).default('retry'),
+      /** Resubmit a root task once to another provider when its upstream job fails for a provider-side reason. */
+      resubmitOnUpstreamFailure: z.boolean().default(true),
+    })
+    .default({ sameProviderAttempts: 2, baseDelayMs: 500, maxDelayMs: 30_000, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true }),
+  workers: z
+    .strictObject({
+      /** Jobs one worker process runs at once per queue (they are I/O-bound). */
+      concurrency: z.number().int().min(1).max(1000).default(50),
+      /** A job whose worker died is taken over after this long. */
+      lockDurationMs: ms(30_000),
+      stalledIntervalMs: ms(15_000),
+      /** How often the sweeper fails overdue tasks and re-enqueues orphans. */
+      sweepIntervalMs: ms(30_000),
+    })
+    .default({ concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 15_000, sweepIntervalMs: 30_000 }),
+  providers: z.array(providerSchema).default([]),
+  tenants: z.array(tenantSchema).default([]),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type TenantConfig = z.infer<typeof tenantSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Replaces `${NAME}` in every string of the parsed tree; collects the names that are not set. */
+function interpolate(node: unknown, env: Env, path: string, missing: string[]): unknown {
+  if (typeof node === 'string') {
+    return node.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const value = env[name];
+      if (value === undefined) missing.push(`${path || '(root)'}: environment variable ${name} is not set`);
+      return value ?? '';
+    });
+  }
+  if (Array.isArray(node)) return node.map((v, i) => interpolate(v, env, `${path}[${i}]`, missing));
+  if (node && typeof node === 'object') {
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolate(v, env, path ? `${path}.${k}` : k, missing)]));
+  }
+  return node;
+}
+
+/** Providers enabled from env alone (no file): `LEGNEXT_API_KEY`, `APIMART_API_KEY`, `VTRIX_API_KEY` (+ `*_BASE_URL`). */
+function providersFromEnv(env: Env): unknown[] {
+  const out: unknown[] = [];
+  const add = (prefix: string, type: string, pid: string) => {
+    const apiKey = env[`${prefix}_API_KEY`];
+    if (!apiKey) return;
+    out.push({ id: pid, type, apiKey, ...(env[`${prefix}_BASE_URL`] ? { baseUrl: env[`${prefix}_BASE_URL`] } : {}) });
+  };
+  add('LEGNEXT', 'legnext', 'legnext');
+  add('APIMART', 'apimart', 'apimart');
+  add('VTRIX', 'aggregator', 'vtrix');
+  return out;
+}
+
+const ENV_OVERRIDES: Array<[string, string, (v: string) => unknown]> = [
+  ['PORT', 'port', Number],
+  ['HOST', 'host', String],
+  ['REDIS_URL', 'redisUrl', String],
+  ['PUBLIC_URL', 'publicUrl', String],
+  ['ADMIN_TOKEN', 'adminToken', String],
+  ['LOG_LEVEL', 'logLevel', String],
+];
+
+/** Parses and validates a config from YAML/JSON text (or none) and the environment. Throws ConfigError. */
+export function parseConfig(text: string | undefined, env: Env = process.env): Config {
+  const problems: string[] = [];
+  let raw: unknown = {};
+  if (text !== undefined && text.trim() !== '') {
+    try {
+      raw = parseYaml(text) ?? {};
+    } catch (err) {
+      throw new ConfigError([`the file is not valid YAML: ${(err as Error).message}`]);
+    }
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(['the file must hold a mapping of keys']);
+  const tree = interpolate(raw, env, '', problems) as Record<string, unknown>;
+  for (const [name, key, cast] of ENV_OVERRIDES) if (env[name] !== undefined && env[name] !== '') tree[key] = cast(env[name]!);
+  if (text === undefined && tree.providers === undefined) tree.providers = providersFromEnv(env);
+
+  const result = configSchema.safeParse(tree);
+  if (!result.success) {
+    for (const issue of result.error.issues) problems.push(`${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+  } else {
+    problems.push(...crossChecks(result.data));
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(result.data!);
+}
+
+function crossChecks(c: z.infer<typeof configSchema>): string[] {
+  const problems: string[] = [];
+  const ids = new Set<string>();
+  c.providers.forEach((p, i) => {
+    if (ids.has(p.id)) problems.push(`providers.${i}.id: duplicate provider id "${p.id}"`);
+    ids.add(p.id);
+  });
+  const tenantIds = new Set<string>();
+  c.tenants.forEach((t, i) => {
+    if (tenantIds.has(t.id)) problems.push(`tenants.${i}.id: duplicate tenant id "${t.id}"`);
+    tenantIds.add(t.id);
+    t.providers?.forEach((pid, j) => {
+      if (!ids.has(pid)) problems.push(`tenants.${i}.providers.${j}: no provider with id "${pid}"`);
+    });
+  });
+  return problems;
+}
+
+/** Reads `GATEWAY_CONFIG` (if set) and validates. */
+export function loadConfig(env: Env = process.env): Config {
+  const path = env.GATEWAY_CONFIG;
+  let text: string | undefined;
+  if (path) {
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      throw new ConfigError([`GATEWAY_CONFIG: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+    }
+  }
+  return parseConfig(text, env);
+}

@@ -1,0 +1,35 @@
+/** Gateway ids: a sortable time part and 96 random bits, so they are unguessable and list newest-first by text. */
+import { randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: sorts like the numbers it encodes
+
+function encodeTime(ms: number): string {
+  let out = '';
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[ms % 32] + out;
+    ms = Math.floor(ms / 32);
+  }
+  return out;
+}
+
+function encodeRandom(bytes: Buffer): string {
+  let out = '';
+  for (const b of bytes) out += ALPHABET[b & 31]!;
+  return out;
+}
+
+let lastMs = 0;
+let seq = 0;
+
+/** `tsk_` + 10 chars of time + 4 chars of per-process sequence + 20 random chars (100 bits). */
+export function newTaskId(now = Date.now()): string {
+  seq = now === lastMs ? seq + 1 : 0;
+  lastMs = now;
+  const s = encodeTime(seq).slice(-4);
+  return `tsk_${encodeTime(now)}${s}${encodeRandom(randomBytes(20))}`;
+}
+
+/** The smallest id at time `ms`: ids below it are older. */
+export const taskIdFloor = (ms: number) => `tsk_${encodeTime(ms)}`;
+
+export const randomToken = (bytes = 24) => randomBytes(bytes).toString('base64url');

@@ -1,0 +1,82 @@
+/**
+ * The task record: the public Task plus what only the gateway sees. Transitions are pure functions from one
+ * record to the next; the store writes them with a version check, and a final status never changes again.
+ */
+import type { CanonicalRequest, JobSnapshot, UpstreamState } from '../../providers/types.js';
+import type { TaskErrorCode } from '../errors.js';
+import { FINAL_STATUSES, type Attempt, type Task, type TaskError, type TaskStatus } from '../schemas/task.js';
+
+/** Never leaves the gateway. */
+export interface TaskPrivate {
+  tenantId: string;
+  request: CanonicalRequest;
+  deadlineAt: number;
+  /** Set on follow-ups: the provider that ran the parent (they never go elsewhere). */
+  pinnedProvider?: string;
+  /** A root task pinned by the client's `provider` field. */
+  requestedProvider?: string;
+  /** The tenant's provider allow-list when the task was accepted. */
+  allowList?: string[];
+  /** Adapter-owned state of the current upstream job. */
+  upstreamState: UpstreamState;
+  /** `submitting` while a submit is in flight: a worker that finds it after a crash knows the outcome is unknown. */
+  phase: 'waiting' | 'submitting' | 'polling';
+  /** Providers this task has left (failover) and will not go back to. */
+  excluded: string[];
+  /** Submit attempts on the current provider (for the same-provider retry budget). */
+  sameProviderTries: number;
+  resubmitted: boolean;
+  notFound: number;
+  polls: number;
+  /** Bumped on each new upstream job, so the poll job of an old one knows to stop. */
+  generation: number;
+  callbackToken?: string;
+  callbackUrl?: string;
+}
+
+export interface TaskRecord {
+  task: Task;
+  priv: TaskPrivate;
+  version: number;
+}
+
+export const isFinal = (s: TaskStatus) => FINAL_STATUSES.has(s);
+
+const now = () => new Date().toISOString();
+
+export function touch(task: Task, patch: Partial<Task>): Task {
+  return { ...task, ...patch, updatedAt: now() };
+}
+
+export function failTask(rec: TaskRecord, code: TaskErrorCode, message: string, upstream?: TaskError['upstream']): TaskRecord {
+  const at = now();
+  return {
+    ...rec,
+    task: {
+      ...rec.task,
+      status: 'failed',
+      error: { code, message, provider: rec.task.provider, upstream: upstream ?? null },
+      updatedAt: at,
+      finishedAt: at,
+    },
+  };
+}
+
+export function addAttempt(task: Task, attempt: Omit<Attempt, 'at'>): Task {
+  return { ...task, attempts: [...task.attempts, { ...attempt, at: now() }] };
+}
+
+/** Applies an upstream reading to a task that is submitted or running. Returns null when nothing changed. */
+export function applySnapshot(rec: TaskRecord, snap: JobSnapshot): TaskRecord | null {
+  const t = rec.task;
+  const state = snap.state ? { ...rec.priv.upstreamState, ...snap.state } : rec.priv.upstreamState;
+  const priv = { ...rec.priv, upstreamState: state, notFound: 0 };
+  if (snap.status === 'succeeded') {
+    const at = now();
+    return { ...rec, priv, task: { ...t, status: 'succeeded', progress: 100, output: snap.output ?? null, cost: snap.cost ?? t.cost, updatedAt: at, finishedAt: at } };
+  }
+  const status: TaskStatus = snap.status === 'running' ? 'running' : t.status === 'running' ? 'running' : 'submitted';
+  const progress = Math.max(t.progress, snap.progress ?? 0);
+  if (status === t.status && progress === t.progress && !snap.state) return null;
+  return { ...rec, priv, task: { ...t, status, progress, updatedAt: now() } };
+}

@@ -1,0 +1,58 @@
+/** Queue names, their default job options, and the enqueue helpers (jobs carry ids, never secrets). */
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Keys } from '../store/keys.js';
+
+export const QUEUE = { submissions: 'submissions', polls: 'polls', maintenance: 'maintenance' } as const;
+
+/** Payload of a submission or poll job. `generation` names the upstream job; a newer one makes old jobs stop. */
+export interface TaskJobData { taskId: string; generation: number }
+
+const JOB_DEFAULTS: JobsOptions = {
+  // Unexpected errors (a Redis blip, a bug) are retried by BullMQ; upstream errors are handled by the processors.
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 3600, count: 5000 },
+  removeOnFail: { age: 7 * 86_400, count: 5000 },
+};
+
+export class Queues {
+  readonly submissions: Queue<TaskJobData>;
+  readonly polls: Queue<TaskJobData>;
+  readonly maintenance: Queue;
+
+  constructor(connection: Redis, private readonly keys: Keys) {
+    const opts = { connection, prefix: keys.queuePrefix, defaultJobOptions: JOB_DEFAULTS };
+    this.submissions = new Queue<TaskJobData>(QUEUE.submissions, opts);
+    this.polls = new Queue<TaskJobData>(QUEUE.polls, opts);
+    this.maintenance = new Queue(QUEUE.maintenance, { ...opts, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
+  }
+
+  static submissionId = (taskId: string, generation: number) => `${taskId}-s${generation}`;
+  static pollId = (taskId: string, generation: number) => `${taskId}-p${generation}`;
+
+  /** Idempotent: the job id is derived from the task, so a repeat (e.g. by the sweeper) adds nothing. */
+  async enqueueSubmission(taskId: string, generation: number, delayMs = 0): Promise<void> {
+    await this.submissions.add('submit', { taskId, generation }, { jobId: Queues.submissionId(taskId, generation), delay: delayMs });
+  }
+
+  async enqueuePoll(taskId: string, generation: number, delayMs: number): Promise<void> {
+    await this.polls.add('poll', { taskId, generation }, { jobId: Queues.pollId(taskId, generation), delay: delayMs });
+  }
+
+  /** Brings a waiting poll forward (a provider callback says the job changed). */
+  async wakePoll(taskId: string, generation: number): Promise<boolean> {
+    const job = await this.polls.getJob(Queues.pollId(taskId, generation));
+    if (!job) return false;
+    try {
+      await job.promote();
+      return true;
+    } catch {
+      return false; // not delayed: it is running right now or already done
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.submissions.close(), this.polls.close(), this.maintenance.close()]);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * The sweeper (`maintenance` queue, repeated): fails tasks past their deadline whatever became of their jobs,
+ * re-enqueues tasks whose enqueue was cut short by a crash, and trims tenant indexes past retention.
+ */
+import { failTask } from '../domain/task.js';
+import { taskIdFloor } from '../domain/ids.js';
+import type { Runtime } from '../runtime.js';
+
+const BATCH = 500;
+/** A task written this long ago and still not marked enqueued lost its enqueue to a crash. */
+const ENQUEUE_GRACE_MS = 10_000;
+
+export interface SweepReport { timedOut: number; requeued: number }
+
+export async function sweep(rt: Runtime, now = Date.now()): Promise<SweepReport> {
+  const report: SweepReport = { timedOut: 0, requeued: 0 };
+  const overdue = await rt.redis.zrangebyscore(rt.keys.active, '-inf', now, 'LIMIT', 0, BATCH);
+  for (const id of overdue) {
+    const out = await rt.transitions.apply(id, (r) => failTask(r, 'timeout', 'the task passed its deadline before it finished'));
+    if (out?.changed) report.timedOut++;
+    if (!out) await rt.redis.zrem(rt.keys.active, id); // the record itself is gone
+  }
+
+  const unqueued = await rt.redis.zrangebyscore(rt.keys.unqueued, '-inf', now - ENQUEUE_GRACE_MS, 'LIMIT', 0, BATCH);
+  for (const id of unqueued) {
+    const rec = await rt.tasks.get(id);
+    if (rec && rec.task.status === 'queued') {
+      await rt.queues.enqueueSubmission(id, rec.priv.generation);
+      report.requeued++;
+    }
+    await rt.tasks.markEnqueued(id);
+  }
+
+  const floor = taskIdFloor(now - rt.config.taskRetentionDays * 86_400_000);
+  for (const tenantId of await rt.redis.smembers(rt.keys.tenants)) {
+    await rt.redis.zremrangebylex(rt.keys.tenantIndex(tenantId), '-', `(${floor}`);
+  }
+  if (report.timedOut || report.requeued) rt.log.info(report, 'sweep');
+  return report;
+}

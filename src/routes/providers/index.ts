@@ -1,0 +1,40 @@
+/** `GET /v1/providers`: what is configured, what each can run, and its health. Never a secret. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ACTIONS, PROVIDER_TYPES, SPEEDS } from '../../../providers/types.js';
+import { tenantErrors } from '../../schemas/common.js';
+
+const providerSchema = z
+  .object({
+    id: z.string(),
+    type: z.enum(PROVIDER_TYPES),
+    priority: z.number(),
+    weight: z.number(),
+    callbacks: z.boolean(),
+    actions: z.partialRecord(z.enum(ACTIONS), z.object({ speeds: z.array(z.enum(SPEEDS)), options: z.array(z.string()) })),
+    health: z.object({ circuit: z.enum(['closed', 'open', 'half_open']), inFlight: z.number(), maxConcurrency: z.number() }),
+  })
+  .meta({ id: 'Provider' });
+
+const providers: FastifyPluginAsyncZod = async (app) => {
+  app.addHook('onRequest', app.authenticate);
+  app.get('/v1/providers', {
+    schema: { tags: ['providers'], summary: 'Configured providers, capabilities and health', security: [{ bearer: [] }], response: { 200: z.object({ data: z.array(providerSchema) }), ...tenantErrors } },
+  }, async (req) => {
+    const allowed = req.tenant.providers;
+    const data = [...app.rt.providers.entries.values()]
+      .filter((e) => !allowed || allowed.includes(e.config.id))
+      .map((e) => {
+        const actions = Object.fromEntries(
+          Object.entries(e.adapter.capabilities.actions).filter(([a]) => !e.config.actions || e.config.actions.includes(a as (typeof ACTIONS)[number])),
+        );
+        return {
+          id: e.config.id, type: e.config.type, priority: e.config.priority, weight: e.config.weight, callbacks: e.adapter.capabilities.callbacks, actions,
+          health: { circuit: 'closed' as const, inFlight: 0, maxConcurrency: e.config.maxConcurrency },
+        };
+      });
+    return { data };
+  });
+};
+
+export default providers;

@@ -1,0 +1,133 @@
+/** The public task API's schemas: the submit body (one shape per action) and the Task document. */
+import { z } from 'zod';
+import { ACTIONS, SPEEDS, type CanonicalRequest } from '../../providers/types.js';
+import { TASK_ERROR_CODES } from '../errors.js';
+
+const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+const index = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'index must be 1, 2, 3 or 4 (the grid image number)' });
+const prompt = z.string().trim().min(1, 'prompt must not be empty').max(8192, 'prompt must be at most 8192 characters');
+const taskId = z.string().regex(/^tsk_[0-9A-Za-z]{26,40}$/, 'taskId must be a task id from this gateway (tsk_...)');
+
+export const metadataSchema = z
+  .record(z.string(), z.unknown())
+  .refine((m) => Buffer.byteLength(JSON.stringify(m)) <= 4096, 'metadata must be at most 4 KiB of JSON');
+
+const common = {
+  callbackUrl: url.optional().describe('Webhook target for running, succeeded, failed and canceled'),
+  provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional().describe('Pin a root task to one provider id'),
+  speed: z.enum(SPEEDS).optional(),
+  metadata: metadataSchema.optional().describe('Echoed back on the task (at most 4 KiB)'),
+};
+
+const polygon = z.strictObject({
+  width: z.number().int().min(500).max(4096),
+  height: z.number().int().min(500).max(4096),
+  points: z.array(z.number().int().min(0)).min(6).refine((p) => p.length % 2 === 0, 'points are X,Y pairs'),
+});
+const mask = z.union([z.strictObject({ url }), z.strictObject({ areas: z.array(polygon).min(1).max(20) })], {
+  error: 'mask must be { url } or { areas: [{ width, height, points }] }',
+});
+
+export const submitSchemas = {
+  imagine: z.strictObject({ action: z.literal('imagine'), prompt, imageUrls: z.array(url).min(1).max(5).optional(), ...common }),
+  variation: z.strictObject({ action: z.literal('variation'), taskId, index, strength: z.enum(['subtle', 'strong']).optional(), prompt: prompt.optional(), ...common }),
+  upscale: z.strictObject({ action: z.literal('upscale'), taskId, index, mode: z.enum(['subtle', 'creative']).optional(), ...common }),
+  reroll: z.strictObject({ action: z.literal('reroll'), taskId, ...common }),
+  remix: z.strictObject({ action: z.literal('remix'), taskId, index, prompt, strength: z.enum(['strong', 'subtle']).optional(), ...common }),
+  pan: z.strictObject({
+    action: z.literal('pan'), taskId, index, direction: z.enum(['up', 'down', 'left', 'right']),
+    scale: z.number().min(1.1).max(3.0).optional(), prompt: prompt.optional(), ...common,
+  }),
+  zoom: z.strictObject({ action: z.literal('zoom'), taskId, index, scale: z.number().min(1.1).max(2.0).optional(), prompt: prompt.optional(), ...common }),
+  inpaint: z.strictObject({ action: z.literal('inpaint'), taskId, index, mask, prompt: prompt.optional(), ...common }),
+  blend: z.strictObject({ action: z.literal('blend'), imageUrls: z.array(url).min(2).max(5), aspectRatio: z.enum(['2:3', '1:1', '3:2']).optional(), ...common }),
+  describe: z.strictObject({ action: z.literal('describe'), imageUrl: url, ...common }),
+  shorten: z.strictObject({ action: z.literal('shorten'), prompt, ...common }),
+  video: z
+    .strictObject({
+      action: z.literal('video'), taskId: taskId.optional(), index: index.optional(), imageUrl: url.optional(),
+      prompt: prompt.optional(), resolution: z.enum(['480p', '720p']).optional(), ...common,
+    })
+    .refine((v) => (v.taskId !== undefined && v.index !== undefined) !== (v.imageUrl !== undefined), 'video needs either taskId + index, or imageUrl'),
+} as const;
+
+export const submitBodySchema = z
+  .discriminatedUnion('action', Object.values(submitSchemas) as unknown as [typeof submitSchemas.imagine, ...Array<(typeof submitSchemas)[keyof typeof submitSchemas]>], {
+    error: (issue) => (issue.code === 'invalid_union' ? `action must be one of: ${ACTIONS.join(', ')}` : undefined),
+  })
+  .meta({ id: 'SubmitTask' });
+
+export type SubmitBody = z.infer<typeof submitBodySchema>;
+
+// Compile-time check: every accepted body is a canonical request once the envelope fields are removed.
+type Envelope = 'callbackUrl' | 'provider' | 'metadata';
+type Strip<T> = T extends unknown ? Omit<T, Envelope> : never;
+type _Check = Strip<SubmitBody> extends CanonicalRequest ? true : never;
+export const _bodyIsCanonical: _Check = true;
+
+export const FOLLOW_UPS = new Set(['variation', 'upscale', 'reroll', 'remix', 'pan', 'zoom', 'inpaint']);
+
+export const TASK_STATUSES = ['queued', 'submitted', 'running', 'succeeded', 'failed', 'canceled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const FINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'canceled']);
+
+const upstreamErrorSchema = z.object({ status: z.number().nullable(), code: z.union([z.string(), z.number()]).nullable(), message: z.string().nullable() });
+
+export const taskErrorSchema = z.object({
+  code: z.enum(TASK_ERROR_CODES),
+  message: z.string(),
+  provider: z.string().nullable(),
+  upstream: upstreamErrorSchema.nullable(),
+});
+
+export const attemptSchema = z.object({
+  provider: z.string(),
+  at: z.string(),
+  outcome: z.enum(['accepted', 'rejected', 'error', 'ambiguous']),
+  error: z.object({ class: z.string(), message: z.string(), upstream: upstreamErrorSchema.nullable() }).nullable(),
+});
+
+export const outputSchema = z.object({
+  gridImageUrl: z.string().nullable(),
+  imageUrls: z.array(z.string()),
+  videoUrls: z.array(z.string()),
+  prompts: z.array(z.string()),
+  seed: z.string().nullable(),
+});
+
+export const taskSchema = z
+  .object({
+    id: z.string(),
+    action: z.enum(ACTIONS),
+    status: z.enum(TASK_STATUSES),
+    progress: z.number(),
+    provider: z.string().nullable(),
+    upstreamId: z.string().nullable(),
+    parentId: z.string().nullable(),
+    input: z.record(z.string(), z.unknown()),
+    output: outputSchema.nullable(),
+    error: taskErrorSchema.nullable(),
+    cost: z.object({ amountUsd: z.number(), reported: z.boolean() }).nullable(),
+    attempts: z.array(attemptSchema),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    submittedAt: z.string().nullable(),
+    finishedAt: z.string().nullable(),
+  })
+  .meta({ id: 'Task' });
+
+export type Task = z.infer<typeof taskSchema>;
+export type TaskError = z.infer<typeof taskErrorSchema>;
+export type Attempt = z.infer<typeof attemptSchema>;
+
+export const taskListSchema = z.object({ data: z.array(taskSchema), nextCursor: z.string().nullable() }).meta({ id: 'TaskList' });
+
+export const listQuerySchema = z.strictObject({
+  status: z.enum(TASK_STATUSES).optional(),
+  action: z.enum(ACTIONS).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().regex(/^tsk_[0-9A-Za-z]{26,40}$/, 'cursor must be a nextCursor value from a previous page').optional(),
+});
+
+export const taskParamsSchema = z.object({ id: z.string().min(1).max(64) });

@@ -1,0 +1,41 @@
+/** The configured providers, each with its adapter on one shared undici Agent. */
+import { Agent } from 'undici';
+import { ADAPTERS } from '../../providers/index.js';
+import type { CanonicalRequest, ProviderAdapter } from '../../providers/types.js';
+import type { Config, ProviderConfig } from '../config.js';
+import type { RouteCandidate } from '../domain/routing.js';
+
+export interface ProviderEntry { config: ProviderConfig; adapter: ProviderAdapter }
+
+export class ProviderRegistry {
+  readonly entries = new Map<string, ProviderEntry>();
+  readonly dispatcher: Agent;
+
+  constructor(config: Config) {
+    this.dispatcher = new Agent({ connections: 128, keepAliveTimeout: 30_000, connectTimeout: 10_000 });
+    for (const p of config.providers) {
+      const factory = ADAPTERS[p.type];
+      if (!factory) throw new Error(`provider ${p.id}: type ${p.type} has no adapter`);
+      const adapter = factory({ id: p.id, apiKey: p.apiKey, baseUrl: p.baseUrl, timeoutMs: p.timeoutMs, dispatcher: this.dispatcher, options: p.options });
+      this.entries.set(p.id, { config: p, adapter });
+    }
+  }
+
+  get(id: string): ProviderEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Why this provider cannot run the request (config restriction or adapter capability), or null. */
+  unsupported(entry: ProviderEntry, req: CanonicalRequest): string | null {
+    if (entry.config.actions && !entry.config.actions.includes(req.action)) return `${req.action} is not enabled for this provider`;
+    return entry.adapter.unsupported(req);
+  }
+
+  candidates(req: CanonicalRequest): RouteCandidate[] {
+    return [...this.entries.values()].map((e) => ({ id: e.config.id, priority: e.config.priority, weight: e.config.weight, unsupported: this.unsupported(e, req) }));
+  }
+
+  close(): Promise<void> {
+    return this.dispatcher.close();
+  }
+}

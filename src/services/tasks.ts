@@ -1,0 +1,99 @@
+/** Accepting, reading and canceling tasks: the API's business rules, free of HTTP. */
+import type { CanonicalRequest } from '../../providers/types.js';
+import type { Tenant } from '../store/tenant-store.js';
+import { sha256 } from '../store/tenant-store.js';
+import { toCanonical } from '../domain/canonical.js';
+import { newTaskId } from '../domain/ids.js';
+import { eligible, describeRequest } from '../domain/routing.js';
+import { callbackUrlProblem } from '../domain/ssrf.js';
+import { touch, type TaskRecord } from '../domain/task.js';
+import { apiError } from '../errors.js';
+import type { SubmitBody, Task } from '../schemas/task.js';
+import type { Runtime } from '../runtime.js';
+
+/** JSON with keys sorted, so two equal bodies hash alike whatever their key order. */
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stableJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
+
+const parentIdOf = (req: CanonicalRequest): string | undefined => ('taskId' in req && typeof req.taskId === 'string' ? req.taskId : undefined);
+
+async function routeCheck(rt: Runtime, tenant: Tenant, body: SubmitBody, req: CanonicalRequest): Promise<{ pinnedProvider?: string; parentId?: string }> {
+  const parentId = parentIdOf(req);
+  if (parentId) {
+    const parent = await rt.tasks.get(parentId);
+    if (!parent || parent.priv.tenantId !== tenant.id) throw apiError('not_found', `task ${parentId} not found`);
+    if (parent.task.status !== 'succeeded' || !parent.task.provider) {
+      throw apiError('parent_not_ready', `task ${parentId} is ${parent.task.status}; a follow-up needs a succeeded parent`);
+    }
+    const entry = rt.providers.get(parent.task.provider);
+    const why = entry ? rt.providers.unsupported(entry, req) : 'it is no longer configured';
+    if (why) throw apiError('action_not_supported', `${describeRequest(req)} must run on ${parent.task.provider}, which ran the parent, but ${why}`);
+    return { pinnedProvider: parent.task.provider, parentId };
+  }
+  if (body.provider && !rt.providers.get(body.provider)) throw apiError('invalid_request', `provider "${body.provider}" is not configured (see GET /v1/providers)`);
+  if (body.provider && tenant.providers && !tenant.providers.includes(body.provider)) throw apiError('forbidden', `provider "${body.provider}" is not allowed for this tenant`);
+  const { ok, refused } = eligible(rt.providers.candidates(req), { allowList: tenant.providers, pinned: body.provider, excluded: [] });
+  if (ok.length === 0) {
+    const reasons = Object.entries(refused).map(([id, why]) => `${id}: ${why}`);
+    throw apiError('action_not_supported', `no enabled provider can run ${describeRequest(req)}${reasons.length ? ` (${reasons.join('; ')})` : ' (no providers are configured)'}`, { providers: refused });
+  }
+  return {};
+}
+
+export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, idempotencyKey?: string): Promise<{ task: Task | string; created: boolean }> {
+  const req = toCanonical(body);
+  if (body.callbackUrl) {
+    const problem = await callbackUrlProblem(body.callbackUrl, rt.config.allowPrivateCallbacks);
+    if (problem) throw apiError('invalid_request', problem);
+  }
+  const { pinnedProvider, parentId } = await routeCheck(rt, tenant, body, req);
+  const now = new Date();
+  const at = now.toISOString();
+  const { metadata, ...input } = body;
+  const task: Task = {
+    id: newTaskId(now.getTime()), action: req.action, status: 'queued', progress: 0, provider: null, upstreamId: null,
+    parentId: parentId ?? null, input, output: null, error: null, cost: null, attempts: [], metadata: metadata ?? {},
+    createdAt: at, updatedAt: at, submittedAt: null, finishedAt: null,
+  };
+  const deadline = req.action === 'video' ? rt.config.deadlines.videoMs : rt.config.deadlines.imageMs;
+  const rec: TaskRecord = {
+    task, version: 1,
+    priv: {
+      tenantId: tenant.id, request: req, deadlineAt: now.getTime() + deadline, pinnedProvider, requestedProvider: pinnedProvider ? undefined : body.provider,
+      allowList: tenant.providers, upstreamState: {}, phase: 'waiting', excluded: [], sameProviderTries: 0, resubmitted: false, notFound: 0, polls: 0,
+      generation: 1, callbackUrl: body.callbackUrl,
+    },
+  };
+  const idem = idempotencyKey ? { keyHash: sha256(idempotencyKey), bodyHash: sha256(stableJson(body)) } : undefined;
+  const created = await rt.tasks.create(rec, idem);
+  if (!created.created) {
+    if (created.existing.bodyHash !== idem!.bodyHash) {
+      throw apiError('idempotency_conflict', 'this Idempotency-Key was used with a different body in the last 24 h: use a new key for a new task');
+    }
+    const doc = await rt.tasks.getDoc(created.existing.taskId, tenant.id);
+    if (!doc) throw apiError('idempotency_conflict', 'this Idempotency-Key belongs to a task that no longer exists: use a new key');
+    return { task: doc, created: false };
+  }
+  await rt.queues.enqueueSubmission(task.id, 1);
+  await rt.tasks.markEnqueued(task.id);
+  return { task, created: true };
+}
+
+/** Cancels a task that no provider has accepted yet (and is not being sent right now). */
+export async function cancelTask(rt: Runtime, tenantId: string, id: string): Promise<Task> {
+  const owner = await rt.tasks.tenantOf(id);
+  if (owner !== tenantId) throw apiError('not_found', `task ${id} not found`);
+  const out = await rt.transitions.apply(id, (r) => {
+    if (r.task.status !== 'queued' || r.priv.phase === 'submitting') return null;
+    const at = new Date().toISOString();
+    return { ...r, task: { ...touch(r.task, { status: 'canceled', finishedAt: at }), error: { code: 'canceled', message: 'canceled by the client', provider: null, upstream: null } } };
+  });
+  if (!out) throw apiError('not_found', `task ${id} not found`);
+  if (out.rec.task.status !== 'canceled') {
+    throw apiError('not_cancelable', `task ${id} is ${out.rec.task.status === 'queued' ? 'being submitted' : out.rec.task.status}; only a task no provider has accepted can be canceled`);
+  }
+  return out.rec.task;
+}

@@ -1,0 +1,32 @@
+/** The one path by which a task changes: a versioned write, then the side effects of a status change (logs, …). */
+import type { Logger } from 'pino';
+import type { TaskRecord } from '../domain/task.js';
+import type { TaskStore } from '../store/task-store.js';
+
+export type TransitionListener = (rec: TaskRecord, previous: TaskRecord) => void | Promise<void>;
+
+export class Transitions {
+  private readonly listeners: TransitionListener[] = [];
+
+  constructor(private readonly tasks: TaskStore, private readonly log: Logger) {}
+
+  /** Listeners run after a status change is stored (webhooks, metrics). */
+  onStatusChange(listener: TransitionListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Applies `fn` with a version check; returns the record as it now stands (null when the task is gone). */
+  async apply(taskId: string, fn: (rec: TaskRecord) => TaskRecord | null): Promise<{ rec: TaskRecord; changed: boolean } | null> {
+    let previous: TaskRecord | undefined;
+    const out = await this.tasks.update(taskId, (rec) => {
+      previous = rec;
+      return fn(rec);
+    });
+    if (out?.changed && previous && previous.task.status !== out.rec.task.status) {
+      const t = out.rec.task;
+      this.log.info({ taskId, from: previous.task.status, to: t.status, provider: t.provider, action: t.action, errorCode: t.error?.code }, 'task transition');
+      for (const l of this.listeners) await l(out.rec, previous);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Test harness: a real gateway (HTTP on port 0, BullMQ workers) on the real Redis, under a key prefix of its own
+ * in a database index of its own, and removed afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { request } from 'undici';
+import { buildApp } from '../../src/app.js';
+import { parseConfig, type Config } from '../../src/config.js';
+import { createRuntime, type Runtime } from '../../src/runtime.js';
+import { startWorkers, type Workers } from '../../src/worker.js';
+import type { Task } from '../../src/schemas/task.js';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
+
+export const TENANT_A_KEY = 'tenant-a-key-0123456789abcdef';
+export const TENANT_B_KEY = 'tenant-b-key-0123456789abcdef';
+
+export interface GatewayOptions {
+  providers?: Array<Record<string, unknown>>;
+  /** Extra top-level config keys (deep values replace the defaults below). */
+  config?: Record<string, unknown>;
+  workers?: boolean;
+  tenants?: Array<Record<string, unknown>>;
+  keyPrefix?: string;
+}
+
+export interface TestGateway {
+  url: string;
+  app: FastifyInstance;
+  rt: Runtime;
+  config: Config;
+  workers?: Workers;
+  startWorkers(): Promise<Workers>;
+  close(): Promise<void>;
+}
+
+export const uniquePrefix = () => `test-${randomBytes(5).toString('hex')}`;
+
+export function testConfig(opts: GatewayOptions = {}): Config {
+  const raw = {
+    redisUrl: TEST_REDIS_URL,
+    keyPrefix: opts.keyPrefix ?? uniquePrefix(),
+    logLevel: 'silent',
+    allowPrivateCallbacks: true,
+    polling: { initialDelayMs: 25, maxDelayMs: 100, growth: 0.25, maxNotFound: 3 },
+    retry: { sameProviderAttempts: 1, baseDelayMs: 20, maxDelayMs: 200, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true },
+    workers: { concurrency: 20, lockDurationMs: 2000, stalledIntervalMs: 1000, sweepIntervalMs: 500 },
+    tenants: opts.tenants ?? [
+      { id: 'tenant-a', apiKeys: [TENANT_A_KEY] },
+      { id: 'tenant-b', apiKeys: [TENANT_B_KEY] },
+    ],
+    providers: opts.providers ?? [],
+    ...opts.config,
+  };
+  return parseConfig(JSON.stringify(raw), {});
+}
+
+export async function startGateway(opts: GatewayOptions = {}): Promise<TestGateway> {
+  const config = testConfig(opts);
+  const rt = await createRuntime(config, pino({ level: 'silent' }));
+  const app = await buildApp(rt, { logger: false });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const gw: TestGateway = {
+    url, app, rt, config,
+    async startWorkers() {
+      gw.workers = await startWorkers(rt);
+      return gw.workers;
+    },
+    async close() {
+      await app.close();
+      await gw.workers?.close();
+      await rt.close();
+      await dropPrefix(config.keyPrefix);
+    },
+  };
+  if (opts.workers !== false) await gw.startWorkers();
+  return gw;
+}
+
+/** Deletes every key under a prefix (tests clean up after themselves). */
+export async function dropPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(TEST_REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
+}
+
+export interface ApiAnswer<T = any> { status: number; body: T; headers: Record<string, string | string[] | undefined> }
+
+/** One real HTTP call to the gateway. */
+export async function api<T = any>(base: string, method: string, path: string, opts: { key?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<ApiAnswer<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.key) headers.authorization = `Bearer ${opts.key}`;
+  let body: string | undefined;
+  if (opts.raw !== undefined) body = opts.raw;
+  else if (opts.body !== undefined) body = JSON.stringify(opts.body);
+  if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+  const res = await request(`${base}${path}`, { method: method as 'GET', headers, body });
+  const text = await res.body.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.statusCode, body: parsed as T, headers: res.headers };
+}
+
+const FINAL = new Set(['succeeded', 'failed', 'canceled']);
+
+/** Polls the gateway until the task is final (or the time is up, which fails the test with the last state). */
+export async function waitForTask(base: string, key: string, id: string, timeoutMs = 10_000, until: (t: Task) => boolean = (t) => FINAL.has(t.status)): Promise<Task> {
+  const end = Date.now() + timeoutMs;
+  let last: Task | undefined;
+  while (Date.now() < end) {
+    const res = await api<Task>(base, 'GET', `/v1/tasks/${id}`, { key });
+    last = res.body;
+    if (res.status === 200 && until(res.body)) return res.body;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`task ${id} did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
