@@ -7,6 +7,10 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ACTIONS, PROVIDER_TYPES } from '../providers/types.js';
 
+/** Numbers and booleans may come from `${ENV}` as text: "8080" and "true" are read as such. */
+const numeric = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v), schema);
+const boolish = () => z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lowercase letters, digits and dashes');
 const sha256Hex = z.string().regex(/^[a-f0-9]{64}$/, 'must be a lowercase sha256 hex digest');
 
@@ -18,12 +22,12 @@ export const providerSchema = z.strictObject({
   /** Defaults per type (see providers/index.ts); tests point it at a local simulator. */
   baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Lower is tried first; equal priorities share traffic by weight. */
-  priority: z.number().int().min(0).default(1),
-  weight: z.number().int().min(1).max(1000).default(1),
+  priority: numeric(z.number().int().min(0).default(1)),
+  weight: numeric(z.number().int().min(1).max(1000).default(1)),
   /** Upstream jobs in flight at once (the account's slots). */
-  maxConcurrency: z.number().int().min(1).max(10_000).default(6),
+  maxConcurrency: numeric(z.number().int().min(1).max(10_000).default(6)),
   /** One upstream HTTP call. */
-  timeoutMs: z.number().int().min(100).max(300_000).default(30_000),
+  timeoutMs: numeric(z.number().int().min(100).max(300_000).default(30_000)),
   /** Restricts what is routed here. */
   actions: z.array(z.enum(ACTIONS)).min(1).optional(),
   /** Type-specific options, e.g. `{ bodyStyle: wrapped }` for the aggregator. */
@@ -36,27 +40,27 @@ export const tenantSchema = z.strictObject({
   /** Plaintext keys here are hashed at load and never stored. */
   apiKeys: z.array(z.string().min(16, 'tenant keys must be at least 16 characters')).default([]),
   apiKeyHashes: z.array(sha256Hex).default([]),
-  rateLimitPerMinute: z.number().int().min(1).default(600),
-  maxConcurrentTasks: z.number().int().min(1).default(50),
+  rateLimitPerMinute: numeric(z.number().int().min(1).default(600)),
+  maxConcurrentTasks: numeric(z.number().int().min(1).default(50)),
   providers: z.array(id).min(1).optional(),
-  monthlyBudgetUsd: z.number().positive().optional(),
+  monthlyBudgetUsd: numeric(z.number().positive().optional()),
   webhookSecret: z.string().min(16, 'webhookSecret must be at least 16 characters').optional(),
 });
 
-const ms = (def: number) => z.number().int().min(1).default(def);
+const ms = (def: number) => numeric(z.number().int().min(1)).default(def);
 
 export const configSchema = z.strictObject({
-  port: z.number().int().min(0).max(65_535).default(8080),
+  port: numeric(z.number().int().min(0).max(65_535).default(8080)),
   host: z.string().default('0.0.0.0'),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key (queues included); lets several deployments or test runs share one Redis. */
   keyPrefix: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('mjg'),
   publicUrl: z.url({ protocol: /^https?$/ }).optional(),
   adminToken: z.string().min(16, 'adminToken must be at least 16 characters').optional(),
-  allowPrivateCallbacks: z.boolean().default(false),
-  taskRetentionDays: z.number().min(1).max(3650).default(30),
+  allowPrivateCallbacks: boolish().default(false),
+  taskRetentionDays: numeric(z.number().min(1).max(3650).default(30)),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  bodyLimitBytes: z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+  bodyLimitBytes: numeric(z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024)),
   /** Time a task may take from submit to a final status before it fails with `timeout`. */
   deadlines: z.strictObject({ imageMs: ms(15 * 60_000), videoMs: ms(30 * 60_000) }).default({ imageMs: 15 * 60_000, videoMs: 30 * 60_000 }),
   polling: z
@@ -64,27 +68,27 @@ export const configSchema = z.strictObject({
       /** First checks come this often; later the interval is `growth` × the time already spent, up to `maxDelayMs`. */
       initialDelayMs: ms(1000),
       maxDelayMs: ms(5000),
-      growth: z.number().min(0).max(10).default(0.25),
+      growth: numeric(z.number().min(0).max(10).default(0.25)),
       /** Consecutive "unknown job" answers before the task fails. */
-      maxNotFound: z.number().int().min(1).default(5),
+      maxNotFound: numeric(z.number().int().min(1).default(5)),
     })
     .default({ initialDelayMs: 1000, maxDelayMs: 5000, growth: 0.25, maxNotFound: 5 }),
   retry: z
     .strictObject({
       /** Transient submit errors retried on the same provider before failing over. */
-      sameProviderAttempts: z.number().int().min(0).max(10).default(2),
+      sameProviderAttempts: numeric(z.number().int().min(0).max(10).default(2)),
       baseDelayMs: ms(500),
       maxDelayMs: ms(30_000),
       /** What to do when a submit's answer was lost: retry (risk a duplicate job) or fail the task. */
       onAmbiguousSubmit: z.enum(['retry', 'fail']).default('retry'),
       /** Resubmit a root task once to another provider when its upstream job fails for a provider-side reason. */
-      resubmitOnUpstreamFailure: z.boolean().default(true),
+      resubmitOnUpstreamFailure: boolish().default(true),
     })
     .default({ sameProviderAttempts: 2, baseDelayMs: 500, maxDelayMs: 30_000, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true }),
   workers: z
     .strictObject({
       /** Jobs one worker process runs at once per queue (they are I/O-bound). */
-      concurrency: z.number().int().min(1).max(1000).default(50),
+      concurrency: numeric(z.number().int().min(1).max(1000).default(50)),
       /** A job whose worker died is taken over after this long. */
       lockDurationMs: ms(30_000),
       stalledIntervalMs: ms(15_000),
@@ -109,10 +113,16 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-/** Replaces `${NAME}` in every string of the parsed tree; collects the names that are not set. */
+/**
+ * `${NAME}` is swapped for a YAML-safe placeholder before parsing (so `apiKeys: [${KEY}]` stays valid YAML, and a
+ * value can never change the document's structure), then replaced in every string of the parsed tree.
+ */
+const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
+const PLACEHOLDER = /MJGENVx([A-Za-z_][A-Za-z0-9_]*?)xMJGENV/g;
+
 function interpolate(node: unknown, env: Env, path: string, missing: string[]): unknown {
   if (typeof node === 'string') {
-    return node.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    return node.replace(PLACEHOLDER, (_, name: string) => {
       const value = env[name];
       if (value === undefined) missing.push(`${path || '(root)'}: environment variable ${name} is not set`);
       return value ?? '';
@@ -154,7 +164,7 @@ export function parseConfig(text: string | undefined, env: Env = process.env): C
   let raw: unknown = {};
   if (text !== undefined && text.trim() !== '') {
     try {
-      raw = parseYaml(text) ?? {};
+      raw = parseYaml(text.replace(ENV_REF, 'MJGENVx$1xMJGENV')) ?? {};
     } catch (err) {
       throw new ConfigError([`the file is not valid YAML: ${(err as Error).message}`]);
     }

@@ -62,7 +62,7 @@ export class TaskStore {
    * Read-modify-write with a version check, retried on conflict. `fn` returns the next record, or null for
    * "no change". Returns the record as it stands afterwards and whether this call changed it; null when missing.
    */
-  async update(id: string, fn: (rec: TaskRecord) => TaskRecord | null, tries = 8): Promise<{ rec: TaskRecord; changed: boolean } | null> {
+  async update(id: string, fn: (rec: TaskRecord) => TaskRecord | null, tries = 40): Promise<{ rec: TaskRecord; changed: boolean } | null> {
     for (let i = 0; i < tries; i++) {
       const rec = await this.get(id);
       if (!rec) return null;
@@ -77,6 +77,7 @@ export class TaskStore {
       if (v > 0) return { rec: { ...next, version: v }, changed: true };
       if (v === -1) return null;
       // -2 (became final meanwhile) or -3 (someone else wrote): read again and let fn decide anew.
+      if (i > 1) await new Promise((r) => setTimeout(r, Math.random() * 2 * i));
     }
     throw new Error(`task ${id}: too many concurrent writers`);
   }

@@ -62,7 +62,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
   const config = testConfig(opts);
   const rt = await createRuntime(config, pino({ level: 'silent' }));
   const app = await buildApp(rt, { logger: false });
-  await app.listen({ port: 0, host: '127.0.0.1' });
+  await app.listen({ port: typeof opts.config?.port === 'number' ? opts.config.port : 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const gw: TestGateway = {
@@ -131,3 +131,14 @@ export async function waitForTask(base: string, key: string, id: string, timeout
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A port that was free a moment ago (for a gateway that must know its own public URL before it listens). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}

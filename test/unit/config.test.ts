@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from '../../src/config.js';
+
+const problemsOf = (text: string | undefined, env: Record<string, string> = {}) => {
+  try {
+    parseConfig(text, env);
+    return [];
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+};
+
+describe('configuration', () => {
+  it('reads the documented YAML example with ${ENV} interpolation and defaults', () => {
+    const c = parseConfig(
+      `port: 8080
+publicUrl: https://mj.example.com
+adminToken: \${ADMIN_TOKEN}
+providers:
+  - id: legnext-main
+    type: legnext
+    apiKey: \${LEGNEXT_API_KEY}
+    priority: 1
+    maxConcurrency: 6
+    actions: [imagine, variation]
+  - id: vtrix
+    type: aggregator
+    apiKey: \${VTRIX_API_KEY}
+    priority: 2
+tenants:
+  - id: acme
+    apiKeys: [\${ACME_KEY}]
+    providers: [legnext-main]
+`,
+      { ADMIN_TOKEN: 'admin-token-0123456789', LEGNEXT_API_KEY: 'lk', VTRIX_API_KEY: 'vk', ACME_KEY: 'acme-key-0123456789abcdef' },
+    );
+    expect(c.providers[0]).toMatchObject({ id: 'legnext-main', apiKey: 'lk', weight: 1, timeoutMs: 30_000, actions: ['imagine', 'variation'] });
+    expect(c.tenants[0]).toMatchObject({ id: 'acme', rateLimitPerMinute: 600, maxConcurrentTasks: 50, apiKeys: ['acme-key-0123456789abcdef'] });
+    expect(c.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(c.taskRetentionDays).toBe(30);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('reports every bad key at once, with its path', () => {
+    const problems = problemsOf(
+      `port: -1
+providers:
+  - id: Bad_Id
+    type: midjourney
+    apiKey: ""
+tenants:
+  - id: t
+    apiKeys: [short]
+    bogus: 1
+`,
+    );
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(/^port: /),
+      expect.stringMatching(/^providers\.0\.id: /),
+      expect.stringMatching(/^providers\.0\.type: /),
+      expect.stringMatching(/^providers\.0\.apiKey: apiKey is required/),
+      expect.stringMatching(/^tenants\.0\.apiKeys\.0: tenant keys must be at least 16/),
+      expect.stringMatching(/^tenants\.0: .*bogus/),
+    ]));
+  });
+
+  it('names each missing environment variable', () => {
+    const problems = problemsOf('providers:\n  - { id: a, type: legnext, apiKey: "${NOPE_KEY}" }\nadminToken: ${NOPE_ADMIN}\n');
+    expect(problems).toEqual(expect.arrayContaining([
+      'providers[0].apiKey: environment variable NOPE_KEY is not set',
+      'adminToken: environment variable NOPE_ADMIN is not set',
+    ]));
+  });
+
+  it('catches duplicate ids and unknown provider references', () => {
+    const problems = problemsOf('providers:\n  - { id: a, type: legnext, apiKey: k }\n  - { id: a, type: apimart, apiKey: k }\ntenants:\n  - { id: t, providers: [zzz] }\n');
+    expect(problems).toEqual(expect.arrayContaining(['providers.1.id: duplicate provider id "a"', 'tenants.0.providers.0: no provider with id "zzz"']));
+  });
+
+  it('lets env override the file and enable providers without a file', () => {
+    const c = parseConfig(undefined, { PORT: '9000', REDIS_URL: 'redis://r:6379/2', LOG_LEVEL: 'warn', LEGNEXT_API_KEY: 'lk', VTRIX_API_KEY: 'vk', VTRIX_BASE_URL: 'http://127.0.0.1:9' });
+    expect(c).toMatchObject({ port: 9000, redisUrl: 'redis://r:6379/2', logLevel: 'warn' });
+    expect(c.providers.map((p) => [p.id, p.type, p.baseUrl])).toEqual([['legnext', 'legnext', undefined], ['vtrix', 'aggregator', 'http://127.0.0.1:9']]);
+  });
+
+  it('refuses a file that is not YAML', () => {
+    expect(problemsOf('port: [1, 2')[0]).toMatch(/not valid YAML/);
+  });
+});

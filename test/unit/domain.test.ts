@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { liftSpeed, toCanonical } from '../../src/domain/canonical.js';
+import { pollDelay, retryDelay } from '../../src/domain/backoff.js';
+import { afterSubmitError } from '../../src/domain/failover.js';
+import { newTaskId, taskIdFloor } from '../../src/domain/ids.js';
+import { eligible, pick } from '../../src/domain/routing.js';
+import { callbackUrlProblem, isBlockedAddress } from '../../src/domain/ssrf.js';
+import { ApiError } from '../../src/errors.js';
+import type { Config } from '../../src/config.js';
+
+const retry: Config['retry'] = { sameProviderAttempts: 2, baseDelayMs: 100, maxDelayMs: 1000, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true };
+
+describe('speed flags in prompts', () => {
+  it('lifts --fast/--turbo/--relax out of the prompt', () => {
+    expect(liftSpeed('a cat --ar 2:3 --turbo')).toEqual({ prompt: 'a cat --ar 2:3', speed: 'turbo' });
+    expect(liftSpeed('--relax a dog')).toEqual({ prompt: 'a dog', speed: 'relax' });
+    expect(liftSpeed('no flags--fastish')).toEqual({ prompt: 'no flags--fastish', speed: undefined });
+  });
+
+  it('refuses two different speeds', () => {
+    expect(() => liftSpeed('x --fast --turbo')).toThrow(ApiError);
+  });
+
+  it('keeps the envelope fields out of the canonical request', () => {
+    expect(toCanonical({ action: 'imagine', prompt: 'x --fast', metadata: { a: 1 }, callbackUrl: 'https://h/cb', provider: 'p' })).toEqual({ action: 'imagine', prompt: 'x', speed: 'fast' });
+  });
+});
+
+describe('after a submit error', () => {
+  const decide = (kind: Parameters<typeof afterSubmitError>[0]['kind'], tries = 1, followUp = false, r = retry) => afterSubmitError({ kind, message: 'm' }, { tries, followUp, retry: r });
+
+  it('never moves content or validation errors to another provider', () => {
+    expect(decide('content_rejected')).toMatchObject({ kind: 'fail', code: 'content_rejected' });
+    expect(decide('invalid_request')).toMatchObject({ kind: 'fail', code: 'invalid_request' });
+  });
+
+  it('retries transient errors on the same provider, then fails over', () => {
+    for (const k of ['rate_limited', 'unavailable', 'timeout'] as const) {
+      expect(decide(k, 1).kind).toBe('retry');
+      expect(decide(k, 2).kind).toBe('retry');
+      expect(decide(k, 3).kind).toBe('failover');
+    }
+  });
+
+  it('fails over at once on quota or auth errors', () => {
+    expect(decide('quota_exhausted').kind).toBe('failover');
+    expect(decide('auth_invalid').kind).toBe('failover');
+  });
+
+  it('keeps follow-ups on their provider', () => {
+    expect(decide('quota_exhausted', 9, true).kind).toBe('retry');
+    expect(decide('unavailable', 9, true).kind).toBe('retry');
+    expect(decide('not_found', 1, true)).toMatchObject({ kind: 'fail', code: 'parent_expired' });
+  });
+
+  it('follows the ambiguous-submit policy', () => {
+    expect(decide('ambiguous').kind).toBe('retry');
+    expect(decide('ambiguous', 1, false, { ...retry, onAmbiguousSubmit: 'fail' })).toMatchObject({ kind: 'fail', code: 'upstream_error' });
+  });
+
+  it('honours Retry-After', () => {
+    expect(afterSubmitError({ kind: 'rate_limited', message: 'm', retryAfterMs: 7000 }, { tries: 1, followUp: false, retry })).toEqual({ kind: 'retry', delayMs: 7000 });
+  });
+});
+
+describe('delays', () => {
+  it('backs off exponentially with jitter, capped', () => {
+    expect(retryDelay(0, 100, 1000, undefined, 0)).toBe(50);
+    expect(retryDelay(0, 100, 1000, undefined, 0.999)).toBeLessThanOrEqual(100);
+    expect(retryDelay(3, 100, 1000, undefined, 1)).toBe(800);
+    expect(retryDelay(10, 100, 1000, undefined, 1)).toBe(1000);
+  });
+
+  it('polls quickly at first and slower later', () => {
+    const t = { initialDelayMs: 1000, maxDelayMs: 5000, growth: 0.25 };
+    expect(pollDelay(0, t)).toBe(1000);
+    expect(pollDelay(8000, t)).toBe(2000);
+    expect(pollDelay(120_000, t)).toBe(5000);
+    expect(pollDelay(0, t, 9000)).toBe(9000);
+  });
+});
+
+describe('routing', () => {
+  const cands = [
+    { id: 'a', priority: 1, weight: 1, unsupported: null },
+    { id: 'b', priority: 1, weight: 3, unsupported: null },
+    { id: 'c', priority: 2, weight: 1, unsupported: null },
+    { id: 'd', priority: 0, weight: 1, unsupported: 'no relax' },
+  ];
+
+  it('keeps eligible providers, lowest priority first, and says why others are out', () => {
+    const { ok, refused } = eligible(cands, { excluded: ['a'], allowList: ['a', 'b', 'c', 'd'] });
+    expect(ok.map((c) => c.id)).toEqual(['b', 'c']);
+    expect(refused).toEqual({ a: 'already failed for this task', d: 'no relax' });
+    expect(eligible(cands, { excluded: [], pinned: 'c' }).ok.map((c) => c.id)).toEqual(['c']);
+  });
+
+  it('shares the best tier by weight', () => {
+    const ok = eligible(cands, { excluded: [] }).ok;
+    expect(pick(ok, 0.1)?.id).toBe('a');
+    expect(pick(ok, 0.3)?.id).toBe('b');
+    expect(pick(ok, 0.99)?.id).toBe('b');
+  });
+});
+
+describe('task ids', () => {
+  it('are unguessable and sort by time', () => {
+    const a = newTaskId(1_700_000_000_000);
+    const b = newTaskId(1_700_000_000_001);
+    expect(a).toMatch(/^tsk_[0-9A-Z]{34}$/);
+    expect(a < b).toBe(true);
+    expect(taskIdFloor(1_700_000_000_001) > a).toBe(true);
+    expect(new Set(Array.from({ length: 1000 }, () => newTaskId())).size).toBe(1000);
+  });
+});
+
+describe('callback URL guard', () => {
+  it('blocks loopback, private, link-local, CGNAT and metadata addresses', () => {
+    for (const ip of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', '224.0.0.1']) {
+      expect(isBlockedAddress(ip), ip).toBe(true);
+    }
+    expect(isBlockedAddress('93.184.216.34')).toBe(false);
+    expect(isBlockedAddress('2606:4700::1111')).toBe(false);
+  });
+
+  it('refuses private hosts unless allowed, and non-http schemes always', async () => {
+    expect(await callbackUrlProblem('http://127.0.0.1:8080/hook', false)).toMatch(/SSRF/);
+    expect(await callbackUrlProblem('http://localhost/hook', false)).toMatch(/local/);
+    expect(await callbackUrlProblem('http://127.0.0.1:8080/hook', true)).toBeNull();
+    expect(await callbackUrlProblem('ftp://example.com/x', true)).toMatch(/http or https/);
+    expect(await callbackUrlProblem('https://user:pw@93.184.216.34/x', false)).toMatch(/credentials/);
+    expect(await callbackUrlProblem('https://93.184.216.34/x', false)).toBeNull();
+  });
+});
