@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startAggregatorSimulator } from '../../providers/aggregator/simulator.js';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
 import type { Task } from '../../src/schemas/task.js';
@@ -162,5 +163,21 @@ describe('deadlines and callbacks', () => {
     expect(Date.parse(t.finishedAt!) - Date.parse(t.submittedAt!)).toBeLessThan(3000);
     const forged = await api(gw.url, 'POST', '/v1/callbacks/legnext-main/not-a-real-token-000000000', { body: { data: { job_id: 'x', status: 'completed' } } });
     expect(forged.status).toBe(404);
+  });
+
+  it('takes the aggregator callback the same way: a wake-up, never a trusted body', async () => {
+    sim = await startAggregatorSimulator({ apiKey: 'vk' });
+    sim.state.behaviour.jobDurationMs = 300;
+    const port = await freePort();
+    gw = await startGateway({
+      providers: [{ id: 'vtrix', type: 'aggregator', apiKey: 'vk', baseUrl: sim.url }],
+      config: { publicUrl: `http://127.0.0.1:${port}`, port, polling: { initialDelayMs: 30_000, maxDelayMs: 30_000, growth: 0.25, maxNotFound: 3 } },
+    });
+    const res = await api<Task>(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'imagine', prompt: 'aggregator callback' } });
+    const t = await waitForTask(gw.url, KEY, res.body.id, 5000);
+    expect(t.status).toBe('succeeded');
+    expect((sim.state.requests[0]!.body as { callback?: string }).callback).toContain('/v1/callbacks/vtrix/');
+    // Polling alone would have waited 30 s: the re-read came from the callback.
+    expect(Date.parse(t.finishedAt!) - Date.parse(t.submittedAt!)).toBeLessThan(3000);
   });
 });
