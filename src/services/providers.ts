@@ -2,7 +2,7 @@
 import { Agent } from 'undici';
 import { ADAPTERS } from '../../providers/index.js';
 import type { CanonicalRequest, ProviderAdapter } from '../../providers/types.js';
-import type { Config, ProviderConfig } from '../config.js';
+import { ConfigError, type Config, type ProviderConfig } from '../config.js';
 import type { RouteCandidate } from '../domain/routing.js';
 
 export interface ProviderEntry { config: ProviderConfig; adapter: ProviderAdapter }
@@ -13,12 +13,17 @@ export class ProviderRegistry {
 
   constructor(config: Config) {
     this.dispatcher = new Agent({ connections: 128, keepAliveTimeout: 30_000, connectTimeout: 10_000 });
-    for (const p of config.providers) {
-      const factory = ADAPTERS[p.type];
-      if (!factory) throw new Error(`provider ${p.id}: type ${p.type} has no adapter`);
-      const adapter = factory({ id: p.id, apiKey: p.apiKey, baseUrl: p.baseUrl, timeoutMs: p.timeoutMs, dispatcher: this.dispatcher, options: p.options });
-      this.entries.set(p.id, { config: p, adapter });
-    }
+    const problems: string[] = [];
+    config.providers.forEach((p, i) => {
+      try {
+        const adapter = ADAPTERS[p.type]({ id: p.id, apiKey: p.apiKey, baseUrl: p.baseUrl, timeoutMs: p.timeoutMs, dispatcher: this.dispatcher, options: p.options });
+        this.entries.set(p.id, { config: p, adapter });
+      } catch (err) {
+        // Adapters check their type-specific options when built: report them like any other bad key.
+        problems.push(`providers.${i}.options: ${(err as Error).message}`);
+      }
+    });
+    if (problems.length) throw new ConfigError(problems);
   }
 
   get(id: string): ProviderEntry | undefined {

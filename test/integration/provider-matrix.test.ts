@@ -195,7 +195,7 @@ describe('the action catalogue on every provider', () => {
       const p = await parentOn(pid);
       await run({ action: 'variation', taskId: p.id, index: 2, strength: 'strong' });
       await run({ action: 'upscale', taskId: p.id, index: 1, mode: 'creative' });
-      const [[, v], [, u]] = calls(pid) as Array<[string, Record<string, unknown>]>;
+      const [v, u] = (calls(pid) as Array<[string, Record<string, unknown>]>).map(([, body]) => body);
       expect(v).toMatchObject({ model: 'midjourney_variation', imageNo: 1, type: 1 });
       expect(u).toMatchObject({ model: 'midjourney_upscale', imageNo: 0, type: 1 });
       expect(v!.jobId).toBeTypeOf('string');

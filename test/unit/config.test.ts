@@ -87,4 +87,10 @@ tenants:
   it('refuses a file that is not YAML', () => {
     expect(problemsOf('port: [1, 2')[0]).toMatch(/not valid YAML/);
   });
+
+  it('reports bad type-specific provider options as config errors', async () => {
+    const { ProviderRegistry } = await import('../../src/services/providers.js');
+    const c = parseConfig('providers:\n  - { id: v, type: aggregator, apiKey: k, options: { bodyStyle: nested } }\n', {});
+    expect(() => new ProviderRegistry(c)).toThrow(/providers\.0\.options: aggregator option bodyStyle must be "flat" or "wrapped"/);
+  });
 });
