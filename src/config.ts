@@ -128,7 +128,7 @@ function interpolate(node: unknown, env: Env, path: string, missing: string[]): 
       return value ?? '';
     });
   }
-  if (Array.isArray(node)) return node.map((v, i) => interpolate(v, env, `${path}[${i}]`, missing));
+  if (Array.isArray(node)) return node.map((v, i) => interpolate(v, env, `${path}.${i}`, missing));
   if (node && typeof node === 'object') {
     return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, interpolate(v, env, path ? `${path}.${k}` : k, missing)]));
   }
@@ -176,7 +176,12 @@ export function parseConfig(text: string | undefined, env: Env = process.env): C
 
   const result = configSchema.safeParse(tree);
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(`${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+    // A key whose variable is missing is reported once, as missing, not again for the empty value it got.
+    const unset = new Set(problems.map((p) => p.slice(0, p.indexOf(': '))));
+    for (const issue of result.error.issues) {
+      const at = issue.path.map(String).join('.') || '(root)';
+      if (!unset.has(at)) problems.push(`${at}: ${issue.message}`);
+    }
   } else {
     problems.push(...crossChecks(result.data));
   }

@@ -67,10 +67,7 @@ tenants:
 
   it('names each missing environment variable', () => {
     const problems = problemsOf('providers:\n  - { id: a, type: legnext, apiKey: "${NOPE_KEY}" }\nadminToken: ${NOPE_ADMIN}\n');
-    expect(problems).toEqual(expect.arrayContaining([
-      'providers[0].apiKey: environment variable NOPE_KEY is not set',
-      'adminToken: environment variable NOPE_ADMIN is not set',
-    ]));
+    expect(problems).toEqual(['providers.0.apiKey: environment variable NOPE_KEY is not set', 'adminToken: environment variable NOPE_ADMIN is not set']);
   });
 
   it('catches duplicate ids and unknown provider references', () => {
