@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# mj-gateway: one image, three roles. ROLE=all (default: HTTP API + workers) | api | worker.
+# Config: mount a YAML file and point GATEWAY_CONFIG at it (see config/gateway.example.yaml); env PORT, HOST,
+# REDIS_URL, PUBLIC_URL, ADMIN_TOKEN, LOG_LEVEL override it.
+#   docker build -t mj-gateway .
+#   docker run -e ROLE=api -e GATEWAY_CONFIG=/config/gateway.yaml -v "$PWD/config:/config:ro" -p 8080:8080 mj-gateway
+ARG NODE_VERSION=22
+
+# --- build: TypeScript -> dist/, then drop the dev dependencies -------------------------------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build \
+ && test -f dist/src/main.js \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# --- runtime: compiled JS + production node_modules, non-root ----------------------------------------------------
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/scripts/healthcheck.mjs ./scripts/healthcheck.mjs
+USER node
+EXPOSE 8080
+# GET /healthz on ${PORT:-8080}; passes without HTTP when ROLE=worker.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
+CMD ["node", "dist/src/main.js"]
