@@ -32,6 +32,12 @@ export interface TaskPrivate {
   generation: number;
   callbackToken?: string;
   callbackUrl?: string;
+  /** The tenant's `maxConcurrentTasks` when the task was accepted. */
+  tenantCap?: number;
+  /** The provider whose slot line this task waits in (kept so it does not lose its place). */
+  waitingFor?: string;
+  /** Why the task is still queued, for the timeout message if it never leaves. */
+  waitReason?: string;
 }
 
 export interface TaskRecord {

@@ -35,7 +35,10 @@ export function createPollProcessor(rt: Runtime) {
         priv: { ...r.priv, phase: 'waiting', resubmitted: true, excluded: [...r.priv.excluded, provider], generation: r.priv.generation + 1, upstreamState: {}, sameProviderTries: 0 },
       };
     });
-    if (resubmit && out?.changed) await rt.queues.enqueueSubmission(rec.task.id, out.rec.priv.generation);
+    if (resubmit && out?.changed) {
+      rt.metrics.resubmissions.inc({ from: provider });
+      await rt.queues.enqueueSubmission(rec.task.id, out.rec.priv.generation);
+    }
   }
 
   return async function processPoll(job: Job<TaskJobData>, token?: string): Promise<void> {

@@ -1,36 +1,24 @@
 /**
- * Submission jobs (`submissions` queue): choose a provider, mark the task `submitting`, send it upstream, and
- * record the attempt. Errors are classified and decided by `afterSubmitError`: retry later (the job moves itself
- * to delayed), fail over at once (next provider in the same run), or fail the task.
+ * Submission jobs (`submissions` queue): route the task, take its slots, pass the provider's circuit, mark the task
+ * `submitting`, send it upstream and record the attempt. Errors are classified and decided by `afterSubmitError`:
+ * retry later (the job moves itself to delayed), fail over at once (next provider, same run), or fail the task.
+ * Waiting (slots, open circuits) keeps the task `queued` until its deadline.
  */
 import { DelayedError, type Job } from 'bullmq';
 import { ProviderError, type ParentRef } from '../../providers/types.js';
 import { afterSubmitError } from '../domain/failover.js';
-import { eligible, pick, describeRequest } from '../domain/routing.js';
-import { addAttempt, applySnapshot, failTask, touch, type TaskRecord } from '../domain/task.js';
 import { randomToken } from '../domain/ids.js';
+import { addAttempt, applySnapshot, failTask, touch, type TaskRecord } from '../domain/task.js';
+import type { TaskErrorCode } from '../errors.js';
 import type { Runtime } from '../runtime.js';
+import { releaseSlots, takeSlots } from '../services/admission.js';
 import type { ProviderEntry } from '../services/providers.js';
+import { chooseProvider } from '../services/router.js';
 import type { TaskJobData } from './queues.js';
 
 const REJECTED = new Set(['content_rejected', 'invalid_request', 'auth_invalid', 'quota_exhausted', 'rate_limited']);
 
-type Choice = { entry: ProviderEntry } | { fail: { code: 'no_provider_available' | 'parent_expired'; message: string } };
-
-function choose(rt: Runtime, rec: TaskRecord): Choice {
-  const { priv } = rec;
-  if (priv.pinnedProvider) {
-    const entry = rt.providers.get(priv.pinnedProvider);
-    if (!entry) return { fail: { code: 'no_provider_available', message: `provider ${priv.pinnedProvider}, which ran the parent task, is no longer configured` } };
-    const why = rt.providers.unsupported(entry, priv.request);
-    return why ? { fail: { code: 'no_provider_available', message: `${priv.pinnedProvider} cannot run ${describeRequest(priv.request)}: ${why}` } } : { entry };
-  }
-  const { ok, refused } = eligible(rt.providers.candidates(priv.request), { allowList: priv.allowList, pinned: priv.requestedProvider, excluded: priv.excluded });
-  const chosen = pick(ok);
-  if (chosen) return { entry: rt.providers.get(chosen.id)! };
-  const reasons = Object.entries(refused).map(([id, why]) => `${id}: ${why}`).join('; ');
-  return { fail: { code: 'no_provider_available', message: `no provider left for ${describeRequest(priv.request)}${reasons ? ` (${reasons})` : ''}` } };
-}
+export const upstreamOf = (err: ProviderError) => ({ status: err.upstream.status ?? null, code: err.upstream.code ?? null, message: err.upstream.message ?? null });
 
 async function parentRef(rt: Runtime, rec: TaskRecord): Promise<ParentRef | undefined | null> {
   if (!rec.task.parentId) return undefined;
@@ -49,63 +37,105 @@ async function callbackFor(rt: Runtime, entry: ProviderEntry, rec: TaskRecord): 
 }
 
 export function createSubmissionProcessor(rt: Runtime) {
-  const fail = (id: string, code: Parameters<typeof failTask>[1], message: string) => rt.transitions.apply(id, (r) => failTask(r, code, message));
+  const { metrics } = rt;
+  const fail = (id: string, code: TaskErrorCode, message: string) => rt.transitions.apply(id, (r) => failTask(r, code, message));
+  /** Remembers why the task waits (one write, only when the reason changes). */
+  const noteWait = (rec: TaskRecord, waitingFor: string | undefined, reason: string) =>
+    rec.priv.waitReason === reason && rec.priv.waitingFor === waitingFor
+      ? undefined
+      : rt.transitions.apply(rec.task.id, (r) => (r.task.status === 'queued' ? { ...r, priv: { ...r.priv, waitingFor, waitReason: reason } } : null));
 
   return async function processSubmission(job: Job<TaskJobData>, token?: string): Promise<void> {
     const { taskId, generation } = job.data;
+    const later = async (rec: TaskRecord, delayMs: number): Promise<never> => {
+      await job.moveToDelayed(Date.now() + Math.max(1, Math.min(delayMs, rec.priv.deadlineAt - Date.now() + 10)), token);
+      throw new DelayedError();
+    };
+    const skip: string[] = [];
     for (;;) {
       const rec = await rt.tasks.get(taskId);
-      if (!rec || rec.task.status !== 'queued' || rec.priv.generation !== generation) return;
-      if (Date.now() > rec.priv.deadlineAt) return void (await fail(taskId, 'timeout', 'the task could not be submitted before its deadline'));
-
-      const choice = choose(rt, rec);
-      if ('fail' in choice) return void (await fail(taskId, choice.fail.code, choice.fail.message));
-      const { entry } = choice;
+      if (!rec || rec.priv.generation !== generation) return;
+      if (rec.priv.phase === 'polling' && (rec.task.status === 'submitted' || rec.task.status === 'running')) {
+        // Accepted upstream, but the worker may have died before the poll job was added: make sure it exists.
+        return void (await rt.queues.enqueuePoll(taskId, generation, 0));
+      }
+      if (rec.task.status !== 'queued') return;
+      if (Date.now() > rec.priv.deadlineAt) {
+        return void (await fail(taskId, 'timeout', `the task could not be submitted before its deadline${rec.priv.waitReason ? `: ${rec.priv.waitReason}` : ''}`));
+      }
+      const route = await chooseProvider(rt, rec, skip);
+      if (route.kind === 'fail') return void (await fail(taskId, route.code, route.message));
+      if (route.kind === 'wait') {
+        metrics.openWaits.inc();
+        await noteWait(rec, undefined, route.reason);
+        return later(rec, route.untilMs - Date.now());
+      }
+      const { entry } = route;
+      const pid = entry.config.id;
+      const busy = await takeSlots(rt, rec, pid);
+      if (busy) {
+        metrics.slotWaits.inc({ scope: busy.scope });
+        await noteWait(rec, pid, busy.reason);
+        return later(rec, rt.config.routing.slotRetryMs);
+      }
+      if ((await rt.circuits.pass(pid)) === 'open') {
+        // Someone else holds the half-open probe: try the others now.
+        await releaseSlots(rt, taskId, rec.priv.tenantId, pid);
+        skip.push(pid);
+        continue;
+      }
       const parent = await parentRef(rt, rec);
-      if (parent === null) return void (await fail(taskId, 'parent_expired', 'the parent task is gone (past retention) or never reached a provider'));
-
+      if (parent === null) {
+        await releaseSlots(rt, taskId, rec.priv.tenantId, pid);
+        return void (await fail(taskId, 'parent_expired', 'the parent task is gone (past retention) or never reached a provider'));
+      }
       // A task found `submitting` was being sent when its worker died: the job may exist upstream.
       const crashed = rec.priv.phase === 'submitting';
+      if (crashed) metrics.ambiguousSubmits.inc({ provider: pid, cause: 'worker_crash' });
       if (crashed && rt.config.retry.onAmbiguousSubmit === 'fail') {
         return void (await fail(taskId, 'upstream_error', 'a worker stopped while submitting; the job may exist upstream (onAmbiguousSubmit: fail)'));
       }
       const cb = await callbackFor(rt, entry, rec);
+      const crashNote = { provider: pid, outcome: 'ambiguous' as const, error: { class: 'ambiguous', message: 'a worker stopped during the submit; submitting again', upstream: null } };
       const claimed = await rt.transitions.apply(taskId, (r) =>
         r.task.status === 'queued' && r.priv.generation === generation
-          ? { ...r, task: crashed ? addAttempt(touch(r.task, {}), { provider: entry.config.id, outcome: 'ambiguous', error: { class: 'ambiguous', message: 'worker stopped during submit; resubmitting', upstream: null } }) : r.task, priv: { ...r.priv, phase: 'submitting', callbackToken: cb.token } }
+          ? { ...r, task: crashed ? addAttempt(touch(r.task, {}), crashNote) : r.task, priv: { ...r.priv, phase: 'submitting', callbackToken: cb.token, waitingFor: undefined, waitReason: undefined } }
           : null,
       );
-      if (!claimed?.changed) return; // canceled or taken over meanwhile
+      if (!claimed?.changed) return void (await releaseSlots(rt, taskId, rec.priv.tenantId, pid)); // canceled meanwhile
 
       try {
         const result = await entry.adapter.submit({ request: rec.priv.request, parent, callbackUrl: cb.url });
-        await accepted(rt, taskId, generation, entry.config.id, result);
+        metrics.submitAttempts.inc({ provider: pid, outcome: 'accepted', class: '' });
+        await rt.circuits.record(pid, 'ok');
+        await accepted(rt, taskId, generation, pid, result);
         return;
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;
+        const circuitNow = await rt.circuits.record(pid, err.kind, err.retryAfterMs ?? 0);
+        await releaseSlots(rt, taskId, rec.priv.tenantId, pid);
         const decision = afterSubmitError(err, { tries: rec.priv.sameProviderTries + 1, followUp: rec.priv.pinnedProvider !== undefined, retry: rt.config.retry });
-        rt.log.warn({ taskId, provider: entry.config.id, class: err.kind, decision: decision.kind, upstream: err.upstream }, 'submit failed');
-        const attempt = { provider: entry.config.id, outcome: err.kind === 'ambiguous' ? 'ambiguous' : REJECTED.has(err.kind) ? 'rejected' : 'error', error: { class: err.kind, message: err.message, upstream: upstreamOf(err) } } as const;
+        const outcome = err.kind === 'ambiguous' ? 'ambiguous' : REJECTED.has(err.kind) ? 'rejected' : 'error';
+        metrics.submitAttempts.inc({ provider: pid, outcome, class: err.kind });
+        if (err.kind === 'ambiguous') metrics.ambiguousSubmits.inc({ provider: pid, cause: 'lost_answer' });
+        rt.log.warn({ taskId, provider: pid, class: err.kind, decision: decision.kind, upstream: err.upstream }, 'submit failed');
+        const attempt = { provider: pid, outcome, error: { class: err.kind, message: err.message, upstream: upstreamOf(err) } } as const;
         await rt.transitions.apply(taskId, (r) => {
           if (r.priv.generation !== generation) return null;
-          const task = addAttempt(touch(r.task, {}), attempt);
-          const base = { ...r, task, priv: { ...r.priv, phase: 'waiting' as const } };
+          const base = { ...r, task: addAttempt(touch(r.task, {}), attempt), priv: { ...r.priv, phase: 'waiting' as const } };
           if (decision.kind === 'fail') return failTask(base, decision.code, decision.message, upstreamOf(err));
-          if (decision.kind === 'retry') return { ...base, priv: { ...base.priv, sameProviderTries: r.priv.sameProviderTries + 1 } };
-          return { ...base, priv: { ...base.priv, sameProviderTries: 0, excluded: [...r.priv.excluded, entry.config.id] } };
+          if (decision.kind === 'retry') return { ...base, priv: { ...base.priv, sameProviderTries: r.priv.sameProviderTries + 1, waitingFor: pid, waitReason: `retrying ${pid} after ${err.kind}: ${err.message}` } };
+          return { ...base, priv: { ...base.priv, sameProviderTries: 0, excluded: [...r.priv.excluded, pid] } };
         });
-        if (decision.kind === 'retry') {
-          await job.moveToDelayed(Date.now() + decision.delayMs, token);
-          throw new DelayedError();
-        }
         if (decision.kind === 'fail') return;
-        // failover: loop to the next provider now
+        // A retry would wait for a provider whose circuit just opened: a root task re-routes now instead.
+        const reroute = decision.kind === 'retry' && circuitNow === 'open' && !rec.priv.pinnedProvider;
+        if (decision.kind === 'retry' && !reroute) return later(rec, decision.delayMs);
+        metrics.failovers.inc({ from: pid, reason: err.kind });
       }
     }
   };
 }
-
-export const upstreamOf = (err: ProviderError) => ({ status: err.upstream.status ?? null, code: err.upstream.code ?? null, message: err.upstream.message ?? null });
 
 async function accepted(rt: Runtime, taskId: string, generation: number, providerId: string, result: Awaited<ReturnType<ProviderEntry['adapter']['submit']>>): Promise<void> {
   await rt.tasks.mapUpstream(providerId, result.upstreamId, taskId);
@@ -118,7 +148,6 @@ async function accepted(rt: Runtime, taskId: string, generation: number, provide
     return result.snapshot && result.snapshot.status !== 'failed' ? (applySnapshot(next, result.snapshot) ?? next) : next;
   });
   if (!out?.changed) {
-    // Canceled while the submit was in flight: the upstream job runs on, but the task stays canceled.
     rt.log.warn({ taskId, provider: providerId, upstreamId: result.upstreamId }, 'task ended while its submit was in flight');
     return;
   }

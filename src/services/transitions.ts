@@ -25,7 +25,15 @@ export class Transitions {
     if (out?.changed && previous && previous.task.status !== out.rec.task.status) {
       const t = out.rec.task;
       this.log.info({ taskId, from: previous.task.status, to: t.status, provider: t.provider, action: t.action, errorCode: t.error?.code }, 'task transition');
-      for (const l of this.listeners) await l(out.rec, previous);
+      for (const l of this.listeners) {
+        // Each side effect stands alone: one failing (Redis blip) must not skip the others; the reconciler and the
+        // slot leases repair what a failed one left.
+        try {
+          await l(out.rec, previous);
+        } catch (err) {
+          this.log.error({ taskId, err: (err as Error).message }, 'transition side effect failed');
+        }
+      }
     }
     return out;
   }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACTIONS, PROVIDER_TYPES, SPEEDS } from '../../../providers/types.js';
 import { tenantErrors } from '../../schemas/common.js';
+import { providerScope } from '../../services/slots.js';
 
 const providerSchema = z
   .object({
@@ -12,7 +13,7 @@ const providerSchema = z
     weight: z.number(),
     callbacks: z.boolean(),
     actions: z.partialRecord(z.enum(ACTIONS), z.object({ speeds: z.array(z.enum(SPEEDS)), options: z.array(z.string()) })),
-    health: z.object({ circuit: z.enum(['closed', 'open', 'half_open']), inFlight: z.number(), maxConcurrency: z.number() }),
+    health: z.object({ circuit: z.enum(['closed', 'open', 'half_open']), openUntil: z.string().nullable(), inFlight: z.number(), maxConcurrency: z.number() }),
   })
   .meta({ id: 'Provider' });
 
@@ -22,15 +23,17 @@ const providers: FastifyPluginAsyncZod = async (app) => {
     schema: { tags: ['providers'], summary: 'Configured providers, capabilities and health', security: [{ bearer: [] }], response: { 200: z.object({ data: z.array(providerSchema) }), ...tenantErrors } },
   }, async (req) => {
     const allowed = req.tenant.providers;
-    const data = [...app.rt.providers.entries.values()]
-      .filter((e) => !allowed || allowed.includes(e.config.id))
-      .map((e) => {
+    const entries = [...app.rt.providers.entries.values()].filter((e) => !allowed || allowed.includes(e.config.id));
+    const ids = entries.map((e) => e.config.id);
+    const [circuits, inFlight] = await Promise.all([app.rt.circuits.view(ids), app.rt.slots.inUse(ids.map(providerScope))]);
+    const data = entries
+      .map((e, i) => {
         const actions = Object.fromEntries(
           Object.entries(e.adapter.capabilities.actions).filter(([a]) => !e.config.actions || e.config.actions.includes(a as (typeof ACTIONS)[number])),
         );
         return {
           id: e.config.id, type: e.config.type, priority: e.config.priority, weight: e.config.weight, callbacks: e.adapter.capabilities.callbacks, actions,
-          health: { circuit: 'closed' as const, inFlight: 0, maxConcurrency: e.config.maxConcurrency },
+          health: { circuit: circuits[e.config.id]!.state, openUntil: circuits[e.config.id]!.openUntil ? new Date(circuits[e.config.id]!.openUntil!).toISOString() : null, inFlight: inFlight[i]!, maxConcurrency: e.config.maxConcurrency },
         };
       });
     return { data };
