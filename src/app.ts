@@ -5,13 +5,17 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { envelope, ApiError } from './errors.js';
 import auth from './plugins/auth.js';
 import runtimePlugin from './plugins/runtime.js';
+import securityHeaders from './plugins/security-headers.js';
+import admin from './routes/admin/index.js';
+import usage from './routes/usage/index.js';
 import callbacks from './routes/callbacks/index.js';
 import health from './routes/health/index.js';
+import metricsRoute from './routes/metrics/index.js';
 import providers from './routes/providers/index.js';
 import tasks from './routes/tasks/index.js';
 import type { Runtime } from './runtime.js';
@@ -91,19 +95,28 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
     openapi: {
       openapi: '3.0.3',
       info: { title: 'mj-gateway', version: API_VERSION, description: 'One canonical task API in front of several Midjourney API providers.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Tenant API key (or send it as x-api-key)' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'Tenant API key (or send it as x-api-key)' },
+          admin: { type: 'http', scheme: 'bearer', description: 'The adminToken (guards /admin/*)' },
+        },
+      },
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
   });
+  await app.register(securityHeaders);
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(runtimePlugin, { runtime: opts.runtime });
   await app.register(auth);
   await app.register(health);
+  await app.register(metricsRoute);
   await app.register(tasks);
   await app.register(providers);
   await app.register(callbacks);
+  await app.register(usage);
+  await app.register(admin);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }, { name: 'mj-gateway' });
 
@@ -113,6 +126,12 @@ export async function buildApp(runtime: Runtime, opts: FastifyServerOptions = {}
     bodyLimit: runtime.config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    // Errors raised before routing (a malformed %-escape, an over-long parameter) get the envelope too.
+    frameworkErrors: (err, _req, res) => {
+      const client = (err.statusCode ?? 500) < 500;
+      const reply = res as unknown as FastifyReply;
+      void reply.code(client ? 400 : 500).send(envelope(client ? 'invalid_request' : 'internal', client ? `the URL is not valid: ${err.message}` : 'internal error'));
+    },
     ...opts,
   });
   app.addHook('onSend', async (req, reply) => {

@@ -45,6 +45,8 @@ export const tenantSchema = z.strictObject({
   providers: z.array(id).min(1).optional(),
   monthlyBudgetUsd: numeric(z.number().positive().optional()),
   webhookSecret: z.string().min(16, 'webhookSecret must be at least 16 characters').optional(),
+  /** Default webhook target for tasks submitted without a `callbackUrl`. */
+  webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 const ms = (def: number) => numeric(z.number().int().min(1)).default(def);
@@ -85,6 +87,32 @@ export const configSchema = z.strictObject({
       resubmitOnUpstreamFailure: boolish().default(true),
     })
     .default({ sameProviderAttempts: 2, baseDelayMs: 500, maxDelayMs: 30_000, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true }),
+  /** Per-provider circuit breakers, shared by every process through Redis. Submit outcomes feed them. */
+  circuitBreaker: z
+    .strictObject({
+      /** Sliding window over which the failure ratio is measured. */
+      windowMs: ms(60_000),
+      /** Fewer submits than this in the window never open the circuit. */
+      minRequests: numeric(z.number().int().min(1).default(5)),
+      failureRatio: numeric(z.number().min(0.01).max(1).default(0.5)),
+      /** How long an opened circuit refuses traffic before one probe is let through. */
+      openMs: ms(30_000),
+      /** Open time after `quota_exhausted` or `auth_invalid`: these do not heal by themselves. */
+      longOpenMs: ms(10 * 60_000),
+      /** A probe that never reports back frees the half-open slot after this long. */
+      probeTimeoutMs: ms(60_000),
+    })
+    .default({ windowMs: 60_000, minRequests: 5, failureRatio: 0.5, openMs: 30_000, longOpenMs: 600_000, probeTimeoutMs: 60_000 }),
+  routing: z
+    .strictObject({
+      /** Within the best priority tier: `weighted` random by weight, or `least-busy` (most free slots, then weight). */
+      strategy: z.enum(['weighted', 'least-busy']).default('weighted'),
+      /** How often a task waiting for a slot (provider or tenant) checks again. */
+      slotRetryMs: ms(250),
+      /** Longest wait between checks while every eligible provider's circuit is open. */
+      openWaitMs: ms(5_000),
+    })
+    .default({ strategy: 'weighted', slotRetryMs: 250, openWaitMs: 5_000 }),
   workers: z
     .strictObject({
       /** Jobs one worker process runs at once per queue (they are I/O-bound). */
@@ -96,6 +124,19 @@ export const configSchema = z.strictObject({
       sweepIntervalMs: ms(30_000),
     })
     .default({ concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 15_000, sweepIntervalMs: 30_000 }),
+  /** Client webhooks: one HTTP attempt's timeout, and exponential backoff with jitter between attempts until `maxAgeMs`. */
+  webhooks: z
+    .strictObject({
+      timeoutMs: ms(10_000),
+      baseDelayMs: ms(2_000),
+      maxDelayMs: ms(3_600_000),
+      maxAgeMs: ms(86_400_000),
+      /** Encrypts webhook secrets stored in Redis (AES-256-GCM); without it the key is derived from `adminToken`. */
+      encryptionKey: z.string().min(32, 'webhooks.encryptionKey must be at least 32 characters').optional(),
+    })
+    .default({ timeoutMs: 10_000, baseDelayMs: 2_000, maxDelayMs: 3_600_000, maxAgeMs: 86_400_000 }),
+  /** USD per task, by provider id or type, then action; unset entries take the vendors' list prices (services/prices.ts). */
+  prices: z.record(z.string(), z.partialRecord(z.enum(ACTIONS), numeric(z.number().min(0).max(1000)))).default({}),
   providers: z.array(providerSchema).default([]),
   tenants: z.array(tenantSchema).default([]),
 });
@@ -196,6 +237,9 @@ function crossChecks(c: z.infer<typeof configSchema>): string[] {
     if (ids.has(p.id)) problems.push(`providers.${i}.id: duplicate provider id "${p.id}"`);
     ids.add(p.id);
   });
+  for (const key of Object.keys(c.prices)) {
+    if (!ids.has(key) && !(PROVIDER_TYPES as readonly string[]).includes(key)) problems.push(`prices.${key}: not a provider id or type`);
+  }
   const tenantIds = new Set<string>();
   c.tenants.forEach((t, i) => {
     if (tenantIds.has(t.id)) problems.push(`tenants.${i}.id: duplicate tenant id "${t.id}"`);

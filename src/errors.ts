@@ -9,6 +9,7 @@ export const ERROR_STATUS = {
   not_cancelable: 409,
   parent_not_ready: 409,
   idempotency_conflict: 409,
+  already_exists: 409,
   payload_too_large: 413,
   action_not_supported: 422,
   rate_limited: 429,

@@ -4,6 +4,8 @@ import type { LoggerOptions } from 'pino';
 export const REDACT_PATHS = [
   'req.headers.authorization', 'req.headers["x-api-key"]', 'headers.authorization', 'headers["x-api-key"]',
   '*.apiKey', '*.apiKeys', '*.adminToken', '*.webhookSecret', '*.key', 'apiKey', 'adminToken', 'webhookSecret',
+  'req.headers.cookie', 'headers.cookie', 'req.headers["x-mjg-signature"]', 'headers["x-mjg-signature"]',
+  '*.encryptionKey', '*.secret', 'encryptionKey', 'secret',
 ];
 
 export function loggerOptions(level: string): LoggerOptions {

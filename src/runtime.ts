@@ -11,6 +11,16 @@ import { createKeys, type Keys } from './store/keys.js';
 import { TaskStore } from './store/task-store.js';
 import { TenantStore } from './store/tenant-store.js';
 import { Transitions } from './services/transitions.js';
+import { CircuitBreakers } from './services/circuit.js';
+import { createMetrics, type Metrics } from './services/metrics.js';
+import { Slots } from './services/slots.js';
+import { registerSlotRelease } from './services/admission.js';
+import { registerBudgetSettle } from './services/budget.js';
+import { RateLimiter } from './services/rate-limit.js';
+import { SecretBox } from './services/secrets.js';
+import { registerWebhookEvents } from './services/webhooks.js';
+import { UsageStore } from './store/usage-store.js';
+import { WebhookStore } from './store/webhook-store.js';
 
 export interface Runtime {
   config: Config;
@@ -22,35 +32,67 @@ export interface Runtime {
   providers: ProviderRegistry;
   queues: Queues;
   transitions: Transitions;
+  circuits: CircuitBreakers;
+  slots: Slots;
+  metrics: Metrics;
+  usage: UsageStore;
+  rateLimit: RateLimiter;
+  webhookEvents: WebhookStore;
   close(): Promise<void>;
 }
 
 /** A Redis connection for commands: fails fast while disconnected instead of queueing (the API answers 503). */
-export function createRedis(url: string, opts: { worker?: boolean } = {}): Redis {
-  return new Redis(url, {
+export function createRedis(url: string, opts: { worker?: boolean; log?: Logger } = {}): Redis {
+  const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: opts.worker ?? false,
     maxRetriesPerRequest: opts.worker ? null : 1,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
+  // ioredis reconnects by itself; one line per outage, not an unhandled-error trace per attempt.
+  let down = false;
+  redis.on('error', (err) => {
+    if (!down) opts.log?.error({ err: err.message }, 'redis connection error; reconnecting');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) opts.log?.info('redis connection restored');
+    down = false;
+  });
+  return redis;
 }
 
 export async function createRuntime(config: Config, log: Logger): Promise<Runtime> {
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redisUrl, { log });
   await redis.connect();
   const keys = createKeys(config.keyPrefix);
   const tasks = new TaskStore(redis, keys, config.taskRetentionDays);
-  const tenants = new TenantStore(redis, keys);
+  const fileSecrets = new Map(config.tenants.flatMap((t) => (t.webhookSecret ? [[t.id, t.webhookSecret] as const] : [])));
+  const tenants = new TenantStore(redis, keys, { secrets: new SecretBox(config.webhooks.encryptionKey ?? config.adminToken), fileSecrets });
   const providers = new ProviderRegistry(config);
   const queues = new Queues(redis, keys);
   const transitions = new Transitions(tasks, log);
+  const metrics = createMetrics();
+  const circuits = new CircuitBreakers(redis, keys, config.circuitBreaker, (provider, to) => {
+    metrics.circuitTransitions.inc({ provider, to });
+    metrics.circuitOpen.set({ provider }, to === 'closed' ? 0 : 1);
+    log.warn({ provider, to }, 'circuit transition');
+  });
+  // A waiter that has not asked for three retry periods (and at least 5 s) has gone away.
+  const slots = new Slots(redis, keys, Math.max(5_000, config.routing.slotRetryMs * 3));
   for (const t of config.tenants) await tenants.upsertFromConfig(t);
-  return {
-    config, log, redis, keys, tasks, tenants, providers, queues, transitions,
+  const rt: Runtime = {
+    config, log, redis, keys, tasks, tenants, providers, queues, transitions, circuits, slots, metrics,
+    usage: new UsageStore(redis, keys), rateLimit: new RateLimiter(redis, keys), webhookEvents: new WebhookStore(redis, keys, Math.round(config.taskRetentionDays * 86_400)),
     async close() {
       await queues.close();
       await providers.close();
       await redis.quit().catch(() => redis.disconnect());
     },
   };
+  registerSlotRelease(rt);
+  // Webhook event first: a settled reservation then proves the event was recorded (see services/reconcile.ts).
+  registerWebhookEvents(rt);
+  registerBudgetSettle(rt);
+  return rt;
 }

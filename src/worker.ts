@@ -4,13 +4,15 @@ import { createPollProcessor } from './jobs/poll.js';
 import { QUEUE } from './jobs/queues.js';
 import { createSubmissionProcessor } from './jobs/submission.js';
 import { sweep } from './jobs/sweeper.js';
+import { createWebhookProcessor } from './jobs/webhooks.js';
+import { reconcile } from './services/reconcile.js';
 import { createRedis, type Runtime } from './runtime.js';
 
-export interface Workers { close(): Promise<void> }
+export interface Workers { close(graceMs?: number): Promise<void> }
 
 export async function startWorkers(rt: Runtime): Promise<Workers> {
   const { workers: w } = rt.config;
-  const connection = createRedis(rt.config.redisUrl, { worker: true });
+  const connection = createRedis(rt.config.redisUrl, { worker: true, log: rt.log });
   const opts = { connection, prefix: rt.keys.queuePrefix, lockDuration: w.lockDurationMs, stalledInterval: w.stalledIntervalMs, maxStalledCount: 1000 };
   const make = (name: string, processor: Processor, concurrency: number) => {
     const worker = new Worker(name, processor, { ...opts, concurrency });
@@ -18,17 +20,28 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
     worker.on('error', (err) => rt.log.error({ queue: name, err: err.message }, 'worker error'));
     return worker;
   };
+  const webhooks = createWebhookProcessor(rt);
   const list = [
+    make(QUEUE.webhooks, webhooks.process as Processor, w.concurrency),
     make(QUEUE.submissions, createSubmissionProcessor(rt) as Processor, w.concurrency),
     make(QUEUE.polls, createPollProcessor(rt) as Processor, w.concurrency),
-    make(QUEUE.maintenance, async () => sweep(rt), 1),
+    make(QUEUE.maintenance, async (job) => (job.name === 'reconcile' ? reconcile(rt) : sweep(rt)), 1),
   ];
   await rt.queues.maintenance.upsertJobScheduler('sweep', { every: w.sweepIntervalMs }, { name: 'sweep' });
+  await rt.queues.maintenance.upsertJobScheduler('reconcile', { every: w.sweepIntervalMs }, { name: 'reconcile' });
   await Promise.all(list.map((x) => x.waitUntilReady()));
   rt.log.info({ queues: Object.values(QUEUE), concurrency: w.concurrency }, 'workers started');
   return {
-    async close() {
-      await Promise.all(list.map((x) => x.close()));
+    async close(graceMs = 7_000) {
+      // Stop taking jobs and let running ones finish; past the grace period, hand them back (another worker
+      // takes them over once their lock lapses) so the process still exits inside its 10 s budget.
+      const gentle = Promise.all(list.map((x) => x.close()));
+      const late = await Promise.race([gentle.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+      if (late) {
+        rt.log.warn({ graceMs }, 'jobs still running at shutdown: handing them back');
+        await Promise.all(list.map((x) => x.close(true)));
+      }
+      await webhooks.close();
       await connection.quit().catch(() => connection.disconnect());
     },
   };

@@ -3,7 +3,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
 
-export const QUEUE = { submissions: 'submissions', polls: 'polls', maintenance: 'maintenance' } as const;
+export const QUEUE = { submissions: 'submissions', polls: 'polls', maintenance: 'maintenance', webhooks: 'webhooks' } as const;
 
 /** Payload of a submission or poll job. `generation` names the upstream job; a newer one makes old jobs stop. */
 export interface TaskJobData { taskId: string; generation: number }
@@ -20,12 +20,18 @@ export class Queues {
   readonly submissions: Queue<TaskJobData>;
   readonly polls: Queue<TaskJobData>;
   readonly maintenance: Queue;
+  /** One job per task's webhook chain (payload `{ taskId, chain }`, see jobs/webhooks.ts). */
+  readonly webhooks: Queue<{ taskId: string; chain: number }>;
 
   constructor(connection: Redis, private readonly keys: Keys) {
     const opts = { connection, prefix: keys.queuePrefix, defaultJobOptions: JOB_DEFAULTS };
     this.submissions = new Queue<TaskJobData>(QUEUE.submissions, opts);
     this.polls = new Queue<TaskJobData>(QUEUE.polls, opts);
     this.maintenance = new Queue(QUEUE.maintenance, { ...opts, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
+    // Removed when done either way: a chain's job id must be free for a later re-add to re-create it.
+    this.webhooks = new Queue(QUEUE.webhooks, { ...opts, defaultJobOptions: { ...JOB_DEFAULTS, removeOnComplete: true, removeOnFail: true } });
+    // Connection errors surface on the shared connection's own listener (runtime.ts); the queues only re-emit them.
+    for (const q of [this.submissions, this.polls, this.maintenance, this.webhooks]) q.on('error', () => undefined);
   }
 
   static submissionId = (taskId: string, generation: number) => `${taskId}-s${generation}`;
@@ -34,6 +40,11 @@ export class Queues {
   /** Idempotent: the job id is derived from the task, so a repeat (e.g. by the sweeper) adds nothing. */
   async enqueueSubmission(taskId: string, generation: number, delayMs = 0): Promise<void> {
     await this.submissions.add('submit', { taskId, generation }, { jobId: Queues.submissionId(taskId, generation), delay: delayMs });
+  }
+
+  /** Idempotent per chain: adding the running chain again is a no-op, and re-creates it if a crash lost it. */
+  async enqueueWebhookChain(taskId: string, chain: number): Promise<void> {
+    await this.webhooks.add('deliver', { taskId, chain }, { jobId: `${taskId}-w${chain}` });
   }
 
   async enqueuePoll(taskId: string, generation: number, delayMs: number): Promise<void> {
@@ -53,6 +64,6 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.submissions.close(), this.polls.close(), this.maintenance.close()]);
+    await Promise.all([this.submissions.close(), this.polls.close(), this.maintenance.close(), this.webhooks.close()]);
   }
 }

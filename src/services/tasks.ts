@@ -10,6 +10,7 @@ import { touch, type TaskRecord } from '../domain/task.js';
 import { apiError } from '../errors.js';
 import type { SubmitBody, Task } from '../schemas/task.js';
 import type { Runtime } from '../runtime.js';
+import { cancelReservation, reserveBudget } from './budget.js';
 
 /** JSON with keys sorted, so two equal bodies hash alike whatever their key order. */
 function stableJson(v: unknown): string {
@@ -64,12 +65,17 @@ export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, 
     priv: {
       tenantId: tenant.id, request: req, deadlineAt: now.getTime() + deadline, pinnedProvider, requestedProvider: pinnedProvider ? undefined : body.provider,
       allowList: tenant.providers, upstreamState: {}, phase: 'waiting', excluded: [], sameProviderTries: 0, resubmitted: false, notFound: 0, polls: 0,
-      generation: 1, callbackUrl: body.callbackUrl,
+      generation: 1, callbackUrl: body.callbackUrl, tenantCap: tenant.maxConcurrentTasks,
     },
   };
   const idem = idempotencyKey ? { keyHash: sha256(idempotencyKey), bodyHash: sha256(stableJson(body)) } : undefined;
-  const created = await rt.tasks.create(rec, idem);
+  await reserveBudget(rt, tenant, task.id, req, now, { requested: body.provider, pinned: pinnedProvider, idempotencyKeyHash: idem?.keyHash });
+  const created = await rt.tasks.create(rec, idem).catch(async (err: unknown) => {
+    await cancelReservation(rt, task.id).catch(() => undefined);
+    throw err;
+  });
   if (!created.created) {
+    await cancelReservation(rt, task.id);
     if (created.existing.bodyHash !== idem!.bodyHash) {
       throw apiError('idempotency_conflict', 'this Idempotency-Key was used with a different body in the last 24 h: use a new key for a new task');
     }

@@ -16,6 +16,14 @@ export function createKeys(prefix: string) {
     tenants: `${prefix}:tenants`,
     apiKey: (hash: string) => `${prefix}:key:${hash}`,
     tenantKeys: (tenantId: string) => `${prefix}:tkeys:${tenantId}`,
+    circuit: (providerId: string) => `${prefix}:circuit:${providerId}`,
+    circuitProbe: (providerId: string) => `${prefix}:circuit:${providerId}:probe`,
+    circuitWindow: (providerId: string) => `${prefix}:circuit:${providerId}:all`,
+    circuitFailures: (providerId: string) => `${prefix}:circuit:${providerId}:fail`,
+    /** Semaphores: holders scored by lease end; waiters scored by arrival, with a heartbeat set beside. */
+    slots: (scope: string) => `${prefix}:slots:${scope}`,
+    slotWaiters: (scope: string) => `${prefix}:slots:${scope}:wait`,
+    slotHeartbeats: (scope: string) => `${prefix}:slots:${scope}:hb`,
     queuePrefix: `${prefix}:bull`,
   };
 }

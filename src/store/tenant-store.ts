@@ -1,7 +1,12 @@
-/** Tenants and their API keys in Redis. Keys are stored only as SHA-256 digests; plaintext never reaches Redis. */
-import { createHash, timingSafeEqual } from 'node:crypto';
+/**
+ * Tenants and their API keys in Redis. Keys are stored only as SHA-256 digests (plaintext never reaches Redis);
+ * webhook secrets only sealed (services/secrets.ts). Every change that can make a cached key or tenant stale is
+ * published on one channel, so each API process drops it at once (plugins/auth.ts).
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { TenantConfig } from '../config.js';
+import type { SecretBox } from '../services/secrets.js';
 import type { Keys } from './keys.js';
 
 export interface Tenant {
@@ -11,24 +16,125 @@ export interface Tenant {
   maxConcurrentTasks: number;
   providers?: string[];
   monthlyBudgetUsd?: number;
-  webhookSecret?: string;
+  /** Where webhooks go for tasks submitted without a `callbackUrl`. */
+  webhookUrl?: string;
+  /** The webhook secret sealed with AES-256-GCM; a config tenant's secret may live in the config file instead. */
+  webhookSecretSealed?: string;
+  source: 'config' | 'admin';
   createdAt: string;
+  updatedAt?: string;
+}
+
+/** A change to a tenant; `null` removes an optional setting. */
+export interface TenantPatch {
+  name?: string | null;
+  rateLimitPerMinute?: number;
+  maxConcurrentTasks?: number;
+  providers?: string[] | null;
+  monthlyBudgetUsd?: number | null;
+  webhookUrl?: string | null;
+  webhookSecret?: string | null;
 }
 
 export interface KeyRecord { id: string; tenantId: string; prefix: string; hash: string; createdAt: string }
 
+/** An issued key: `key` is the plaintext, returned to the caller once and never stored. */
+export interface IssuedKey { id: string; key: string; prefix: string; createdAt: string }
+
 export const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** Readable prefix of issued keys (scanners and humans can tell what leaked). */
+export const KEY_PREFIX = 'mjg_live_';
+
+export const DEFAULT_LIMITS = { rateLimitPerMinute: 600, maxConcurrentTasks: 50 } as const;
+
+export interface TenantStoreOptions {
+  secrets?: SecretBox;
+  /** Webhook secrets of config-file tenants, used when Redis holds none for them (never written to Redis). */
+  fileSecrets?: ReadonlyMap<string, string>;
+}
+
 export class TenantStore {
-  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
+  /** The pub/sub channel that says "drop what you cached for `key:<hash>` / `tenant:<id>`". */
+  readonly channel: string;
+
+  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly opts: TenantStoreOptions = {}) {
+    this.channel = `${keys.prefix}:auth-changes`;
+  }
+
+  private get revoked(): string {
+    return `${this.keys.prefix}:revoked-keys`;
+  }
 
   async get(id: string): Promise<Tenant | null> {
     const raw = await this.redis.get(this.keys.tenant(id));
     return raw ? (JSON.parse(raw) as Tenant) : null;
   }
 
+  async list(): Promise<Tenant[]> {
+    const ids = (await this.redis.smembers(this.keys.tenants)).sort();
+    if (ids.length === 0) return [];
+    const raws = await this.redis.mget(ids.map((id) => this.keys.tenant(id)));
+    return raws.flatMap((raw) => (raw ? [JSON.parse(raw) as Tenant] : []));
+  }
+
   async put(tenant: Tenant): Promise<void> {
     await this.redis.multi().set(this.keys.tenant(tenant.id), JSON.stringify(tenant)).sadd(this.keys.tenants, tenant.id).exec();
+    await this.redis.publish(this.channel, `tenant:${tenant.id}`);
+  }
+
+  /** Creates a tenant; null when the id is taken. */
+  async create(id: string, patch: TenantPatch): Promise<Tenant | null> {
+    const at = new Date().toISOString();
+    const tenant = this.applyPatch({ id, ...DEFAULT_LIMITS, source: 'admin', createdAt: at }, patch);
+    const ok = await this.redis.set(this.keys.tenant(id), JSON.stringify(tenant), 'NX');
+    if (!ok) return null;
+    await this.redis.sadd(this.keys.tenants, id);
+    return tenant;
+  }
+
+  async update(id: string, patch: TenantPatch): Promise<Tenant | null> {
+    const current = await this.get(id);
+    if (!current) return null;
+    const next = this.applyPatch({ ...current, updatedAt: new Date().toISOString() }, patch);
+    await this.put(next);
+    return next;
+  }
+
+  private applyPatch(t: Tenant, patch: TenantPatch): Tenant {
+    const out: Record<string, unknown> = { ...t };
+    const { webhookSecret, ...rest } = patch;
+    for (const [k, v] of Object.entries(rest)) if (v === null) delete out[k]; else if (v !== undefined) out[k] = v;
+    if (webhookSecret === null) delete out.webhookSecretSealed;
+    else if (webhookSecret !== undefined) {
+      if (!this.opts.secrets?.enabled) throw new Error('webhook secrets cannot be stored: set webhooks.encryptionKey or adminToken');
+      out.webhookSecretSealed = this.opts.secrets.seal(webhookSecret);
+    }
+    return out as unknown as Tenant;
+  }
+
+  /** The tenant's webhook secret in plaintext (to sign), or null: none set, or sealed under another key. */
+  webhookSecret(t: Tenant): { secret: string | null; unreadable: boolean } {
+    if (t.webhookSecretSealed) {
+      const secret = this.opts.secrets?.open(t.webhookSecretSealed) ?? null;
+      return { secret, unreadable: secret === null };
+    }
+    return { secret: this.opts.fileSecrets?.get(t.id) ?? null, unreadable: false };
+  }
+
+  hasWebhookSecret(t: Tenant): boolean {
+    return Boolean(t.webhookSecretSealed ?? this.opts.fileSecrets?.get(t.id));
+  }
+
+  /** Config tenants are upserted at start-up: limits from the file win, keys are added (never removed, never revived). */
+  async upsertFromConfig(t: TenantConfig): Promise<void> {
+    const existing = await this.get(t.id);
+    const { apiKeys, apiKeyHashes, webhookSecret, ...limits } = t;
+    // The file's secret replaces one set through the admin API; without one in the file, an admin-set one stays.
+    const sealed = webhookSecret ? undefined : existing?.webhookSecretSealed;
+    await this.put({ ...limits, ...(sealed ? { webhookSecretSealed: sealed } : {}), source: 'config', createdAt: existing?.createdAt ?? new Date().toISOString() });
+    const revoked = new Set(await this.redis.smembers(this.revoked));
+    for (const hash of [...apiKeys.map(sha256), ...apiKeyHashes]) if (!revoked.has(hash)) await this.addKeyHash(t.id, hash, hash.slice(0, 8));
   }
 
   async addKeyHash(tenantId: string, hash: string, prefix: string, id = `key_${hash.slice(0, 12)}`): Promise<KeyRecord> {
@@ -37,18 +143,43 @@ export class TenantStore {
     return rec;
   }
 
-  /** Config tenants are upserted at start-up: limits from the file win, keys are added (never removed here). */
-  async upsertFromConfig(t: TenantConfig): Promise<void> {
-    const existing = await this.get(t.id);
-    const { apiKeys, apiKeyHashes, ...limits } = t;
-    await this.put({ ...limits, createdAt: existing?.createdAt ?? new Date().toISOString() });
-    for (const key of apiKeys) await this.addKeyHash(t.id, sha256(key), key.slice(0, 8));
-    for (const hash of apiKeyHashes) await this.addKeyHash(t.id, hash, hash.slice(0, 8));
+  /** A new random key (32 bytes of entropy) for the tenant; only its digest is stored. */
+  async issueKey(tenantId: string): Promise<IssuedKey> {
+    const key = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
+    const rec = await this.addKeyHash(tenantId, sha256(key), key.slice(0, KEY_PREFIX.length + 4), `key_${randomBytes(8).toString('hex')}`);
+    return { id: rec.id, key, prefix: rec.prefix, createdAt: rec.createdAt };
+  }
+
+  async listKeys(tenantId: string): Promise<KeyRecord[]> {
+    const hashes = Object.values(await this.redis.hgetall(this.keys.tenantKeys(tenantId)));
+    if (hashes.length === 0) return [];
+    const raws = await this.redis.mget(hashes.map((h) => this.keys.apiKey(h)));
+    return raws.flatMap((raw) => (raw ? [JSON.parse(raw) as KeyRecord] : [])).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Revokes a key everywhere: deleted, remembered (so a config upsert does not revive it) and announced. */
+  async revokeKey(tenantId: string, keyId: string): Promise<boolean> {
+    const hash = await this.redis.hget(this.keys.tenantKeys(tenantId), keyId);
+    if (!hash) return false;
+    await this.redis.multi().del(this.keys.apiKey(hash)).hdel(this.keys.tenantKeys(tenantId), keyId).sadd(this.revoked, hash).exec();
+    await this.redis.publish(this.channel, `key:${hash}`);
+    return true;
+  }
+
+  /** Issues a new key and revokes the old one; null when the old one is unknown. */
+  async rotateKey(tenantId: string, keyId: string): Promise<IssuedKey | null> {
+    if (!(await this.redis.hexists(this.keys.tenantKeys(tenantId), keyId))) return null;
+    const issued = await this.issueKey(tenantId);
+    await this.revokeKey(tenantId, keyId);
+    return issued;
   }
 
   /** The key's record when the key is known. The digest is compared in constant time after the lookup. */
   async findKey(plaintext: string): Promise<KeyRecord | null> {
-    const hash = sha256(plaintext);
+    return this.findKeyHash(sha256(plaintext));
+  }
+
+  async findKeyHash(hash: string): Promise<KeyRecord | null> {
     const raw = await this.redis.get(this.keys.apiKey(hash));
     if (!raw) return null;
     const rec = JSON.parse(raw) as KeyRecord;

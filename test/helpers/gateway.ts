@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { request } from 'undici';
 import { buildApp } from '../../src/app.js';
 import { parseConfig, type Config } from '../../src/config.js';
@@ -25,6 +25,8 @@ export interface GatewayOptions {
   workers?: boolean;
   tenants?: Array<Record<string, unknown>>;
   keyPrefix?: string;
+  /** A logger for the runtime and the app (default: silent), e.g. to scan what gets logged. */
+  logger?: Logger;
 }
 
 export interface TestGateway {
@@ -48,10 +50,12 @@ export function testConfig(opts: GatewayOptions = {}): Config {
     polling: { initialDelayMs: 25, maxDelayMs: 100, growth: 0.25, maxNotFound: 3 },
     retry: { sameProviderAttempts: 1, baseDelayMs: 20, maxDelayMs: 200, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true },
     workers: { concurrency: 20, lockDurationMs: 2000, stalledIntervalMs: 1000, sweepIntervalMs: 500 },
-    tenants: opts.tenants ?? [
+    // Tests poll hard: tenants get a rate limit no test reaches unless they set one.
+    tenants: (opts.tenants ?? [
       { id: 'tenant-a', apiKeys: [TENANT_A_KEY] },
       { id: 'tenant-b', apiKeys: [TENANT_B_KEY] },
-    ],
+    ]).map((t) => ({ rateLimitPerMinute: 1_000_000, ...t })),
+    webhooks: { timeoutMs: 2000, baseDelayMs: 20, maxDelayMs: 200, maxAgeMs: 60_000 },
     providers: opts.providers ?? [],
     ...opts.config,
   };
@@ -60,8 +64,8 @@ export function testConfig(opts: GatewayOptions = {}): Config {
 
 export async function startGateway(opts: GatewayOptions = {}): Promise<TestGateway> {
   const config = testConfig(opts);
-  const rt = await createRuntime(config, pino({ level: 'silent' }));
-  const app = await buildApp(rt, { logger: false });
+  const rt = await createRuntime(config, opts.logger ?? pino({ level: 'silent' }));
+  const app = await buildApp(rt, opts.logger ? { loggerInstance: opts.logger } : { logger: false });
   await app.listen({ port: typeof opts.config?.port === 'number' ? opts.config.port : 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

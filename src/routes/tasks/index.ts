@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { errorSchema, tenantErrors } from '../../schemas/common.js';
 import { listQuerySchema, submitBodySchema, taskListSchema, taskParamsSchema, taskSchema } from '../../schemas/task.js';
 import { cancelTask, submitTask } from '../../services/tasks.js';
+import { listDeliveries } from '../../services/webhooks.js';
+import { deliveryListSchema } from '../../schemas/usage.js';
 import { apiError } from '../../errors.js';
 import { sendJsonText } from '../raw-json.js';
 
@@ -46,6 +48,10 @@ const tasks: FastifyPluginAsyncZod = async (app) => {
   app.post('/v1/tasks/:id/cancel', {
     schema: { tags: ['tasks'], summary: 'Cancel a task no provider has accepted yet', security: [{ bearer: [] }], params: taskParamsSchema, response: { 200: taskSchema, ...tenantErrors, 409: errorSchema } },
   }, async (req) => cancelTask(app.rt, req.tenant.id, req.params.id));
+
+  app.get('/v1/tasks/:id/deliveries', {
+    schema: { tags: ['tasks'], summary: "The task's webhook delivery log: events, attempts, status codes, times", security: [{ bearer: [] }], params: taskParamsSchema, response: { 200: deliveryListSchema, ...tenantErrors } },
+  }, async (req) => ({ data: await listDeliveries(app.rt, req.tenant.id, req.params.id) }));
 };
 
 export default tasks;

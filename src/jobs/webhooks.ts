@@ -1,0 +1,69 @@
+/**
+ * Webhook chains (`webhooks` queue): one job per task delivers its pending events strictly in order. A failed
+ * attempt moves the job to delayed (exponential backoff with jitter) with the event still at the head, so a later
+ * event never overtakes an earlier one; an event not delivered within `webhooks.maxAgeMs` is given up.
+ */
+import { DelayedError, type Job } from 'bullmq';
+import type { Runtime } from '../runtime.js';
+import { createWebhookAgent, postWebhook, retryDelayMs, signature, type WebhookAgentOptions } from '../services/webhooks.js';
+import type { WebhookEvent } from '../store/webhook-store.js';
+
+/** Payload of a webhook chain job: the task and the number of the chain (its first event). */
+export interface WebhookJobData { taskId: string; chain: number }
+
+export function createWebhookProcessor(rt: Runtime) {
+  const cfg = rt.config.webhooks;
+  const opts: WebhookAgentOptions = { allowPrivate: rt.config.allowPrivateCallbacks, timeoutMs: cfg.timeoutMs };
+  const agent = createWebhookAgent(opts);
+
+  /** The headers of one attempt, or why it cannot be sent signed. */
+  async function headersFor(ev: WebhookEvent, body: string): Promise<Record<string, string> | string> {
+    const headers: Record<string, string> = { 'x-mjg-event-id': ev.id, 'x-mjg-event': ev.type, 'x-mjg-attempt': String(ev.attempts.length + 1) };
+    const tenant = await rt.tenants.get(ev.tenantId);
+    if (!tenant) return headers;
+    const { secret, unreadable } = rt.tenants.webhookSecret(tenant);
+    if (unreadable) return 'the webhook secret cannot be decrypted (were adminToken or webhooks.encryptionKey changed?): set it again';
+    if (secret) headers['x-mjg-signature'] = signature(secret, body);
+    return headers;
+  }
+
+  /** Tries an event once; true when it is settled (delivered or given up), else when to try again. */
+  async function attempt(taskId: string, ev: WebhookEvent, body: string | null): Promise<true | number> {
+    const at = new Date();
+    const headers = body === null ? 'the event body is gone' : await headersFor(ev, body);
+    const result = typeof headers === 'string'
+      ? { statusCode: null, error: headers, durationMs: 0 }
+      : await postWebhook(agent, ev.url, body!, headers, opts);
+    ev.attempts = [...ev.attempts, { n: ev.attempts.length + 1, at: at.toISOString(), ...result }].slice(-50);
+    const ok = result.error === null;
+    const deadline = Date.parse(ev.createdAt) + cfg.maxAgeMs;
+    const next = ok || body === null || Date.now() >= deadline ? null : Math.min(Date.now() + retryDelayMs(ev.attempts.length, cfg.baseDelayMs, cfg.maxDelayMs), deadline);
+    ev.state = ok ? 'delivered' : next === null ? 'failed' : 'pending';
+    ev.deliveredAt = ok ? new Date().toISOString() : null;
+    ev.nextAttemptAt = next === null ? null : new Date(next).toISOString();
+    await rt.webhookEvents.save(taskId, ev);
+    const log = { taskId, eventId: ev.id, event: ev.type, attempt: ev.attempts.length, statusCode: result.statusCode, error: result.error };
+    if (ok) rt.log.debug(log, 'webhook delivered');
+    else rt.log.warn({ ...log, nextAttemptAt: ev.nextAttemptAt }, next === null ? 'webhook given up' : 'webhook attempt failed');
+    return next ?? true;
+  }
+
+  async function processWebhooks(job: Job<WebhookJobData>, token?: string): Promise<void> {
+    const { taskId, chain } = job.data;
+    let seq = await rt.webhookEvents.advance(taskId, chain);
+    while (seq > 0) {
+      const found = await rt.webhookEvents.event(taskId, seq);
+      if (found && found.ev.state === 'pending') {
+        const due = found.ev.nextAttemptAt ? Date.parse(found.ev.nextAttemptAt) : 0;
+        const outcome = due > Date.now() ? due : await attempt(taskId, found.ev, found.body);
+        if (outcome !== true) {
+          await job.moveToDelayed(outcome, token);
+          throw new DelayedError();
+        }
+      }
+      seq = await rt.webhookEvents.advance(taskId, chain, seq);
+    }
+  }
+
+  return { process: processWebhooks, close: () => agent.close() };
+}

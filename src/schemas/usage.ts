@@ -1,0 +1,58 @@
+/** Schemas of `GET /v1/usage` and `GET /v1/tasks/{id}/deliveries`. */
+import { z } from 'zod';
+
+const DAY = /^\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
+const day = z
+  .string()
+  .max(40)
+  .regex(DAY, 'use a date, YYYY-MM-DD (a date-time is cut to its UTC day)')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date')
+  .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s).toISOString().slice(0, 10));
+
+export const usageQuerySchema = z.strictObject({
+  from: day.optional().describe('First UTC day, inclusive (default: the first day of this month)'),
+  to: day.optional().describe('Last UTC day, inclusive (default: today); at most 366 days after from'),
+});
+
+const counts = { succeeded: z.number(), failed: z.number(), canceled: z.number(), costUsd: z.number() };
+
+export const usageSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    totals: z.object({ submitted: z.number(), ...counts, reservedUsd: z.number().describe('Estimates held by tasks not finished yet') }),
+    byAction: z.record(z.string(), z.object({ submitted: z.number(), ...counts })),
+    byProvider: z.record(z.string(), z.object(counts)).describe('"(none)" holds tasks that ended before any provider took them'),
+    budget: z.object({
+      month: z.string().describe('The current UTC month, YYYY-MM'),
+      monthlyBudgetUsd: z.number().nullable(),
+      spentUsd: z.number(),
+      reservedUsd: z.number(),
+      remainingUsd: z.number().nullable(),
+    }),
+  })
+  .meta({ id: 'Usage' });
+
+const attemptSchema = z.object({
+  n: z.number(),
+  at: z.string(),
+  statusCode: z.number().nullable().describe('The receiver\'s HTTP status; null when no answer came (error says why)'),
+  error: z.string().nullable(),
+  durationMs: z.number(),
+});
+
+export const deliverySchema = z
+  .object({
+    id: z.string().describe('X-MJG-Event-Id: the same on every attempt'),
+    seq: z.number(),
+    type: z.enum(['running', 'succeeded', 'failed', 'canceled']),
+    url: z.string(),
+    createdAt: z.string(),
+    state: z.enum(['pending', 'delivered', 'failed']).describe('failed: not delivered within webhooks.maxAgeMs'),
+    deliveredAt: z.string().nullable(),
+    nextAttemptAt: z.string().nullable(),
+    attempts: z.array(attemptSchema),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+export const deliveryListSchema = z.object({ data: z.array(deliverySchema) });
