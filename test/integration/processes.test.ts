@@ -1,0 +1,122 @@
+/**
+ * Real processes: roles, graceful stop, a worker SIGKILLed with 20 tasks in flight, and a Redis (AOF on) restarted
+ * under load. Each spawns `src/main.ts` the way `npm start` runs `dist/src/main.js`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
+import type { Simulator } from '../../providers/sim/kit.js';
+import type { Task } from '../../src/schemas/task.js';
+import { api, freePort, sleep, startGateway, TENANT_A_KEY, testConfig, waitForTask, type TestGateway } from '../helpers/gateway.js';
+
+const KEY = TENANT_A_KEY;
+const children: ChildProcess[] = [];
+
+function spawnRole(role: 'api' | 'worker' | 'all', config: object): ChildProcess {
+  const path = join(mkdtempSync(join(tmpdir(), 'mjg-')), 'gateway.json');
+  writeFileSync(path, JSON.stringify({ ...config, logLevel: 'warn' }));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ROLE: role, GATEWAY_CONFIG: path }, stdio: ['ignore', 'ignore', 'inherit'] });
+  children.push(child);
+  return child;
+}
+const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
+
+async function waitHttp(url: string, ms = 15_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if ((await fetch(url).catch(() => undefined))?.ok) return;
+    await sleep(100);
+  }
+  throw new Error(`${url} never answered`);
+}
+
+describe('processes', () => {
+  let sim: Simulator | undefined;
+  let gw: TestGateway | undefined;
+  afterEach(async () => {
+    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+    await gw?.close();
+    await sim?.close();
+    gw = undefined;
+    sim = undefined;
+  });
+
+  it('ROLE=all serves and works, and SIGTERM exits 0 within 10 s', async () => {
+    sim = await startLegnextSimulator({ apiKey: 'lk' });
+    const port = await freePort();
+    const config = testConfig({ providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: `${sim.url}/api` }], config: { port, host: '127.0.0.1' } });
+    const child = spawnRole('all', config);
+    const url = `http://127.0.0.1:${port}`;
+    await waitHttp(`${url}/readyz`);
+    const res = await api<Task>(url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'imagine', prompt: 'role all' } });
+    expect((await waitForTask(url, KEY, res.body.id)).status).toBe('succeeded');
+    const started = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 30_000);
+
+  it('ROLE=worker opens no HTTP port', async () => {
+    const port = await freePort();
+    const child = spawnRole('worker', testConfig({ config: { port, host: '127.0.0.1' } }));
+    await sleep(2500);
+    expect(child.exitCode).toBeNull();
+    expect(await fetch(`http://127.0.0.1:${port}/healthz`).then(() => 'open', () => 'closed')).toBe('closed');
+    child.kill('SIGTERM');
+    expect(await exited(child)).toBe(0);
+  }, 20_000);
+
+  it('brings 20 in-flight tasks to succeeded after their worker is SIGKILLed', async () => {
+    sim = await startLegnextSimulator({ apiKey: 'lk' });
+    sim.state.behaviour.jobDurationMs = 2000;
+    sim.state.behaviour.latencyMs = 100;
+    gw = await startGateway({ providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: `${sim.url}/api`, maxConcurrency: 50 }], workers: false });
+    const worker = spawnRole('worker', gw.config);
+    const ids: string[] = [];
+    for (let i = 0; i < 20; i++) ids.push((await api<Task>(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'imagine', prompt: `in flight ${i}` } })).body.id);
+    await Promise.all(ids.map((id) => waitForTask(gw!.url, KEY, id, 20_000, (t) => t.status !== 'queued')));
+    worker.kill('SIGKILL');
+    await exited(worker);
+    spawnRole('worker', gw.config);
+    const done = await Promise.all(ids.map((id) => waitForTask(gw!.url, KEY, id, 30_000)));
+    expect(done.map((t) => t.status)).toEqual(ids.map(() => 'succeeded'));
+    expect(sim.state.jobs.size).toBe(20); // taken over, never submitted twice
+  }, 60_000);
+
+  it('loses no task when Redis (AOF on) restarts during work', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'mjg-redis-'));
+    const startRedis = () => {
+      const r = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
+      children.push(r);
+      return r;
+    };
+    let redisProc = startRedis();
+    const redisUrl = `redis://127.0.0.1:${port}/0`;
+    const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+    probe.on('error', () => undefined);
+    for (let i = 0; i < 50 && (await probe.ping().catch(() => '')) !== 'PONG'; i++) await sleep(100);
+    sim = await startLegnextSimulator({ apiKey: 'lk' });
+    sim.state.behaviour.jobDurationMs = 1500;
+    const config = testConfig({ providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: `${sim.url}/api` }], config: { redisUrl } });
+    const apiPort = await freePort();
+    spawnRole('api', { ...config, port: apiPort, host: '127.0.0.1' });
+    spawnRole('worker', config);
+    const url = `http://127.0.0.1:${apiPort}`;
+    await waitHttp(`${url}/readyz`);
+    const ids: string[] = [];
+    for (let i = 0; i < 10; i++) ids.push((await api<Task>(url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'imagine', prompt: `aof ${i}` } })).body.id);
+    await sleep(300);
+    redisProc.kill('SIGKILL');
+    await exited(redisProc);
+    await sleep(500);
+    redisProc = startRedis();
+    const done = await Promise.all(ids.map((id) => waitForTask(url, KEY, id, 30_000)));
+    expect(done.map((t) => t.status)).toEqual(ids.map(() => 'succeeded'));
+    await probe.quit();
+  }, 60_000);
+});
