@@ -4,7 +4,7 @@
 # REDIS_URL, PUBLIC_URL, ADMIN_TOKEN, LOG_LEVEL override it.
 #   docker build -t mj-gateway .
 #   docker run -e ROLE=api -e GATEWAY_CONFIG=/config/gateway.yaml -v "$PWD/config:/config:ro" -p 8080:8080 mj-gateway
-ARG NODE_VERSION=22
+ARG NODE_VERSION=24
 
 # --- build: TypeScript -> dist/, then drop the dev dependencies -------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS build

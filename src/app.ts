@@ -8,6 +8,7 @@ import fp from 'fastify-plugin';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { envelope, ApiError } from './errors.js';
+import { RequestLog } from './logger.js';
 import auth from './plugins/auth.js';
 import runtimePlugin from './plugins/runtime.js';
 import securityHeaders from './plugins/security-headers.js';
@@ -126,6 +127,7 @@ export async function buildApp(runtime: Runtime, opts: FastifyServerOptions = {}
     bodyLimit: runtime.config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    logController: new RequestLog(),
     // Errors raised before routing (a malformed %-escape, an over-long parameter) get the envelope too.
     frameworkErrors: (err, _req, res) => {
       const client = (err.statusCode ?? 500) < 500;
@@ -137,6 +139,12 @@ export async function buildApp(runtime: Runtime, opts: FastifyServerOptions = {}
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  const { httpRequests } = runtime.metrics ?? {};
+  if (httpRequests) {
+    app.addHook('onResponse', async (req, reply) => {
+      httpRequests.observe({ route: req.routeOptions.url ?? 'unknown', method: req.method, status: reply.statusCode }, reply.elapsedTime / 1000);
+    });
+  }
   await app.register(appPlugin, { runtime });
   await app.ready();
   return app;

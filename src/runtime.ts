@@ -15,6 +15,7 @@ import { CircuitBreakers } from './services/circuit.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { Slots } from './services/slots.js';
 import { registerSlotRelease } from './services/admission.js';
+import { registerTaskMetrics } from './services/observability.js';
 import { registerBudgetSettle } from './services/budget.js';
 import { RateLimiter } from './services/rate-limit.js';
 import { SecretBox } from './services/secrets.js';
@@ -69,13 +70,12 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
   const tasks = new TaskStore(redis, keys, config.taskRetentionDays);
   const fileSecrets = new Map(config.tenants.flatMap((t) => (t.webhookSecret ? [[t.id, t.webhookSecret] as const] : [])));
   const tenants = new TenantStore(redis, keys, { secrets: new SecretBox(config.webhooks.encryptionKey ?? config.adminToken), fileSecrets });
-  const providers = new ProviderRegistry(config);
+  const metrics = createMetrics();
+  const providers = new ProviderRegistry(config, (provider, endpoint, outcome, seconds) => metrics.upstreamCalls.observe({ provider, endpoint, outcome }, seconds));
   const queues = new Queues(redis, keys);
   const transitions = new Transitions(tasks, log);
-  const metrics = createMetrics();
   const circuits = new CircuitBreakers(redis, keys, config.circuitBreaker, (provider, to) => {
     metrics.circuitTransitions.inc({ provider, to });
-    metrics.circuitOpen.set({ provider }, to === 'closed' ? 0 : 1);
     log.warn({ provider, to }, 'circuit transition');
   });
   // A waiter that has not asked for three retry periods (and at least 5 s) has gone away.
@@ -91,6 +91,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     },
   };
   registerSlotRelease(rt);
+  registerTaskMetrics(rt);
   // Webhook event first: a settled reservation then proves the event was recorded (see services/reconcile.ts).
   registerWebhookEvents(rt);
   registerBudgetSettle(rt);

@@ -57,6 +57,7 @@ export function createPollProcessor(rt: Runtime) {
 
     let retryAfterMs: number | undefined;
     try {
+      rt.metrics.polls.inc({ provider: entry.config.id });
       const snap = await entry.adapter.poll({ upstreamId: rec.task.upstreamId!, state: rec.priv.upstreamState, request: rec.priv.request });
       if (snap.status === 'failed') return void (await onUpstreamFailure(rec, snap.failure ?? { kind: 'provider', message: 'no reason given' }));
       const out = await rt.transitions.apply(taskId, (r) => (r.priv.generation === generation ? applySnapshot(r, snap) : null));

@@ -42,6 +42,7 @@ export function createWebhookProcessor(rt: Runtime) {
     ev.deliveredAt = ok ? new Date().toISOString() : null;
     ev.nextAttemptAt = next === null ? null : new Date(next).toISOString();
     await rt.webhookEvents.save(taskId, ev);
+    rt.metrics.webhookDeliveries.inc({ outcome: ok ? 'delivered' : next === null ? 'gave_up' : 'retry' });
     const log = { taskId, eventId: ev.id, event: ev.type, attempt: ev.attempts.length, statusCode: result.statusCode, error: result.error };
     if (ok) rt.log.debug(log, 'webhook delivered');
     else rt.log.warn({ ...log, nextAttemptAt: ev.nextAttemptAt }, next === null ? 'webhook given up' : 'webhook attempt failed');

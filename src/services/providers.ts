@@ -1,7 +1,7 @@
 /** The configured providers, each with its adapter on one shared undici Agent. */
 import { Agent } from 'undici';
 import { ADAPTERS } from '../../providers/index.js';
-import type { CanonicalRequest, ProviderAdapter } from '../../providers/types.js';
+import { ProviderError, type CanonicalRequest, type ProviderAdapter } from '../../providers/types.js';
 import { ConfigError, type Config, type ProviderConfig } from '../config.js';
 import type { RouteCandidate } from '../domain/routing.js';
 
@@ -11,19 +11,37 @@ export class ProviderRegistry {
   readonly entries = new Map<string, ProviderEntry>();
   readonly dispatcher: Agent;
 
-  constructor(config: Config) {
+  /** `observe` sees every adapter call (submit or poll) with its duration and outcome: `ok` or the error class. */
+  constructor(config: Config, private readonly observe?: (provider: string, endpoint: 'submit' | 'poll', outcome: string, seconds: number) => void) {
     this.dispatcher = new Agent({ connections: 128, keepAliveTimeout: 30_000, connectTimeout: 10_000 });
     const problems: string[] = [];
     config.providers.forEach((p, i) => {
       try {
         const adapter = ADAPTERS[p.type]({ id: p.id, apiKey: p.apiKey, baseUrl: p.baseUrl, timeoutMs: p.timeoutMs, dispatcher: this.dispatcher, options: p.options });
-        this.entries.set(p.id, { config: p, adapter });
+        this.entries.set(p.id, { config: p, adapter: this.instrument(adapter) });
       } catch (err) {
         // Adapters check their type-specific options when built: report them like any other bad key.
         problems.push(`providers.${i}.options: ${(err as Error).message}`);
       }
     });
     if (problems.length) throw new ConfigError(problems);
+  }
+
+  private instrument(adapter: ProviderAdapter): ProviderAdapter {
+    const observe = this.observe;
+    if (!observe) return adapter;
+    const timed = <T>(endpoint: 'submit' | 'poll', call: () => Promise<T>): Promise<T> => {
+      const started = performance.now();
+      const done = (outcome: string) => observe(adapter.id, endpoint, outcome, (performance.now() - started) / 1000);
+      return call().then(
+        (v) => (done('ok'), v),
+        (err: unknown) => {
+          done(err instanceof ProviderError ? err.kind : 'bug');
+          throw err;
+        },
+      );
+    };
+    return { ...adapter, submit: (input) => timed('submit', () => adapter.submit(input)), poll: (input) => timed('poll', () => adapter.poll(input)) };
   }
 
   get(id: string): ProviderEntry | undefined {

@@ -90,4 +90,13 @@ tenants:
     const c = parseConfig('providers:\n  - { id: v, type: aggregator, apiKey: k, options: { bodyStyle: nested } }\n', {});
     expect(() => new ProviderRegistry(c)).toThrow(/providers\.0\.options: aggregator option bodyStyle must be "flat" or "wrapped"/);
   });
+
+  it.each(['gateway.example.yaml', 'gateway.demo.yaml'])('accepts the shipped config/%s', async (name) => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL(`../../config/${name}`, import.meta.url), 'utf8');
+    const env = Object.fromEntries([...text.matchAll(/\$\{([A-Z0-9_]+)\}/g)].map((m) => [m[1]!, 'v'.repeat(40)]));
+    const c = parseConfig(text, env);
+    expect(c.providers.length).toBeGreaterThan(0);
+    expect(c.tenants.length).toBeGreaterThan(0);
+  });
 });

@@ -1,0 +1,31 @@
+/** Wires the runtime's metrics: task outcomes on final transitions, and gauges of shared state read at scrape time. */
+import { isFinal } from '../domain/task.js';
+import type { Runtime } from '../runtime.js';
+import { registerSharedGauges } from './metrics.js';
+import { providerScope } from './slots.js';
+
+export function registerTaskMetrics(rt: Runtime): void {
+  const { metrics } = rt;
+  rt.transitions.onStatusChange((rec) => {
+    const t = rec.task;
+    if (!isFinal(t.status)) return;
+    metrics.tasksFinished.inc({ action: t.action, provider: t.provider ?? '', status: t.status, code: t.error?.code ?? '' });
+    metrics.taskDuration.observe({ action: t.action, status: t.status }, (Date.parse(t.finishedAt ?? t.updatedAt) - Date.parse(t.createdAt)) / 1000);
+  });
+  const ids = () => [...rt.providers.entries.keys()];
+  registerSharedGauges(metrics, {
+    async queueCounts() {
+      const q = rt.queues;
+      const entries = await Promise.all([q.submissions, q.polls, q.webhooks, q.maintenance].map(async (queue) => [queue.name, await queue.getJobCounts('wait', 'active', 'delayed', 'failed')] as const));
+      return Object.fromEntries(entries);
+    },
+    async slotUse() {
+      const used = await rt.slots.inUse(ids().map(providerScope));
+      return ids().map((provider, i) => ({ provider, inUse: used[i]!, max: rt.providers.get(provider)!.config.maxConcurrency }));
+    },
+    async circuitStates() {
+      const views = await rt.circuits.view(ids());
+      return Object.fromEntries(Object.entries(views).map(([id, v]) => [id, v.state]));
+    },
+  });
+}
