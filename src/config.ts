@@ -26,6 +26,8 @@ export const providerSchema = z.strictObject({
   weight: numeric(z.number().int().min(1).max(1000).default(1)),
   /** Upstream jobs in flight at once (the account's slots). */
   maxConcurrency: numeric(z.number().int().min(1).max(10_000).default(6)),
+  /** Upstream job reads per second, shared by every worker (callback-triggered re-reads are not held back). */
+  pollsPerSecond: numeric(z.number().min(0.1).max(100_000).default(20)),
   /** One upstream HTTP call. */
   timeoutMs: numeric(z.number().int().min(100).max(300_000).default(30_000)),
   /** Restricts what is routed here. */

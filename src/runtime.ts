@@ -14,6 +14,7 @@ import { Transitions } from './services/transitions.js';
 import { CircuitBreakers } from './services/circuit.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { Slots } from './services/slots.js';
+import { PollBudget } from './services/poll-budget.js';
 import { registerSlotRelease } from './services/admission.js';
 import { registerTaskMetrics } from './services/observability.js';
 import { registerBudgetSettle } from './services/budget.js';
@@ -36,6 +37,7 @@ export interface Runtime {
   circuits: CircuitBreakers;
   slots: Slots;
   metrics: Metrics;
+  pollBudget: PollBudget;
   usage: UsageStore;
   rateLimit: RateLimiter;
   webhookEvents: WebhookStore;
@@ -82,7 +84,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
   const slots = new Slots(redis, keys, Math.max(5_000, config.routing.slotRetryMs * 3));
   for (const t of config.tenants) await tenants.upsertFromConfig(t);
   const rt: Runtime = {
-    config, log, redis, keys, tasks, tenants, providers, queues, transitions, circuits, slots, metrics,
+    config, log, redis, keys, tasks, tenants, providers, queues, transitions, circuits, slots, metrics, pollBudget: new PollBudget(redis, keys),
     usage: new UsageStore(redis, keys), rateLimit: new RateLimiter(redis, keys), webhookEvents: new WebhookStore(redis, keys, Math.round(config.taskRetentionDays * 86_400)),
     async close() {
       await queues.close();

@@ -42,8 +42,13 @@ export function createPollProcessor(rt: Runtime) {
   }
 
   return async function processPoll(job: Job<TaskJobData>, token?: string): Promise<void> {
-    const { taskId, generation } = job.data;
-    const rec = await rt.tasks.get(taskId);
+    const { taskId, generation, slotAt } = job.data;
+    const later = async (delayMs: number, data: TaskJobData): Promise<never> => {
+      if (data.slotAt !== job.data.slotAt) await job.updateData(data);
+      await job.moveToDelayed(Date.now() + delayMs, token);
+      throw new DelayedError();
+    };
+    const { rec, woken } = await rt.tasks.getAndTakeWake(taskId);
     if (!rec || isFinal(rec.task.status) || rec.priv.generation !== generation || rec.priv.phase !== 'polling') return;
     if (Date.now() > rec.priv.deadlineAt) {
       await rt.transitions.apply(taskId, (r) => failTask(r, 'timeout', `the provider did not finish the job within the ${Math.round((r.priv.deadlineAt - Date.parse(r.task.createdAt)) / 1000)} s deadline`));
@@ -53,6 +58,12 @@ export function createPollProcessor(rt: Runtime) {
     if (!entry) {
       await rt.transitions.apply(taskId, (r) => failTask(r, 'upstream_error', `provider ${rec.task.provider} is no longer configured`));
       return;
+    }
+
+    // Timer polls book a slot in the provider's shared budget; a callback's re-read goes at once.
+    if (!woken && !(slotAt !== undefined && Date.now() >= slotAt - 20)) {
+      const wait = await rt.pollBudget.reserve(entry.config.id, entry.config.pollsPerSecond);
+      if (wait > 20) return later(wait, { taskId, generation, slotAt: Date.now() + wait });
     }
 
     let retryAfterMs: number | undefined;
@@ -77,11 +88,11 @@ export function createPollProcessor(rt: Runtime) {
     }
 
     const elapsed = Date.now() - Date.parse(rec.task.submittedAt ?? rec.task.createdAt);
-    const woken = await rt.redis.getdel(rt.keys.wake(taskId));
-    const delay = woken ? 0 : Math.min(pollDelay(elapsed, polling, retryAfterMs), Math.max(0, rec.priv.deadlineAt - Date.now() + 10));
+    const delay = Math.min(pollDelay(elapsed, polling, retryAfterMs), Math.max(0, rec.priv.deadlineAt - Date.now() + 10));
+    if (slotAt !== undefined) await job.updateData({ taskId, generation });
     await job.moveToDelayed(Date.now() + delay, token);
     // A callback that came while this run was active could not promote it; honour it now.
-    if (delay > 0 && (await rt.redis.exists(rt.keys.wake(taskId)))) await job.promote().catch(() => undefined);
+    if (await rt.redis.exists(rt.keys.wake(taskId))) await job.promote().catch(() => undefined);
     throw new DelayedError();
   };
 }

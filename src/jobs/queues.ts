@@ -6,7 +6,12 @@ import type { Keys } from '../store/keys.js';
 export const QUEUE = { submissions: 'submissions', polls: 'polls', maintenance: 'maintenance', webhooks: 'webhooks' } as const;
 
 /** Payload of a submission or poll job. `generation` names the upstream job; a newer one makes old jobs stop. */
-export interface TaskJobData { taskId: string; generation: number }
+export interface TaskJobData {
+  taskId: string;
+  generation: number;
+  /** A poll slot booked in the provider's budget (ms epoch): the run at that time polls without booking again. */
+  slotAt?: number;
+}
 
 const JOB_DEFAULTS: JobsOptions = {
   // Unexpected errors (a Redis blip, a bug) are retried by BullMQ; upstream errors are handled by the processors.

@@ -48,6 +48,14 @@ export class TaskStore {
     return { task: JSON.parse(doc) as Task, priv: JSON.parse(pv) as TaskPrivate, version: Number(v) };
   }
 
+  /** The record and whether a provider callback asked for a re-read (the flag is consumed), in one round trip. */
+  async getAndTakeWake(id: string): Promise<{ rec: TaskRecord | null; woken: boolean }> {
+    const rows = (await this.redis.pipeline().hmget(this.keys.task(id), 'doc', 'pv', 'v').getdel(this.keys.wake(id)).exec()) ?? [];
+    const [doc, pv, v] = (rows[0]?.[1] ?? []) as Array<string | null>;
+    const rec = doc && pv && v ? { task: JSON.parse(doc) as Task, priv: JSON.parse(pv) as TaskPrivate, version: Number(v) } : null;
+    return { rec, woken: rows[1]?.[1] != null };
+  }
+
   /** The public document as stored (a JSON string), only if it belongs to the tenant. */
   async getDoc(id: string, tenantId: string): Promise<string | null> {
     const [doc, tn] = await this.redis.hmget(this.keys.task(id), 'doc', 'tn');
