@@ -124,3 +124,11 @@ export function malformed(res: UpstreamResponse, phase: CallOptions['phase'], wh
 export function joinUrl(base: string, path: string): string {
   return base.replace(/\/+$/, '') + path;
 }
+
+/** One adapter's way to call its upstream: base URL, auth headers, timeout and dispatcher bound once. */
+export type UpstreamCall = (method: 'GET' | 'POST', path: string, phase: CallOptions['phase'], body?: unknown) => Promise<UpstreamResponse>;
+
+export function upstreamClient(opts: { baseUrl?: string; timeoutMs: number; dispatcher: Dispatcher }, defaultBase: string, headers: Record<string, string>): UpstreamCall {
+  const base = opts.baseUrl ?? defaultBase;
+  return (method, path, phase, body) => callUpstream({ method, url: joinUrl(base, path), headers, body, timeoutMs: opts.timeoutMs, dispatcher: opts.dispatcher, phase });
+}

@@ -3,7 +3,7 @@
  * a TaskStatus `{id, status, …}` back, `GET /model/v1/generation/task/{id}` to poll.
  * Options: `bodyStyle: 'flat' | 'wrapped'` (see `api.ts`).
  */
-import { callUpstream, joinUrl, malformed } from '../http.js';
+import { malformed, upstreamClient } from '../http.js';
 import type { ActionCapability, AdapterOptions, Capabilities, CanonicalRequest, ProviderAdapter } from '../types.js';
 import { ProviderError } from '../types.js';
 import { AGGREGATOR_DEFAULT_BASE_URL, SUBMIT_PATH, aggregatorHeaders, bodyStyleOf, taskPath, wireBody } from './api.js';
@@ -44,11 +44,8 @@ export function unsupportedByAggregator(req: CanonicalRequest): string | null {
 
 /** Builds the adapter; throws at start-up on an unknown `options.bodyStyle`. */
 export function createAggregatorAdapter(opts: AdapterOptions): ProviderAdapter {
-  const base = opts.baseUrl ?? AGGREGATOR_DEFAULT_BASE_URL;
-  const headers = aggregatorHeaders(opts.apiKey);
   const style = bodyStyleOf(opts.options);
-  const call = (method: 'GET' | 'POST', path: string, phase: 'submit' | 'poll', body?: unknown) =>
-    callUpstream({ method, url: joinUrl(base, path), headers, body, timeoutMs: opts.timeoutMs, dispatcher: opts.dispatcher, phase });
+  const call = upstreamClient(opts, AGGREGATOR_DEFAULT_BASE_URL, aggregatorHeaders(opts.apiKey));
 
   return {
     id: opts.id,

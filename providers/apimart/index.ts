@@ -2,7 +2,7 @@
  * The APIMart adapter (`type: apimart`): Bearer auth, one path per action, a `task_id` back, then polling.
  * Multi-step actions (pre-step upscale, inpaint's modal) run under one client task, advanced by `poll()`.
  */
-import { callUpstream, joinUrl, malformed } from '../http.js';
+import { malformed, upstreamClient } from '../http.js';
 import type { AdapterOptions, JobSnapshot, ProviderAdapter } from '../types.js';
 import { ProviderError } from '../types.js';
 import { APIMART_DEFAULT_BASE_URL, apimartHeaders, mjTaskPath, unifiedTaskPath, type ApimartState } from './api.js';
@@ -18,10 +18,7 @@ export { APIMART_CAPABILITIES, unsupportedByApimart } from './capabilities.js';
 type Phase = 'submit' | 'poll';
 
 export function createApimartAdapter(opts: AdapterOptions): ProviderAdapter {
-  const base = opts.baseUrl ?? APIMART_DEFAULT_BASE_URL;
-  const headers = apimartHeaders(opts.apiKey);
-  const call = (method: 'GET' | 'POST', path: string, phase: Phase, body?: unknown) =>
-    callUpstream({ method, url: joinUrl(base, path), headers, body, timeoutMs: opts.timeoutMs, dispatcher: opts.dispatcher, phase });
+  const call = upstreamClient(opts, APIMART_DEFAULT_BASE_URL, apimartHeaders(opts.apiKey));
 
   /** One generation call → the accepted task id and its first status word. */
   async function send(wire: WireCall, phase: Phase): Promise<{ taskId: string; status?: string }> {

@@ -1,5 +1,5 @@
 /** The Legnext adapter (`type: legnext`): one path per action, `x-api-key` auth, the whole job object back. */
-import { callUpstream, joinUrl, malformed } from '../http.js';
+import { malformed, upstreamClient } from '../http.js';
 import type { AdapterOptions, Capabilities, CanonicalRequest, ProviderAdapter, Speed } from '../types.js';
 import { ProviderError } from '../types.js';
 import { LEGNEXT_DEFAULT_BASE_URL, legnextHeaders, legnextJobPath } from './api.js';
@@ -38,10 +38,7 @@ export function unsupportedByLegnext(req: CanonicalRequest): string | null {
 }
 
 export function createLegnextAdapter(opts: AdapterOptions): ProviderAdapter {
-  const base = opts.baseUrl ?? LEGNEXT_DEFAULT_BASE_URL;
-  const headers = legnextHeaders(opts.apiKey);
-  const call = (method: 'GET' | 'POST', path: string, phase: 'submit' | 'poll', body?: unknown) =>
-    callUpstream({ method, url: joinUrl(base, path), headers, body, timeoutMs: opts.timeoutMs, dispatcher: opts.dispatcher, phase });
+  const call = upstreamClient(opts, LEGNEXT_DEFAULT_BASE_URL, legnextHeaders(opts.apiKey));
 
   return {
     id: opts.id,

@@ -28,7 +28,7 @@ export class Queues {
   /** One job per task's webhook chain (payload `{ taskId, chain }`, see jobs/webhooks.ts). */
   readonly webhooks: Queue<{ taskId: string; chain: number }>;
 
-  constructor(connection: Redis, private readonly keys: Keys) {
+  constructor(connection: Redis, keys: Keys) {
     const opts = { connection, prefix: keys.queuePrefix, defaultJobOptions: JOB_DEFAULTS };
     this.submissions = new Queue<TaskJobData>(QUEUE.submissions, opts);
     this.polls = new Queue<TaskJobData>(QUEUE.polls, opts);

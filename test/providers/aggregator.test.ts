@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { expectClass } from '../helpers/provider-errors.js';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { aggregatorSnapshot, readTask } from '../../providers/aggregator/job.js'
 import { startAggregatorSimulator } from '../../providers/aggregator/simulator.js';
 import { aggregatorRequest } from '../../providers/aggregator/submit.js';
 import type { Simulator } from '../../providers/sim/kit.js';
-import { ProviderError, type CanonicalRequest, type JobSnapshot, type ProviderAdapter, type UpstreamState } from '../../providers/types.js';
+import { type CanonicalRequest, type JobSnapshot, type ProviderAdapter, type UpstreamState } from '../../providers/types.js';
 import {
   COMPLETED_DERIVED, FAILED_CLI_STRING, FAILED_MJ_PAGE, FAILED_VEO_PAGE, IN_PROGRESS_DERIVED, SUBMIT_DERIVED, V1_COMPLETED, V3_CODES,
 } from './aggregator-samples.js';
@@ -173,13 +174,6 @@ describe('aggregator adapter against the simulator', () => {
     sim.state.behaviour.jobDurationMs = 30;
     adapter = make();
   });
-
-  const expectClass = async (p: Promise<unknown>, kind: string) => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(ProviderError);
-    expect((err as ProviderError).kind).toBe(kind);
-    return err as ProviderError;
-  };
 
   async function runToEnd(a: ProviderAdapter, upstreamId: string, req: CanonicalRequest): Promise<JobSnapshot> {
     for (let i = 0; i < 50; i++) {

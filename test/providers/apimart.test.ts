@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { expectClass } from '../helpers/provider-errors.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { UpstreamResponse } from '../../providers/http.js';
 import { apimartErrorBody, apimartHttpError, bodyCodeError, taskFailure } from '../../providers/apimart/errors.js';
@@ -8,7 +9,7 @@ import { startApimartSimulator } from '../../providers/apimart/simulator.js';
 import { apimartPlan, apimartRequest, modalCall } from '../../providers/apimart/submit.js';
 import { readUnifiedTask, unifiedSnapshot } from '../../providers/apimart/unified.js';
 import type { Simulator } from '../../providers/sim/kit.js';
-import { ProviderError, type CanonicalRequest, type JobSnapshot, type ParentRef, type ProviderAdapter, type UpstreamState } from '../../providers/types.js';
+import { type CanonicalRequest, type JobSnapshot, type ParentRef, type ProviderAdapter, type UpstreamState } from '../../providers/types.js';
 import {
   A1_SUBMIT, A2_MJ_SUCCESS, A3A_UNIFIED_COMPLETED, A3B_UNIFIED_COMPLETED, A4_INPAINT_MODAL, A5_VARIATION_SUCCESS, A6_DESCRIBE, A7_ERRORS,
 } from './apimart-samples.js';
@@ -235,13 +236,6 @@ describe('APIMart adapter against the simulator', () => {
     throw new Error('the task never ended');
   }
   const posts = () => sim.state.requests.filter((r) => r.method === 'POST').map((r) => r.path.replace(GEN, ''));
-
-  const expectClass = async (p: Promise<unknown>, kind: string) => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(ProviderError);
-    expect((err as ProviderError).kind).toBe(kind);
-    return err as ProviderError;
-  };
 
   it('runs an imagine to four images with Bearer auth and speed fast', async () => {
     const { sub, snap } = await run({ action: 'imagine', prompt: 'a red fox' });

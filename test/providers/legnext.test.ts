@@ -1,4 +1,5 @@
 import { Agent } from 'undici';
+import { expectClass } from '../helpers/provider-errors.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { legnextErrorBody, jobFailure } from '../../providers/legnext/errors.js';
 import { createLegnextAdapter } from '../../providers/legnext/index.js';
@@ -6,7 +7,7 @@ import { legnextSnapshot, readJob } from '../../providers/legnext/job.js';
 import { legnextRequest } from '../../providers/legnext/submit.js';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
-import { ProviderError, type ProviderAdapter } from '../../providers/types.js';
+import { type ProviderAdapter } from '../../providers/types.js';
 import { L1_PENDING, L2_COMPLETED, L4_DESCRIBE_PENDING, L5_VIDEO_PENDING, L7_FAILED } from './legnext-samples.js';
 
 const parent = { upstreamId: 'a616de55-6130-4e1f-b8cd-531ed0599353', action: 'imagine' as const, state: {}, output: null };
@@ -103,13 +104,6 @@ describe('Legnext adapter against the simulator', () => {
     sim.state.behaviour.jobDurationMs = 30;
     adapter = createLegnextAdapter({ id: 'legnext-test', apiKey: 'good-key', baseUrl: `${sim.url}/api`, timeoutMs: 500, dispatcher });
   });
-
-  const expectClass = async (p: Promise<unknown>, kind: string) => {
-    const err = await p.then(() => undefined, (e: unknown) => e);
-    expect(err).toBeInstanceOf(ProviderError);
-    expect((err as ProviderError).kind).toBe(kind);
-    return err as ProviderError;
-  };
 
   it('submits with x-api-key and polls the job to completion', async () => {
     const sub = await adapter.submit({ request: { action: 'imagine', prompt: 'a red fox' } });
