@@ -52,8 +52,8 @@ export function createSubmissionProcessor(rt: Runtime) {
       throw new DelayedError();
     };
     const skip: string[] = [];
-    for (;;) {
-      const rec = await rt.tasks.get(taskId);
+    for (let first = true; ; first = false) {
+      const rec = first ? await rt.tasks.getForSubmission(taskId) : await rt.tasks.get(taskId);
       if (!rec || rec.priv.generation !== generation) return;
       if (rec.priv.phase === 'polling' && (rec.task.status === 'submitted' || rec.task.status === 'running')) {
         // Accepted upstream, but the worker may have died before the poll job was added: make sure it exists.

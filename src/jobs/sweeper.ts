@@ -7,8 +7,8 @@ import { taskIdFloor } from '../domain/ids.js';
 import type { Runtime } from '../runtime.js';
 
 const BATCH = 500;
-/** A task written this long ago and still not marked enqueued lost its enqueue to a crash. */
-const ENQUEUE_GRACE_MS = 10_000;
+/** A task written this long ago whose submission job never ran lost its enqueue to a crash (≤ 10 s). */
+const enqueueGraceMs = (sweepIntervalMs: number) => Math.min(10_000, 5 * sweepIntervalMs);
 
 export interface SweepReport { timedOut: number; requeued: number }
 
@@ -21,7 +21,7 @@ export async function sweep(rt: Runtime, now = Date.now()): Promise<SweepReport>
     if (!out) await rt.redis.zrem(rt.keys.active, id); // the record itself is gone
   }
 
-  const unqueued = await rt.redis.zrangebyscore(rt.keys.unqueued, '-inf', now - ENQUEUE_GRACE_MS, 'LIMIT', 0, BATCH);
+  const unqueued = await rt.redis.zrangebyscore(rt.keys.unqueued, '-inf', now - enqueueGraceMs(rt.config.workers.sweepIntervalMs), 'LIMIT', 0, BATCH);
   for (const id of unqueued) {
     const rec = await rt.tasks.get(id);
     if (rec && rec.task.status === 'queued') {

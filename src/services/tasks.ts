@@ -83,8 +83,8 @@ export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, 
     if (!doc) throw apiError('idempotency_conflict', 'this Idempotency-Key belongs to a task that no longer exists: use a new key');
     return { task: doc, created: false };
   }
+  // The submission job marks the task enqueued when it first reads it; the sweeper re-adds it if this add is lost.
   await rt.queues.enqueueSubmission(task.id, 1);
-  await rt.tasks.markEnqueued(task.id);
   return { task, created: true };
 }
 

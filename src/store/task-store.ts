@@ -42,6 +42,13 @@ export class TaskStore {
     return { created: false, existing: { taskId, bodyHash } };
   }
 
+  /** The record, and the task marked as enqueued (its submission job is running), in one round trip. */
+  async getForSubmission(id: string): Promise<TaskRecord | null> {
+    const rows = (await this.redis.pipeline().hmget(this.keys.task(id), 'doc', 'pv', 'v').zrem(this.keys.unqueued, id).exec()) ?? [];
+    const [doc, pv, v] = (rows[0]?.[1] ?? []) as Array<string | null>;
+    return doc && pv && v ? { task: JSON.parse(doc) as Task, priv: JSON.parse(pv) as TaskPrivate, version: Number(v) } : null;
+  }
+
   async get(id: string): Promise<TaskRecord | null> {
     const [doc, pv, v] = await this.redis.hmget(this.keys.task(id), 'doc', 'pv', 'v');
     if (!doc || !pv || !v) return null;
@@ -90,7 +97,7 @@ export class TaskStore {
     throw new Error(`task ${id}: too many concurrent writers`);
   }
 
-  /** Marks a task as safely enqueued (the sweeper re-enqueues whatever stays unmarked). */
+  /** Marks a task as safely enqueued (the sweeper re-enqueues whatever stays unmarked; a running submission job marks it too). */
   async markEnqueued(id: string): Promise<void> {
     await this.redis.zrem(this.keys.unqueued, id);
   }

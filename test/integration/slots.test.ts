@@ -102,6 +102,22 @@ describe('every task ends', () => {
     expect(t.error?.code).toBe('timeout');
   }, 15_000);
 
+  it('is enqueued by the sweeper when the process died between storing it and enqueuing it', async () => {
+    await start();
+    sim.state.behaviour.jobDurationMs = 50;
+    const { submitTask } = await import('../../src/services/tasks.js');
+    const tenant = (await gw.rt.tenants.get('tenant-a'))!;
+    // The enqueue is lost, as if the API process died right after the task was stored.
+    const enqueue = gw.rt.queues.enqueueSubmission;
+    gw.rt.queues.enqueueSubmission = async () => undefined;
+    const { task } = await submitTask(gw.rt, tenant, { action: 'imagine', prompt: 'orphan' });
+    gw.rt.queues.enqueueSubmission = enqueue;
+    const id = typeof task === 'string' ? (JSON.parse(task) as Task).id : task.id;
+    const t = await waitForTask(gw.url, KEY, id, 8000);
+    expect(t.status).toBe('succeeded');
+    expect(await gw.rt.redis.zscore(gw.rt.keys.unqueued, id)).toBeNull();
+  }, 15_000);
+
   it('is ended by the sweeper even when its jobs are gone', async () => {
     await start();
     sim.state.behaviour.outcome = { kind: 'never' };
