@@ -12,23 +12,18 @@ const LEASE_MARGIN_MS = 60_000;
 /** Null when the task holds both slots, else why it must wait (and which line it waits in). */
 export async function takeSlots(rt: Runtime, rec: TaskRecord, providerId: string): Promise<{ scope: string; reason: string } | null> {
   const { task, priv } = rec;
-  const order = Date.parse(task.createdAt);
-  const lease = priv.deadlineAt + LEASE_MARGIN_MS;
-  const tenant = tenantScope(priv.tenantId);
-  if (priv.tenantCap !== undefined && !(await rt.slots.acquire(tenant, task.id, priv.tenantCap, order, lease))) {
-    return { scope: 'tenant', reason: `the tenant already has ${priv.tenantCap} tasks upstream (maxConcurrentTasks)` };
-  }
   const max = rt.providers.get(providerId)!.config.maxConcurrency;
-  if (!(await rt.slots.acquire(providerScope(providerId), task.id, max, order, lease))) {
-    if (priv.tenantCap !== undefined) await rt.slots.release(tenant, task.id);
-    return { scope: 'provider', reason: `${providerId} has all ${max} slots in use (maxConcurrency)` };
-  }
-  return null;
+  const provider = { scope: providerScope(providerId), max };
+  const scopes = priv.tenantCap !== undefined ? [{ scope: tenantScope(priv.tenantId), max: priv.tenantCap }, provider] : [provider];
+  const blocked = await rt.slots.acquire(scopes, task.id, Date.parse(task.createdAt), priv.deadlineAt + LEASE_MARGIN_MS);
+  if (blocked === null) return null;
+  return blocked === provider.scope
+    ? { scope: 'provider', reason: `${providerId} has all ${max} slots in use (maxConcurrency)` }
+    : { scope: 'tenant', reason: `the tenant already has ${priv.tenantCap} tasks upstream (maxConcurrentTasks)` };
 }
 
 export async function releaseSlots(rt: Runtime, taskId: string, tenantId: string, providerId: string | null): Promise<void> {
-  await rt.slots.release(tenantScope(tenantId), taskId);
-  if (providerId) await rt.slots.release(providerScope(providerId), taskId);
+  await rt.slots.release(providerId ? [tenantScope(tenantId), providerScope(providerId)] : [tenantScope(tenantId)], taskId);
 }
 
 /** Frees a task's slots when it leaves the upstream: a final status, or back to queued for another provider. */

@@ -29,12 +29,14 @@ return 'open'
 `;
 
 /**
- * KEYS: state hash, probe lock, window (all), window (failures).
- * ARGV: now, ok(1|0), kind, windowMs, minRequests, ratio, openMs, longOpenMs, retryAfterMs, member
- * → the state after the outcome, prefixed with '!' when this call changed it.
+ * KEYS: state hash, probe lock, window (all), window (failures): per-second counters in hashes, O(window) in size.
+ * ARGV: now, ok(1|0), kind, windowMs, minRequests, ratio, openMs, longOpenMs, retryAfterMs
+ * → the state after the outcome, prefixed with '!' when this call changed it. A success only counts (it cannot open
+ * the circuit); the ratio is computed on failures.
  */
 const RECORD = `
 local now = tonumber(ARGV[1])
+local windowMs = tonumber(ARGV[4])
 local st = redis.call('HGET', KEYS[1], 'state') or 'closed'
 local function open(ms, reason)
   redis.call('HSET', KEYS[1], 'state', 'open', 'until', now + ms, 'reason', reason, 'changed', now)
@@ -52,15 +54,26 @@ if st == 'half_open' then
   return open(tonumber(ARGV[7]), ARGV[3])
 end
 if st == 'open' then return 'open' end
-local from = now - tonumber(ARGV[4])
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', from)
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', from)
-redis.call('ZADD', KEYS[3], now, ARGV[10])
-if ARGV[2] ~= '1' then redis.call('ZADD', KEYS[4], now, ARGV[10]) end
-redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[4]))
-redis.call('PEXPIRE', KEYS[4], tonumber(ARGV[4]))
-local total = redis.call('ZCARD', KEYS[3])
-local fails = redis.call('ZCARD', KEYS[4])
+local from = math.floor((now - windowMs) / 1000)
+local function count(key)
+  local total = 0
+  local flat = redis.call('HGETALL', key)
+  for i = 1, #flat, 2 do
+    if tonumber(flat[i]) <= from then redis.call('HDEL', key, flat[i]) else total = total + tonumber(flat[i + 1]) end
+  end
+  return total
+end
+local sec = math.floor(now / 1000)
+redis.call('HINCRBY', KEYS[3], sec, 1)
+redis.call('PEXPIRE', KEYS[3], windowMs + 2000)
+if ARGV[2] == '1' then
+  if redis.call('HLEN', KEYS[3]) > windowMs / 500 + 2 then count(KEYS[3]) end
+  return 'closed'
+end
+redis.call('HINCRBY', KEYS[4], sec, 1)
+redis.call('PEXPIRE', KEYS[4], windowMs + 2000)
+local total = count(KEYS[3])
+local fails = count(KEYS[4])
 if total >= tonumber(ARGV[5]) and fails / total >= tonumber(ARGV[6]) then return open(tonumber(ARGV[7]), ARGV[3]) end
 return 'closed'
 `;
@@ -97,7 +110,6 @@ export class CircuitBreakers {
     const out = await this.redis.mjgCircuitRecord(
       this.keys.circuit(providerId), this.keys.circuitProbe(providerId), this.keys.circuitWindow(providerId), this.keys.circuitFailures(providerId),
       now, ok ? 1 : 0, outcome, this.cfg.windowMs, this.cfg.minRequests, this.cfg.failureRatio, this.cfg.openMs, this.cfg.longOpenMs, retryAfterMs,
-      `${now}-${process.pid}-${++this.seq}`,
     );
     const state = out.replace('!', '') as CircuitState;
     if (out.startsWith('!')) this.onTransition(providerId, state);

@@ -1,33 +1,51 @@
 /**
  * Counting semaphores in Redis: a provider's `maxConcurrency` and a tenant's `maxConcurrentTasks`. Holders are a
- * sorted set scored by lease end (a crashed holder frees its slot when the lease runs out); waiters queue by arrival,
- * and only the first `free` of them may take a slot, so tasks start in order. A waiter that stops asking (its task
- * ended, its worker died) drops out of the queue after `staleMs`.
+ * sorted set scored by lease end (a crashed holder frees its slot when the lease runs out). While nobody waits a
+ * free slot is taken at once; otherwise waiters queue by arrival and only the first `free` of them may take one, so
+ * tasks start in order. A waiter that stops asking (its task ended, its worker died) drops out after `staleMs`.
  */
 import type { Redis, Result } from 'ioredis';
 import type { Keys } from '../store/keys.js';
 
-/** KEYS: holders, waiters, heartbeats. ARGV: member, max, now, leaseUntil, order, staleMs → 1 acquired, 0 wait. */
+/**
+ * Takes a slot in each scope in order (tenant, then provider), all or none.
+ * KEYS: holders, waiters, heartbeats of each scope, in that order. ARGV: member, now, leaseUntil, order, staleMs,
+ * then the max of each scope. → 0 when every slot is held, else the 1-based index of the scope that is full.
+ */
 const ACQUIRE = `
-local now = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  redis.call('ZADD', KEYS[1], tonumber(ARGV[4]), ARGV[1])
-  return 1
+local member, now, lease, order, staleMs = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local function take(h, w, hb, max)
+  redis.call('ZREMRANGEBYSCORE', h, '-inf', now)
+  if redis.call('ZSCORE', h, member) then
+    redis.call('ZADD', h, lease, member)
+    return true
+  end
+  local free = max - redis.call('ZCARD', h)
+  if free > 0 and redis.call('ZCARD', w) == 0 then
+    redis.call('ZADD', h, lease, member)
+    return true
+  end
+  local stale = redis.call('ZRANGEBYSCORE', hb, '-inf', now - staleMs)
+  for _, m in ipairs(stale) do
+    redis.call('ZREM', w, m)
+    redis.call('ZREM', hb, m)
+  end
+  redis.call('ZADD', w, 'NX', order, member)
+  redis.call('ZADD', hb, now, member)
+  if free > 0 and redis.call('ZRANK', w, member) < free then
+    redis.call('ZADD', h, lease, member)
+    redis.call('ZREM', w, member)
+    redis.call('ZREM', hb, member)
+    return true
+  end
+  return false
 end
-local stale = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - tonumber(ARGV[6]))
-for _, m in ipairs(stale) do
-  redis.call('ZREM', KEYS[2], m)
-  redis.call('ZREM', KEYS[3], m)
-end
-redis.call('ZADD', KEYS[2], 'NX', tonumber(ARGV[5]), ARGV[1])
-redis.call('ZADD', KEYS[3], now, ARGV[1])
-local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1])
-if free > 0 and redis.call('ZRANK', KEYS[2], ARGV[1]) < free then
-  redis.call('ZADD', KEYS[1], tonumber(ARGV[4]), ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('ZREM', KEYS[3], ARGV[1])
-  return 1
+local n = #KEYS / 3
+for i = 1, n do
+  if not take(KEYS[i * 3 - 2], KEYS[i * 3 - 1], KEYS[i * 3], tonumber(ARGV[5 + i])) then
+    for j = 1, i - 1 do redis.call('ZREM', KEYS[j * 3 - 2], member) end
+    return i
+  end
 end
 return 0
 `;
@@ -43,19 +61,26 @@ export const tenantScope = (tenantId: string) => `t:${tenantId}`;
 
 export class Slots {
   constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly staleMs: number) {
-    redis.defineCommand('mjgSlotAcquire', { numberOfKeys: 3, lua: ACQUIRE });
+    redis.defineCommand('mjgSlotAcquire', { lua: ACQUIRE });
   }
 
-  /** Takes (or keeps) a slot for `member` if it is its turn. `order` places a new waiter (e.g. task creation time). */
-  async acquire(scope: string, member: string, max: number, order: number, leaseUntil: number, now = Date.now()): Promise<boolean> {
+  /**
+   * Takes (or keeps) a slot for `member` in every scope, or none: null when held, else the scope that is full (the
+   * member keeps its place in that line). `order` places a new waiter (e.g. task creation time).
+   */
+  async acquire(scopes: Array<{ scope: string; max: number }>, member: string, order: number, leaseUntil: number, now = Date.now()): Promise<string | null> {
     const k = this.keys;
-    return (await this.redis.mjgSlotAcquire(k.slots(scope), k.slotWaiters(scope), k.slotHeartbeats(scope), member, max, now, leaseUntil, order, this.staleMs)) === 1;
+    const keys = scopes.flatMap(({ scope }) => [k.slots(scope), k.slotWaiters(scope), k.slotHeartbeats(scope)]);
+    const blocked = await this.redis.mjgSlotAcquire(keys.length, ...keys, member, now, leaseUntil, order, this.staleMs, ...scopes.map((s) => s.max));
+    return blocked === 0 ? null : scopes[blocked - 1]!.scope;
   }
 
-  /** Frees the slot and the place in line (idempotent). */
-  async release(scope: string, member: string): Promise<void> {
+  /** Frees the slots and places in line in these scopes (idempotent). */
+  async release(scopes: string[], member: string): Promise<void> {
     const k = this.keys;
-    await this.redis.multi().zrem(k.slots(scope), member).zrem(k.slotWaiters(scope), member).zrem(k.slotHeartbeats(scope), member).exec();
+    const pipe = this.redis.pipeline();
+    for (const scope of scopes) pipe.zrem(k.slots(scope), member).zrem(k.slotWaiters(scope), member).zrem(k.slotHeartbeats(scope), member);
+    await pipe.exec();
   }
 
   /** Holders right now (leases still running). */

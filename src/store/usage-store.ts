@@ -15,16 +15,13 @@ declare module 'ioredis' {
 }
 
 /**
- * KEYS: reservation, open reservations (zset), today's hash, the month's earlier days' hashes
+ * KEYS: reservation, open reservations (zset), today's hash, the month's running totals (hash)
  * ARGV: estimate, limit (-1: none), reservation value, count field, ttlSec, reservation ttlSec, due (ms), task id
  * Returns {1, used} when reserved (or already reserved), {0, used} when the budget would be passed.
  */
 const RESERVE = `
-local used = 0
-for i = 3, #KEYS do
-  local v = redis.call('HMGET', KEYS[i], 'res', 'spent')
-  used = used + (tonumber(v[1]) or 0) + (tonumber(v[2]) or 0)
-end
+local v = redis.call('HMGET', KEYS[4], 'res', 'spent')
+local used = (tonumber(v[1]) or 0) + (tonumber(v[2]) or 0)
 local est = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
 if limit >= 0 and used + est > limit then return {0, used} end
@@ -32,13 +29,15 @@ if redis.call('SET', KEYS[1], ARGV[3], 'NX', 'EX', tonumber(ARGV[6])) then
   redis.call('HINCRBY', KEYS[3], 'res', est)
   redis.call('HINCRBY', KEYS[3], ARGV[4], 1)
   redis.call('EXPIRE', KEYS[3], tonumber(ARGV[5]))
+  redis.call('HINCRBY', KEYS[4], 'res', est)
+  redis.call('EXPIRE', KEYS[4], tonumber(ARGV[5]))
   redis.call('ZADD', KEYS[2], tonumber(ARGV[7]), ARGV[8])
 end
 return {1, used}
 `;
 
 /**
- * KEYS: reservation, the hash of the day it was made, open reservations (zset)
+ * KEYS: reservation, the hash of the day it was made, open reservations (zset), that month's running totals
  * ARGV: expected reservation value, reserved amount, charged amount, outcome field ('' none), cost field,
  * a count field to take back ('' none: used when the task was never created), task id
  * Returns 1 when settled now, 0 when there was nothing (left) to settle: settling twice is harmless.
@@ -49,6 +48,8 @@ redis.call('DEL', KEYS[1])
 redis.call('ZREM', KEYS[3], ARGV[7])
 redis.call('HINCRBY', KEYS[2], 'res', -tonumber(ARGV[2]))
 redis.call('HINCRBY', KEYS[2], 'spent', tonumber(ARGV[3]))
+redis.call('HINCRBY', KEYS[4], 'res', -tonumber(ARGV[2]))
+redis.call('HINCRBY', KEYS[4], 'spent', tonumber(ARGV[3]))
 if ARGV[4] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[4], 1) end
 if ARGV[6] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[6], -1) end
 if tonumber(ARGV[3]) > 0 then redis.call('HINCRBY', KEYS[2], ARGV[5], tonumber(ARGV[3])) end
@@ -78,12 +79,17 @@ export function daysBetween(from: string, to: string): string[] {
 
 export class UsageStore {
   constructor(private readonly redis: Redis, private readonly keys: Keys) {
-    redis.defineCommand('mjgReserve', { lua: RESERVE });
-    redis.defineCommand('mjgSettle', { numberOfKeys: 3, lua: SETTLE });
+    redis.defineCommand('mjgReserve', { numberOfKeys: 4, lua: RESERVE });
+    redis.defineCommand('mjgSettle', { numberOfKeys: 4, lua: SETTLE });
   }
 
   private day(tenantId: string, day: string): string {
     return `${this.keys.prefix}:usage:${tenantId}:${day}`;
+  }
+
+  /** A month's reserved and spent totals (what the budget check reads: one hash, whatever the day). */
+  private month(tenantId: string, day: string): string {
+    return `${this.keys.prefix}:usage:${tenantId}:m:${day.slice(0, 7)}`;
   }
 
   private reservation(taskId: string): string {
@@ -101,10 +107,8 @@ export class UsageStore {
    */
   async reserve(tenantId: string, taskId: string, action: string, micros: number, limitMicros: number | null, at: Date, dueAt: number): Promise<{ ok: boolean; usedMicros: number }> {
     const today = utcDay(at);
-    const earlier = daysBetween(`${today.slice(0, 8)}01`, today).slice(0, -1);
-    const keys = [this.reservation(taskId), this.open, this.day(tenantId, today), ...earlier.map((d) => this.day(tenantId, d))];
     const [ok, used] = await this.redis.mjgReserve(
-      keys.length, ...keys, micros, limitMicros ?? -1, `${today}|${micros}|${tenantId}|${action}`, `sub|${action}`, DAY_TTL_SEC, RESERVATION_TTL_SEC, dueAt, taskId,
+      this.reservation(taskId), this.open, this.day(tenantId, today), this.month(tenantId, today), micros, limitMicros ?? -1, `${today}|${micros}|${tenantId}|${action}`, `sub|${action}`, DAY_TTL_SEC, RESERVATION_TTL_SEC, dueAt, taskId,
     );
     return { ok: ok === 1, usedMicros: used };
   }
@@ -122,7 +126,7 @@ export class UsageStore {
     const r = await this.lookup(taskId);
     if (!r) return false;
     const out = await this.redis.mjgSettle(
-      this.reservation(taskId), this.day(r.tenantId, r.day), this.open, r.value, r.micros, s.chargedMicros,
+      this.reservation(taskId), this.day(r.tenantId, r.day), this.open, this.month(r.tenantId, r.day), r.value, r.micros, s.chargedMicros,
       s.outcome ? `${s.outcome}|${r.action}|${s.provider}` : '', `usd|${r.action}|${s.provider}`, s.uncount ? `sub|${r.action}` : '', taskId,
     );
     return out === 1;
