@@ -17,8 +17,10 @@ const JOB_DEFAULTS: JobsOptions = {
   // Unexpected errors (a Redis blip, a bug) are retried by BullMQ; upstream errors are handled by the processors.
   attempts: 8,
   backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { age: 3600, count: 5000 },
-  removeOnFail: { age: 7 * 86_400, count: 5000 },
+  // A done job is state nobody reads (the task holds it): drop it at once. Job ids come from the task, so a late
+  // re-add (the sweeper) makes a job that sees the task already moved on and returns.
+  removeOnComplete: true,
+  removeOnFail: { age: 7 * 86_400, count: 1000 },
 };
 
 export class Queues {
@@ -29,12 +31,13 @@ export class Queues {
   readonly webhooks: Queue<{ taskId: string; chain: number }>;
 
   constructor(connection: Redis, keys: Keys) {
-    const opts = { connection, prefix: keys.queuePrefix, defaultJobOptions: JOB_DEFAULTS };
+    // Nothing here listens to BullMQ's event streams: keep them short instead of 10,000 entries a queue.
+    const opts = { connection, prefix: keys.queuePrefix, defaultJobOptions: JOB_DEFAULTS, streams: { events: { maxLen: 100 } } };
     this.submissions = new Queue<TaskJobData>(QUEUE.submissions, opts);
     this.polls = new Queue<TaskJobData>(QUEUE.polls, opts);
     this.maintenance = new Queue(QUEUE.maintenance, { ...opts, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
     // Removed when done either way: a chain's job id must be free for a later re-add to re-create it.
-    this.webhooks = new Queue(QUEUE.webhooks, { ...opts, defaultJobOptions: { ...JOB_DEFAULTS, removeOnComplete: true, removeOnFail: true } });
+    this.webhooks = new Queue(QUEUE.webhooks, { ...opts, defaultJobOptions: { ...JOB_DEFAULTS, removeOnFail: true } });
     // Connection errors surface on the shared connection's own listener (runtime.ts); the queues only re-emit them.
     for (const q of [this.submissions, this.polls, this.maintenance, this.webhooks]) q.on('error', () => undefined);
   }

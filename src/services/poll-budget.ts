@@ -1,7 +1,7 @@
 /**
  * Per-provider poll budget, shared by every worker: a reservation scheduler in Redis (GCRA-style, on Redis's clock).
  * Each poll books the next free slot at `pollsPerSecond` and waits until it, so a burst of due tasks is spread evenly
- * instead of retrying in a herd; one second's worth of polls may go at once.
+ * instead of retrying in a herd; no burst: in any second at most `pollsPerSecond` polls go out.
  */
 import type { Redis, Result } from 'ioredis';
 import type { Keys } from '../store/keys.js';
@@ -13,7 +13,7 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local rate = tonumber(ARGV[1])
 local interval = 1000 / rate
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now - 1000 then tat = now - 1000 end
+if tat < now then tat = now end
 local slot = tat + interval
 redis.call('SET', KEYS[1], tostring(slot), 'PX', math.ceil(slot - now) + 2000)
 local wait = slot - now

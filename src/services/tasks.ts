@@ -103,3 +103,11 @@ export async function cancelTask(rt: Runtime, tenantId: string, id: string): Pro
   }
   return out.rec.task;
 }
+
+/** Admin support lookup: the task a provider's job id belongs to, with its tenant. */
+export async function findByUpstream(rt: Runtime, providerId: string, upstreamId: string): Promise<{ tenantId: string; task: Task }> {
+  const taskId = await rt.tasks.taskForUpstream(providerId, upstreamId);
+  const rec = taskId ? await rt.tasks.get(taskId) : null;
+  if (!rec) throw apiError('not_found', `no task of provider ${providerId} has upstream id ${upstreamId} (within retention)`);
+  return { tenantId: rec.priv.tenantId, task: rec.task };
+}

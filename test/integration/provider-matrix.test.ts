@@ -12,6 +12,7 @@ import { api, startGateway, TENANT_A_KEY, waitForTask, type TestGateway } from '
 
 type Pid = 'legnext-main' | 'apimart' | 'vtrix';
 const KEY = TENANT_A_KEY;
+const ADMIN = 'admin-token-matrix-0123456789';
 const IMG = 'https://images.example.com/a.png';
 const IMG2 = 'https://images.example.com/b.png';
 const AREAS = [{ width: 1024, height: 1024, points: [0, 0, 500, 0, 500, 500, 0, 500] }];
@@ -30,6 +31,7 @@ describe('the action catalogue on every provider', () => {
         { id: 'apimart', type: 'apimart', apiKey: 'ak', baseUrl: sims.apimart.url, priority: 2 },
         { id: 'vtrix', type: 'aggregator', apiKey: 'vk', baseUrl: sims.vtrix.url, priority: 3 },
       ],
+      config: { adminToken: ADMIN },
     });
   });
   beforeEach(() => {
@@ -234,6 +236,17 @@ describe('the action catalogue on every provider', () => {
     it('refuses an explicit speed (the aggregator has none to set)', async () => {
       const res = await submit({ action: 'imagine', prompt: 'x', speed: 'turbo', provider: pid });
       expect(res.status).toBe(422);
+    });
+  });
+
+  describe('the upstream id map', () => {
+    it("finds a task from a provider's job id, for the admin only", async () => {
+      const t = await run({ action: 'imagine', prompt: 'find me', provider: 'apimart' });
+      const found = await api(gw.url, 'GET', `/admin/tasks/by-upstream/apimart/${t.upstreamId}`, { key: ADMIN });
+      expect(found.status).toBe(200);
+      expect(found.body).toMatchObject({ tenantId: 'tenant-a', task: { id: t.id, provider: 'apimart' } });
+      expect((await api(gw.url, 'GET', `/admin/tasks/by-upstream/legnext-main/${t.upstreamId}`, { key: ADMIN })).status).toBe(404);
+      expect((await api(gw.url, 'GET', `/admin/tasks/by-upstream/apimart/${t.upstreamId}`, { key: KEY })).status).toBe(403);
     });
   });
 

@@ -6,6 +6,8 @@ import {
 } from '../../schemas/admin.js';
 import { errorSchema } from '../../schemas/common.js';
 import { createTenant, issueKey, listTenants, readTenant, revokeKey, rotateKey, updateTenant } from '../../services/admin.js';
+import { taskSchema } from '../../schemas/task.js';
+import { findByUpstream } from '../../services/tasks.js';
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
 const security = [{ admin: [] }];
@@ -25,6 +27,14 @@ const admin: FastifyPluginAsyncZod = async (app) => {
   app.get('/admin/tenants/:id', {
     schema: { tags, security, summary: 'Read a tenant', params: tenantParamsSchema, response: { 200: tenantViewSchema, ...errors } },
   }, async (req) => readTenant(app.rt, req.params.id));
+
+  app.get('/admin/tasks/by-upstream/:providerId/:upstreamId', {
+    schema: {
+      tags, security, summary: "Find the task a provider's job id belongs to (support lookups)",
+      params: z.object({ providerId: z.string().max(64), upstreamId: z.string().min(1).max(200) }),
+      response: { 200: z.object({ tenantId: z.string(), task: taskSchema }), ...errors },
+    },
+  }, async (req) => findByUpstream(app.rt, req.params.providerId, req.params.upstreamId));
 
   app.patch('/admin/tenants/:id', {
     schema: { tags, security, summary: "Change a tenant's limits and settings (null removes one)", params: tenantParamsSchema, body: updateTenantBodySchema, response: { 200: tenantViewSchema, ...errors } },
