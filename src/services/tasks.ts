@@ -44,7 +44,7 @@ async function routeCheck(rt: Runtime, tenant: Tenant, body: SubmitBody, req: Ca
   return {};
 }
 
-export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, idempotencyKey?: string): Promise<{ task: Task | string; created: boolean }> {
+export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, idempotencyKey?: string): Promise<{ task: string; created: boolean }> {
   const req = toCanonical(body);
   if (body.callbackUrl) {
     const problem = await callbackUrlProblem(body.callbackUrl, rt.config.allowPrivateCallbacks);
@@ -85,7 +85,7 @@ export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, 
   }
   // The submission job marks the task enqueued when it first reads it; the sweeper re-adds it if this add is lost.
   await rt.queues.enqueueSubmission(task.id, 1);
-  return { task, created: true };
+  return { task: created.doc, created: true };
 }
 
 /** Cancels a task that no provider has accepted yet (and is not being sent right now). */

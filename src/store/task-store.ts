@@ -14,7 +14,8 @@ declare module 'ioredis' {
   }
 }
 
-export type CreateResult = { created: true } | { created: false; existing: { taskId: string; bodyHash: string } };
+/** `doc` is the public JSON as stored, so the 202 answer can be sent without serialising the task again. */
+export type CreateResult = { created: true; doc: string } | { created: false; existing: { taskId: string; bodyHash: string } };
 
 export interface ListOptions { status?: TaskStatus; action?: string; limit: number; cursor?: string }
 
@@ -31,13 +32,14 @@ export class TaskStore {
   async create(rec: TaskRecord, idem?: { keyHash: string; bodyHash: string }): Promise<CreateResult> {
     const t = rec.task;
     const safetyTtl = this.retentionSec + Math.ceil((rec.priv.deadlineAt - Date.now()) / 1000) + 3600;
+    const doc = JSON.stringify(t);
     const out = await this.redis.mjgCreateTask(
       this.keys.task(t.id), this.keys.tenantIndex(rec.priv.tenantId), this.keys.active, this.keys.unqueued,
       idem ? this.keys.idempotency(rec.priv.tenantId, idem.keyHash) : '',
-      t.id, JSON.stringify(t), t.status, JSON.stringify(rec.priv), rec.priv.tenantId, t.action, rec.priv.deadlineAt,
+      t.id, doc, t.status, JSON.stringify(rec.priv), rec.priv.tenantId, t.action, rec.priv.deadlineAt,
       idem ? `${t.id}|${idem.bodyHash}` : '', IDEMPOTENCY_TTL_SEC, safetyTtl, Date.now(),
     );
-    if (out === '') return { created: true };
+    if (out === '') return { created: true, doc };
     const [taskId = '', bodyHash = ''] = out.split('|');
     return { created: false, existing: { taskId, bodyHash } };
   }

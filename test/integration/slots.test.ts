@@ -112,7 +112,7 @@ describe('every task ends', () => {
     gw.rt.queues.enqueueSubmission = async () => undefined;
     const { task } = await submitTask(gw.rt, tenant, { action: 'imagine', prompt: 'orphan' });
     gw.rt.queues.enqueueSubmission = enqueue;
-    const id = typeof task === 'string' ? (JSON.parse(task) as Task).id : task.id;
+    const id = (JSON.parse(task) as Task).id;
     const t = await waitForTask(gw.url, KEY, id, 8000);
     expect(t.status).toBe('succeeded');
     expect(await gw.rt.redis.zscore(gw.rt.keys.unqueued, id)).toBeNull();

@@ -25,8 +25,7 @@ const tasks: FastifyPluginAsyncZod = async (app) => {
   }, async (req, reply) => {
     const { task, created } = await submitTask(app.rt, req.tenant, req.body, req.headers['idempotency-key']);
     reply.code(created ? 202 : 200);
-    if (typeof task === 'string') return sendJsonText(reply, task);
-    return task;
+    return sendJsonText(reply, task);
   });
 
   app.get('/v1/tasks/:id', {
