@@ -60,10 +60,17 @@ export function createPollProcessor(rt: Runtime) {
       return;
     }
 
-    // Timer polls book a slot in the provider's shared budget; a callback's re-read goes at once.
-    if (!woken && !(slotAt !== undefined && Date.now() >= slotAt - 20)) {
-      const wait = await rt.pollBudget.reserve(entry.config.id, entry.config.pollsPerSecond);
-      if (wait > 20) return later(wait, { taskId, generation, slotAt: Date.now() + wait });
+    // Timer polls book a slot in the provider's shared budget, then pass its one-second check when they go out;
+    // a callback's re-read goes at once.
+    if (!woken) {
+      const pid = entry.config.id;
+      const budget = entry.config.pollsPerSecond;
+      if (!(slotAt !== undefined && Date.now() >= slotAt - 20)) {
+        const wait = await rt.pollBudget.reserve(pid, budget);
+        if (wait > 20) return later(wait, { taskId, generation, slotAt: Date.now() + wait });
+      }
+      const wait = await rt.pollBudget.admit(pid, budget);
+      if (wait > 0) return later(wait + Math.floor(Math.random() * 50), { taskId, generation, slotAt: Date.now() + wait });
     }
 
     let retryAfterMs: number | undefined;

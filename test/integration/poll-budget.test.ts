@@ -29,10 +29,11 @@ describe('the poll budget', () => {
     const from = Date.now();
     await sleep(1800);
     const to = Date.now();
-    const polls = sim.state.requests.filter((r) => r.method === 'GET' && r.at >= from && r.at < to).length;
-    // Unthrottled, 30 tasks polled every 25-100 ms would make hundreds of reads a second.
-    expect(polls / ((to - from) / 1000)).toBeLessThanOrEqual(11);
-    expect(polls).toBeGreaterThan(10);
+    const times = sim.state.requests.filter((r) => r.method === 'GET' && r.at >= from && r.at < to).map((r) => r.at);
+    // Unthrottled, 30 tasks polled every 25-100 ms would make hundreds of reads a second: count the busiest second.
+    const busiest = Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
+    expect(busiest).toBeLessThanOrEqual(10);
+    expect(times.length).toBeGreaterThan(10);
     const done = await Promise.all(ids.map((id) => waitForTask(gw.url, TENANT_A_KEY, id, 20_000)));
     expect(done.every((t) => t.status === 'succeeded')).toBe(true);
   }, 40_000);
