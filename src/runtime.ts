@@ -76,7 +76,11 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
   const tenants = new TenantStore(redis, keys, { secrets: new SecretBox(config.webhooks.encryptionKey ?? config.adminToken), fileSecrets });
   const metrics = createMetrics();
   const providers = new ProviderRegistry(config, (provider, endpoint, outcome, seconds) => metrics.upstreamCalls.observe({ provider, endpoint, outcome }, seconds));
-  const queues = new Queues(redis, keys);
+  // BullMQ defines ~50 scripts on the connection it is given, and ioredis copies a connection's scripts into every
+  // pipeline: the queues get a connection of their own so the gateway's pipelines stay light.
+  const queueRedis = createRedis(config.redisUrl, { log });
+  await queueRedis.connect();
+  const queues = new Queues(queueRedis, keys);
   const transitions = new Transitions(tasks, log);
   const circuits = new CircuitBreakers(redis, keys, config.circuitBreaker, (provider, to) => {
     metrics.circuitTransitions.inc({ provider, to });
@@ -91,6 +95,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
     async close() {
       await queues.close();
       await providers.close();
+      await queueRedis.quit().catch(() => queueRedis.disconnect());
       await redis.quit().catch(() => redis.disconnect());
     },
   };

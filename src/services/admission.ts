@@ -31,6 +31,8 @@ export function registerSlotRelease(rt: Runtime): void {
   rt.transitions.onStatusChange(async (rec, previous) => {
     const leftUpstream = rec.task.status !== 'submitted' && rec.task.status !== 'running';
     if (!leftUpstream) return;
-    await releaseSlots(rt, rec.task.id, rec.priv.tenantId, previous.task.provider ?? rec.priv.waitingFor ?? null);
+    // A submit answer may already say the job is done (queued → succeeded in one step): the provider is then only
+    // on the new record.
+    await releaseSlots(rt, rec.task.id, rec.priv.tenantId, previous.task.provider ?? rec.task.provider ?? rec.priv.waitingFor ?? null);
   });
 }

@@ -39,6 +39,17 @@ describe('slots and waiting', () => {
     expect(metrics).toMatch(/mjg_slot_waits_total\{scope="provider"\} [1-9]/);
   }, 30_000);
 
+  it('gives the slot back when the submit answer already says the job is done', async () => {
+    await setup({ maxConcurrency: 2 });
+    sim.state.behaviour.jobDurationMs = 0; // the submit answer is the finished job: queued → succeeded in one step
+    const tasks = [];
+    for (let i = 0; i < 6; i++) tasks.push(await submit({ action: 'imagine', prompt: `instant ${i}` }));
+    const done = await Promise.all(tasks.map((t) => waitForTask(gw.url, KEY, t.id, 10_000)));
+    expect(done.map((t) => t.status)).toEqual(tasks.map(() => 'succeeded'));
+    const health = (await api(gw.url, 'GET', '/v1/providers', { key: KEY })).body.data[0].health;
+    expect(health.inFlight).toBe(0);
+  }, 20_000);
+
   it('starts waiting tasks in the order they arrived', async () => {
     await setup({ maxConcurrency: 1 });
     sim.state.behaviour.jobDurationMs = 60;
