@@ -1,0 +1,191 @@
+/**
+ * What the bench reads from Redis directly (on a connection of its own, never through the gateway): INFO sections,
+ * command counts, memory, the gateway's `active` set (non-final tasks) and task statuses, and clean-up by prefix.
+ */
+import { Redis } from 'ioredis';
+
+export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
+
+export function connect(): Redis {
+  return new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
+}
+
+async function infoSection(r: Redis, section: string): Promise<Record<string, string>> {
+  const text = await r.info(section);
+  const out: Record<string, string> = {};
+  for (const line of text.split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+
+export async function serverInfo(r: Redis): Promise<{ version: string; mode: string; os: string }> {
+  const s = await infoSection(r, 'server');
+  return { version: s.redis_version ?? '?', mode: s.redis_mode ?? '?', os: s.os ?? '?' };
+}
+
+/** Calls per command since the server started (commands run inside Lua scripts are counted too). */
+export async function commandStats(r: Redis): Promise<Record<string, number>> {
+  const s = await infoSection(r, 'commandstats');
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(s)) {
+    const calls = /calls=(\d+)/.exec(v);
+    if (k.startsWith('cmdstat_') && calls) out[k.slice(8)] = Number(calls[1]);
+  }
+  return out;
+}
+
+export interface CommandDelta { total: number; byCommand: Array<[string, number]> }
+
+/**
+ * Commands between two snapshots. `INFO` is left out (the snapshots themselves), and `own` (calls the bench made
+ * in between, e.g. its completion checks) is subtracted, so what remains is the gateway's work.
+ */
+export function commandDelta(before: Record<string, number>, after: Record<string, number>, own: Record<string, number> = {}): CommandDelta {
+  const byCommand: Array<[string, number]> = [];
+  let total = 0;
+  for (const [cmd, n] of Object.entries(after)) {
+    if (cmd === 'info') continue;
+    const d = n - (before[cmd] ?? 0) - (own[cmd] ?? 0);
+    if (d > 0) {
+      byCommand.push([cmd, d]);
+      total += d;
+    }
+  }
+  byCommand.sort((a, b) => b[1] - a[1]);
+  return { total, byCommand };
+}
+
+export async function usedMemory(r: Redis): Promise<number> {
+  return Number((await infoSection(r, 'memory')).used_memory);
+}
+
+export async function keyMemory(r: Redis, key: string): Promise<number> {
+  return Number((await r.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
+}
+
+export async function dropPrefix(r: Redis, prefix: string): Promise<number> {
+  let cursor = '0';
+  let n = 0;
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 2000);
+    cursor = next;
+    if (keys.length) n += await r.unlink(...keys);
+  } while (cursor !== '0');
+  return n;
+}
+
+/** Non-final tasks (the gateway's `active` sorted set: a task leaves it in the same Lua call that makes it final). */
+export const activeCount = (r: Redis, prefix: string) => r.zcard(`${prefix}:active`);
+
+export const taskIds = (r: Redis, prefix: string, tenant: string) => r.zrange(`${prefix}:tidx:${tenant}`, 0, -1);
+
+export interface TaskRow { id: string; status: string; createdAt: number; finishedAt: number | null; upstreamId: string | null }
+
+/** The stored documents of these tasks (pipelined in batches). */
+export async function readTasks(r: Redis, prefix: string, ids: string[]): Promise<TaskRow[]> {
+  const out: TaskRow[] = [];
+  for (let i = 0; i < ids.length; i += 1000) {
+    const pipe = r.pipeline();
+    for (const id of ids.slice(i, i + 1000)) pipe.hget(`${prefix}:task:${id}`, 'doc');
+    for (const [, doc] of (await pipe.exec()) ?? []) {
+      if (typeof doc !== 'string') continue;
+      const t = JSON.parse(doc) as { id: string; status: string; createdAt: string; finishedAt: string | null; upstreamId: string | null };
+      out.push({ id: t.id, status: t.status, createdAt: Date.parse(t.createdAt), finishedAt: t.finishedAt ? Date.parse(t.finishedAt) : null, upstreamId: t.upstreamId });
+    }
+  }
+  return out;
+}
+
+export function statusCounts(rows: TaskRow[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) out[r.status] = (out[r.status] ?? 0) + 1;
+  return out;
+}
+
+/** Key classes under a prefix (ids replaced by `*`) with their count and bytes (MEMORY USAGE, exact). */
+export async function memoryByClass(r: Redis, prefix: string): Promise<Array<{ cls: string; keys: number; bytes: number }>> {
+  const classes = new Map<string, { keys: number; bytes: number }>();
+  let cursor = '0';
+  do {
+    const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 2000);
+    cursor = next;
+    if (keys.length === 0) continue;
+    const pipe = r.pipeline();
+    for (const k of keys) pipe.call('MEMORY', 'USAGE', k, 'SAMPLES', '0');
+    const rows = (await pipe.exec()) ?? [];
+    keys.forEach((k, i) => {
+      const cls = classify(k.slice(prefix.length + 1));
+      const c = classes.get(cls) ?? { keys: 0, bytes: 0 };
+      c.keys++;
+      c.bytes += Number(rows[i]?.[1] ?? 0);
+      classes.set(cls, c);
+    });
+  } while (cursor !== '0');
+  return [...classes.entries()].map(([cls, v]) => ({ cls, ...v })).sort((a, b) => b.bytes - a.bytes);
+}
+
+function classify(key: string): string {
+  return key
+    .split(':')
+    .map((part) => (/^tsk_/.test(part) || /^[0-9a-f-]{20,}$/i.test(part) || /^[A-Za-z0-9_-]{24,}$/.test(part) || /^\d+$/.test(part) ? '*' : part.replace(/^tsk_[^-]+-/, '*-')))
+    .join(':');
+}
+
+export interface Traffic { sent: number; inLua: number; byCommand: Array<[string, number]> }
+
+/**
+ * Counts what clients send to Redis while `fn` runs, with MONITOR (calibration only: MONITOR slows Redis, so no
+ * measured figure is taken meanwhile): commands sent by clients (each one a request on the wire, pipelined or not)
+ * apart from the commands Lua scripts run. Only this database; the bench's own connection `r` is left out.
+ */
+export async function traffic(r: Redis, fn: () => Promise<void>): Promise<Traffic> {
+  const db = String(new URL(REDIS_URL).pathname.slice(1) || '0');
+  const own = `127.0.0.1:${(r as unknown as { stream: { localPort: number } }).stream.localPort}`;
+  const monitor = await r.monitor();
+  const counts = new Map<string, number>();
+  let sent = 0;
+  let inLua = 0;
+  monitor.on('monitor', (_time: string, args: string[], source: string, database: string) => {
+    if (database !== db || source === own) return;
+    if (source === 'lua') inLua++;
+    else {
+      sent++;
+      const cmd = String(args[0]).toLowerCase();
+      counts.set(cmd, (counts.get(cmd) ?? 0) + 1);
+    }
+  });
+  try {
+    await fn();
+    await new Promise((res) => setTimeout(res, 200));
+  } finally {
+    monitor.disconnect();
+  }
+  return { sent, inLua, byCommand: [...counts.entries()].sort((a, b) => b[1] - a[1]) };
+}
+
+/** The Redis server's pid (same machine: its CPU is read from /proc like the others'). */
+export async function redisPid(r: Redis): Promise<number> {
+  return Number((await infoSection(r, 'server')).process_id);
+}
+
+/** Round-trip time of a PING every 10 ms on a connection of its own: how long Redis (and the scheduler) make a client wait. */
+export function pingProbe(): { stop(): Promise<number[]> } {
+  const r = connect();
+  const rtts: number[] = [];
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    const t = performance.now();
+    void r.ping().then(() => rtts.push(performance.now() - t), () => undefined).finally(() => { busy = false; });
+  }, 10);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await r.quit();
+      return rtts;
+    },
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * `npm run bench` — what the gateway adds, measured against references in the same run, written to BENCHMARKS.md
+ * and bench/results/latest.json (`--quick`: smaller and shorter, written to bench/results/quick.{md,json}).
+ * `BENCH_CPU_PROF=1` starts every gateway process with --cpu-prof and summarises the profiles.
+ *
+ * Processes (all on this machine): the Legnext simulator (bench/sims.ts), the floor (bench/floor-server.ts), and the
+ * gateway (`node --import tsx src/main.ts`, one config per stage):
+ *   stage "main": S1 on a ROLE=api process alone (stopped after S1, so its profile is S1's); then a new ROLE=api
+ *                 process + a ROLE=worker process for S2, S3 and S4 (polling);
+ *   stage "cb":   ROLE=api + ROLE=worker with publicUrl for S4 (callbacks);
+ *   stage "scale": two ROLE=all processes for S5.
+ * Redis: BENCH_REDIS_URL or redis://127.0.0.1:6379/14, every key under `mjgbench-<random>`, all removed at the end.
+ */
+import { randomBytes } from 'node:crypto';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { codeVersion, HAS_POLL_BUDGET } from './lib/gateway.js';
+import { hostMonitor } from './lib/host.js';
+import { PROF_DIR, ROOT, stopAll } from './lib/proc.js';
+import { loadProfiles, profileMarkdown, saveProfiles, summarizeAll, type ProfileRun, type ProfileSummary } from './lib/profile.js';
+import { connect, dropPrefix, REDIS_URL, redisPid, serverInfo } from './lib/redis.js';
+import { writeResults, type Environment, type ScenarioResult } from './lib/report.js';
+import { addProcess, codesStarted, createStage, stopStage, type Ctx, type Stage } from './lib/stage.js';
+import { startFloor, startSim } from './lib/upstream.js';
+import { runApi } from './scenarios/api.js';
+import { runNotice } from './scenarios/notice.js';
+import { runPipeline } from './scenarios/pipeline.js';
+import { runScale } from './scenarios/scale.js';
+import { runSteady } from './scenarios/steady.js';
+
+const quick = process.argv.includes('--quick');
+const cpuProf = process.env.BENCH_CPU_PROF === '1';
+/** `--only=S1,S3`: run just these scenarios (for investigation; the report then lists only them). */
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
+const wanted = (id: string) => !only || only.includes(id);
+const t0 = Date.now();
+const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
+const codeAtStart = codeVersion();
+const log = (msg: string) => process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${msg}\n`);
+
+function cpuModel(): string {
+  try {
+    return /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? '?';
+  } catch {
+    return cpus()[0]?.model.trim() ?? '?';
+  }
+}
+
+/** Which profiles speak for which scenario (the "what bounds it" evidence). */
+const PROFILED: Record<string, string[]> = { S1: ['gw-api-s1'], S2: ['gw-api-s1', 'gw-worker'], S3: ['gw-worker'], S5: ['gw-scale-1'] };
+
+function profileNote(p: ProfileSummary): string {
+  return `CPU profile of ${p.label}: socket write system calls take ${p.socketWritesPct} % of its busy time; by area ${p.areas.slice(0, 6).map((a) => `${a.name} ${a.pct} %`).join(', ')}; top functions ${p.functions.slice(0, 4).map((f) => `\`${f.name}\` ${f.pct} %`).join(', ')}.`;
+}
+
+async function main(): Promise<void> {
+  const redis = connect();
+  const runId = `mjgbench-${randomBytes(4).toString('hex')}`;
+  const results: ScenarioResult[] = [];
+  let sim: Awaited<ReturnType<typeof startSim>> | undefined;
+  let main: Stage | undefined;
+  let ctx: Ctx | undefined;
+  const command = `${cpuProf ? 'BENCH_CPU_PROF=1 ' : ''}npm run bench${quick || only ? ` --${quick ? ' --quick' : ''}${only ? ` --only=${only.join(',')}` : ''}` : ''}`;
+  try {
+    // Keys of an earlier run that was killed before it could clean up (only this bench's own prefix).
+    const stale = await dropPrefix(redis, 'mjgbench-');
+    if (stale) log(`removed ${stale} stale keys of an earlier bench run`);
+    if (cpuProf) rmSync(PROF_DIR, { recursive: true, force: true });
+    log(`${quick ? 'quick run' : 'full run'}; Redis ${REDIS_URL}, prefix ${runId}; poll budget key ${HAS_POLL_BUDGET ? 'present' : 'ABSENT'}`);
+    const [s, floor] = await Promise.all([startSim(false), startFloor(REDIS_URL, `${runId}-floor`)]);
+    sim = s;
+    ctx = { quick, cpuProf, redis, sim, floor, runId, log, redisPid: await redisPid(redis) };
+    const host = hostMonitor(ctx.redisPid);
+    const scenario = async (fn: () => Promise<ScenarioResult>) => {
+      const from = host.mark();
+      const r = await fn();
+      r.host = host.since(from);
+      if (r.host.othersCorePct >= 10) log(`  note: other processes on this machine used ${r.host.othersCorePct} % of a core during ${r.id}`);
+      results.push(r);
+    };
+
+    main = createStage(ctx, { name: 'main', pollsPerSecond: 100_000 });
+    if (wanted('S1')) {
+      log('S1 API path vs floor');
+      await scenario(() => runApi(ctx!, main!));
+    }
+    if (wanted('S2') || wanted('S3') || wanted('S4')) {
+      // S1 leaves the stage with its api and worker processes running; without S1 they start here.
+      if (!wanted('S1')) await Promise.all([addProcess(ctx, main, 'gw-api', 'api'), addProcess(ctx, main, 'gw-worker', 'worker')]);
+    }
+    if (wanted('S2')) {
+      log('S2 added latency at a constant rate');
+      await scenario(() => runSteady(ctx!, main!));
+    }
+    if (wanted('S3')) {
+      log('S3 pipeline');
+      await scenario(() => runPipeline(ctx!, main!));
+    }
+    if (wanted('S4')) {
+      log('S4 time to notice');
+      await scenario(() => runNotice(ctx!, main!));
+    }
+    await stopStage(ctx, main);
+    main = undefined;
+    if (wanted('S5')) {
+      log('S5 scale');
+      await scenario(() => runScale(ctx!));
+    }
+  } finally {
+    if (ctx && main) await stopStage(ctx, main).catch(() => undefined);
+    await stopAll();
+    await dropPrefix(redis, `${runId}`).catch(() => undefined);
+  }
+
+  // Profiles: from this run when profiled, else the last profiled run's summary (labelled as such).
+  // What the gateway processes were started from ("+changes": src/ or providers/ had uncommitted edits then).
+  const commit = [...codesStarted].join(', ') || codeAtStart;
+  const profiles: ProfileRun | null = cpuProf ? { command, date: new Date().toISOString(), commit, profiles: summarizeAll() } : loadProfiles();
+  if (cpuProf) saveProfiles(profiles!);
+  for (const r of results) {
+    const missed = r.goals.some((g) => g.ok === false);
+    for (const label of PROFILED[r.id] ?? []) {
+      const p = profiles?.profiles.find((x) => x.label === label);
+      if (p && (missed || r.id === 'S1')) r.notes.push(`${cpuProf ? '' : `(separate profiled run, commit ${profiles!.commit}) `}${profileNote(p)}`);
+    }
+  }
+
+  const cpu = cpus();
+  const env: Environment = {
+    date: new Date().toISOString(), command, quick, publish: !quick && !only, mode: `${quick ? 'quick (smaller, shorter: a smoke run)' : 'full'}${only ? `, only ${only.join(', ')}` : ''}`,
+    machine: `${cpu.length} cores (nproc), ${cpuModel()}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Linux ${release()}; load average before the run ${loadBefore}`,
+    node: process.version, redis: `${(await serverInfo(redis)).version} (${REDIS_URL})`,
+    commit,
+  };
+  await redis.quit();
+  const extra = profiles ? profileMarkdown(profiles, cpuProf) : [];
+  const written = writeResults(env, results, extra, { totalSeconds: (Date.now() - t0) / 1000, pollBudgetKey: HAS_POLL_BUDGET });
+  for (const r of results) for (const g of r.goals) log(`${g.ok === null ? '➖' : g.ok ? '✅' : '❌'} ${r.id} ${g.what}: ${g.measured} (target ${g.target})${g.miss ? ` — ${g.miss}` : ''}`);
+  const allFinal = results.every((r) => r.verified.allFinal);
+  log(`${allFinal ? 'every task reached a final status' : 'SOME TASKS DID NOT REACH A FINAL STATUS'}; wrote ${written.map((p) => p.replace(`${ROOT}/`, '')).join(', ')} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  // Exit now: keep-alive sockets of the HTTP clients would otherwise hold the process for seconds.
+  process.exit(allFinal ? 0 : 1);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping every process started`);
+    void stopAll().finally(() => process.exit(130));
+  });
+}
+
+main().catch(async (err: unknown) => {
+  process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
+  await stopAll();
+  process.exit(1);
+});

@@ -1,0 +1,131 @@
+/**
+ * 1. API path: GET /v1/tasks/{id} and POST /v1/tasks under autocannon (50 and 200 connections) against a ROLE=api
+ * gateway process with no workers running, next to the floor (bare Fastify + ioredis, one GET / one SET) in the
+ * same run. Also per request: Redis commands (INFO commandstats around each run) and server CPU (/proc).
+ * A ROLE=worker process, paused (SIGSTOP) meanwhile, then drains every task the POST runs created; it and a second
+ * ROLE=api process (started during the drain) stay up for scenarios 2–4.
+ */
+import { AUTH, IMAGINE } from '../lib/gateway.js';
+import { cannon, warmUp, type CannonResult } from '../lib/load.js';
+import { cpuMeter, sleep } from '../lib/proc.js';
+import { request } from 'undici';
+import { commandDelta, commandStats, traffic, type Traffic } from '../lib/redis.js';
+import { below, type Goal, type ScenarioResult } from '../lib/report.js';
+import { addProcess, newTasks, stopProcess, waitAllFinal, type Ctx, type Stage } from '../lib/stage.js';
+import { fmt, fmtInt, perSecond, round } from '../lib/stats.js';
+
+interface Run extends CannonResult { target: 'floor' | 'gateway'; method: 'GET' | 'POST'; redisPerReq: number; cpuUsPerReq: number; corePct: number; topCommands: Array<[string, number]> }
+
+export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
+  const started = Date.now();
+  // Every POST creates a task the workers must finish afterwards: POST runs are shorter, and --quick runs POST at 50
+  // connections only and warms up with 300 requests instead of 2 s of autocannon.
+  const durationS = { GET: ctx.quick ? 1 : 10, POST: ctx.quick ? 1 : 5 };
+  const levels = { GET: [50, 200], POST: ctx.quick ? [50] : [50, 200] };
+  await ctx.sim.reset();
+  await ctx.sim.behaviour({ jobDurationMs: 50, jitterMs: 0 });
+  // The worker of scenarios 2–4 starts now too, and is paused (SIGSTOP) until the POST runs are over: S1 measures the
+  // API process alone, and the drain afterwards does not wait for a start-up.
+  const [{ gw: api, client }, { gw: worker }] = await Promise.all([addProcess(ctx, stage, 'gw-api-s1', 'api'), addProcess(ctx, stage, 'gw-worker', 'worker')]);
+  worker.proc.child.kill('SIGSTOP');
+
+  // One real task to read back; the floor stores the very same JSON document.
+  const { id } = await client!.submit();
+  const doc = await client!.getText(`/v1/tasks/${id}`);
+  if (!id || doc.status !== 200) throw new Error(`could not create the task to read (${doc.status} ${doc.text})`);
+  await ctx.redis.set(`${ctx.floor.prefix}:doc`, doc.text);
+
+  const targets = {
+    floor: { pid: ctx.floor.proc.pid, GET: `${ctx.floor.url}/floor/doc`, POST: `${ctx.floor.url}/floor` },
+    gateway: { pid: api.proc.pid, GET: `${api.url}/v1/tasks/${id}`, POST: `${api.url}/v1/tasks` },
+  };
+  const runs: Run[] = [];
+  for (const method of ['GET', 'POST'] as const) {
+    for (const target of ['floor', 'gateway'] as const) {
+      ctx.log(`  warm-up ${target} ${method}`);
+      const body = method === 'POST' ? IMAGINE : undefined;
+      if (ctx.quick) await warmUp({ url: targets[target][method], method, headers: AUTH, body, requests: 300 });
+      else await cannon({ url: targets[target][method], connections: 50, durationS: 2, method, headers: AUTH, body });
+    }
+    for (const connections of levels[method]) {
+      for (const target of ['floor', 'gateway'] as const) {
+        const before = await commandStats(ctx.redis);
+        const cpu = cpuMeter([targets[target].pid]);
+        const r = await cannon({ url: targets[target][method], connections, durationS: durationS[method], method, headers: AUTH, body: method === 'POST' ? IMAGINE : undefined });
+        const [used] = cpu();
+        const delta = commandDelta(before, await commandStats(ctx.redis));
+        const run: Run = {
+          ...r, target, method, redisPerReq: round(delta.total / Math.max(1, r.requests), 2),
+          cpuUsPerReq: round((used!.cpuMs * 1000) / Math.max(1, r.requests), 1), corePct: used!.corePct, topCommands: delta.byCommand.slice(0, 8),
+        };
+        runs.push(run);
+        ctx.log(`  ${method} ${target} c=${connections}: ${fmtInt(r.rps)} req/s p50 ${r.p50} ms p99 ${r.p99} ms, ${run.redisPerReq} redis/req, ${run.cpuUsPerReq} µs CPU/req, non2xx ${r.non2xx}, errors ${r.errors}`);
+      }
+    }
+  }
+
+  // Submits whose client autocannon cut at the end of its last run are still finishing in the gateway: let them end
+  // (their enqueue too) before counting traffic and before stopping the process.
+  await sleep(ctx.quick ? 300 : 1000);
+  // Calibration (not timed): what one request sends to Redis, counted with MONITOR, 200 requests one after another.
+  const k = ctx.quick ? 50 : 200;
+  const floorCall = async (path: string, method: 'GET' | 'POST') => void (await (await request(`${ctx.floor.url}${path}`, { method, headers: AUTH, body: method === 'POST' ? IMAGINE : undefined })).body.dump());
+  const wire = {
+    floorGET: await traffic(ctx.redis, async () => { for (let i = 0; i < k; i++) await floorCall('/floor/doc', 'GET'); }),
+    gatewayGET: await traffic(ctx.redis, async () => { for (let i = 0; i < k; i++) await client!.getText(`/v1/tasks/${id}`); }),
+    floorPOST: await traffic(ctx.redis, async () => { for (let i = 0; i < k; i++) await floorCall('/floor', 'POST'); }),
+    gatewayPOST: await traffic(ctx.redis, async () => { for (let i = 0; i < k; i++) await client!.submit(); }),
+  };
+  const per = (t: Traffic) => `${fmt(t.sent / k, 1)} sent + ${fmt(t.inLua / k, 1)} in Lua`;
+  const perCmd = (t: Traffic) => t.byCommand.slice(0, 8).map(([c, n]) => `${c} ${fmt(n / k, 1)}`).join(', ');
+
+  // The API process's profile (if any) covers exactly these runs; the worker then drains what the POSTs created.
+  await stopProcess(stage, api);
+  const drainFrom = Date.now();
+  worker.proc.child.kill('SIGCONT');
+  await addProcess(ctx, stage, 'gw-api', 'api'); // the API process of scenarios 2–4
+  const drain = await waitAllFinal(ctx, stage, ctx.quick ? 60_000 : 240_000, 200);
+  const verified = await newTasks(ctx, stage);
+  const drainRate = perSecond(verified.rows.map((r) => r.finishedAt ?? 0), drainFrom, drain.at);
+  ctx.log(`  a worker drained ${verified.created} tasks in ${((drain.at - drainFrom) / 1000).toFixed(1)} s (per second: ${drainRate.join(' ')}): ${JSON.stringify(verified.statuses)}`);
+
+  const pair = (method: string, c: number) => ({ f: runs.find((r) => r.method === method && r.connections === c && r.target === 'floor')!, g: runs.find((r) => r.method === method && r.connections === c && r.target === 'gateway')! });
+  const rows: Array<Array<string | number>> = [];
+  const goals: Goal[] = [];
+  for (const method of ['GET', 'POST'] as const) {
+    const target = method === 'GET' ? 0.8 : 0.5;
+    for (const c of levels[method]) {
+      const { f, g } = pair(method, c);
+      const ratio = g.rps / f.rps;
+      rows.push([
+        `${method} ${c}`, fmtInt(f.rps), fmtInt(g.rps), `**${fmt(ratio)}×**`, `${f.p50} / ${f.p99}`, `${g.p50} / ${g.p99}`,
+        `${fmt(f.redisPerReq, 1)} / ${fmt(g.redisPerReq, 1)}`, `${fmtInt(f.cpuUsPerReq)} / ${fmtInt(g.cpuUsPerReq)}`, `${fmtInt(f.corePct)} / ${fmtInt(g.corePct)}`,
+        `${f.non2xx + f.errors} / ${g.non2xx + g.errors}`,
+      ]);
+      goals.push({ what: `${method} throughput, ${c} connections`, target: `≥ ${target}× floor`, measured: `${fmt(ratio)}×`, ok: ratio >= target, miss: ratio >= target ? undefined : below(ratio, target) });
+    }
+  }
+  const notes: string[] = [];
+  for (const method of ['GET', 'POST'] as const) {
+    const { f, g } = pair(method, levels[method].at(-1)!);
+    const w = method === 'GET' ? wire.gatewayGET : wire.gatewayPOST;
+    notes.push(`${method}: the gateway spends ${fmtInt(g.cpuUsPerReq)} µs of CPU per request against the floor's ${fmtInt(f.cpuUsPerReq)} µs (${fmt(g.cpuUsPerReq / f.cpuUsPerReq, 1)}×), and sends ${fmt(w.sent / k, 1)} commands to Redis per request (floor: 1): ${perCmd(w)}. The server process ran at ${fmtInt(g.corePct)} % of one core (floor ${fmtInt(f.corePct)} %).`);
+  }
+  return {
+    id: 'S1', title: 'API path: GET and POST /v1/tasks against the floor',
+    method: `autocannon, closed loop, pipelining 1: GET runs of ${durationS.GET} s at ${levels.GET.join(' and ')} connections, POST runs of ${durationS.POST} s at ${levels.POST.join(' and ')} (every POST creates a task the workers must finish afterwards), each target and method after a warm-up (${ctx.quick ? '300 requests' : '2 s at 50 connections'}). Gateway: one \`ROLE=api\` process (no workers while measuring; tenant rate limit 100,000,000/min so the limiter runs but never refuses). Floor: bench/floor-server.ts (Fastify + ioredis; GET → one GET; POST → one SET → 202), reading the same task JSON the gateway returns. Redis commands per request from INFO commandstats around each run (commands inside Lua scripts count individually); CPU from /proc/<pid>/stat of the server process.`,
+    tables: [{
+      head: ['run (conns)', 'floor req/s', 'gateway req/s', 'gateway/floor', 'floor p50/p99 ms', 'gateway p50/p99 ms', 'Redis cmds/req incl. Lua, floor/gw', 'CPU µs/req floor/gw', 'server CPU % floor/gw', 'errors floor/gw'],
+      rows,
+    }, {
+      caption: `Redis traffic of one request (MONITOR, ${k} requests one after another, not timed): commands the server process sends, and commands its Lua scripts run inside Redis:`,
+      head: ['request', 'floor', 'gateway', 'gateway commands sent, per request'],
+      rows: [['GET', per(wire.floorGET), per(wire.gatewayGET), perCmd(wire.gatewayGET)], ['POST', per(wire.floorPOST), per(wire.gatewayPOST), perCmd(wire.gatewayPOST)]],
+    }],
+    goals, notes,
+    verified: { created: verified.created, statuses: verified.statuses, allFinal: verified.allFinal && drain.ok },
+    raw: { runs, wire, drainMs: drain.at - drainFrom, drainPerSecond: drainRate },
+    seconds: (Date.now() - started) / 1000,
+    code: [...stage.codes],
+  };
+}
