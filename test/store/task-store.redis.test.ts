@@ -47,7 +47,9 @@ describe('the task store on Redis', () => {
   it('claims an idempotency key once and reports the first task after', async () => {
     const a = record();
     const b = record();
-    expect(await store.create(a, { keyHash: 'k1', bodyHash: 'h1' })).toEqual({ created: true });
+    const first = await store.create(a, { keyHash: 'k1', bodyHash: 'h1' });
+    expect(first).toEqual({ created: true, doc: JSON.stringify(a.task) });
+    expect(await store.getDoc(a.task.id, a.priv.tenantId)).toBe(JSON.stringify(a.task));
     expect(await store.create(b, { keyHash: 'k1', bodyHash: 'h2' })).toEqual({ created: false, existing: { taskId: a.task.id, bodyHash: 'h1' } });
     expect(await store.get(b.task.id)).toBeNull();
   });
