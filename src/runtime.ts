@@ -38,6 +38,8 @@ export interface Runtime {
   slots: Slots;
   metrics: Metrics;
   pollBudget: PollBudget;
+  /** Readiness: Redis answers. */
+  ping(): Promise<unknown>;
   usage: UsageStore;
   rateLimit: RateLimiter;
   webhookEvents: WebhookStore;
@@ -91,6 +93,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
   for (const t of config.tenants) await tenants.upsertFromConfig(t);
   const rt: Runtime = {
     config, log, redis, keys, tasks, tenants, providers, queues, transitions, circuits, slots, metrics, pollBudget: new PollBudget(redis, keys),
+    ping: () => redis.ping(),
     usage: new UsageStore(redis, keys), rateLimit: new RateLimiter(redis, keys), webhookEvents: new WebhookStore(redis, keys, Math.round(config.taskRetentionDays * 86_400)),
     async close() {
       await queues.close();

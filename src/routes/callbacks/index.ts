@@ -6,6 +6,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { apiError } from '../../errors.js';
 import { errorSchema } from '../../schemas/common.js';
+import { callbackTarget, wakeTask } from '../../services/callbacks.js';
 
 const callbacks: FastifyPluginAsyncZod = async (app) => {
   // Providers send whatever content type they like; the body is not read beyond its size limit.
@@ -17,17 +18,10 @@ const callbacks: FastifyPluginAsyncZod = async (app) => {
       response: { 202: z.object({ ok: z.literal(true) }), 404: errorSchema },
     },
   }, async (req, reply) => {
-    const { rt } = app;
-    const target = /^[A-Za-z0-9_-]{16,128}$/.test(req.params.token) ? await rt.redis.get(rt.keys.callback(req.params.token)) : null;
-    const [providerId, taskId] = target?.split('|') ?? [];
-    if (!taskId || providerId !== req.params.providerId) throw apiError('not_found', 'unknown callback');
-    const rec = await rt.tasks.get(taskId);
-    if (rec && rec.priv.phase === 'polling') {
-      await rt.redis.set(rt.keys.wake(taskId), '1', 'EX', 300);
-      if (await rt.queues.wakePoll(taskId, rec.priv.generation)) await rt.redis.del(rt.keys.wake(taskId));
-    } else if (rec) {
-      await rt.redis.set(rt.keys.wake(taskId), '1', 'EX', 300); // the submit answer is not stored yet: poll at once when it is
-    }
+    const { providerId, token } = req.params;
+    const taskId = await callbackTarget(app.rt, providerId, token);
+    if (!taskId) throw apiError('not_found', 'unknown callback');
+    await wakeTask(app.rt, taskId);
     req.log.info({ taskId, provider: providerId }, 'provider callback');
     return reply.code(202).send({ ok: true });
   });
