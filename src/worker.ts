@@ -1,7 +1,7 @@
 /** The worker role: one BullMQ Worker per queue, on connections of their own, closed on shutdown. */
 import { Worker, type Processor } from 'bullmq';
 import { createPollProcessor } from './jobs/poll.js';
-import { QUEUE } from './jobs/queues.js';
+import { QUEUE, retryBackoff } from './jobs/queues.js';
 import { createSubmissionProcessor } from './jobs/submission.js';
 import { sweep } from './jobs/sweeper.js';
 import { createWebhookProcessor } from './jobs/webhooks.js';
@@ -13,7 +13,10 @@ export interface Workers { close(graceMs?: number): Promise<void> }
 export async function startWorkers(rt: Runtime): Promise<Workers> {
   const { workers: w } = rt.config;
   const connection = createRedis(rt.config.redisUrl, { worker: true, log: rt.log });
-  const opts = { connection, prefix: rt.keys.queuePrefix, lockDuration: w.lockDurationMs, stalledInterval: w.stalledIntervalMs, maxStalledCount: 1000 };
+  const opts = {
+    connection, prefix: rt.keys.queuePrefix, lockDuration: w.lockDurationMs, stalledInterval: w.stalledIntervalMs, maxStalledCount: 1000,
+    settings: { backoffStrategy: retryBackoff },
+  };
   const make = (name: string, processor: Processor, concurrency: number) => {
     const worker = new Worker(name, processor, { ...opts, concurrency });
     worker.on('failed', (job, err) => rt.log.error({ queue: name, jobId: job?.id, err: err.message }, 'job failed'));
@@ -27,9 +30,21 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
     make(QUEUE.polls, createPollProcessor(rt) as Processor, w.concurrency),
     make(QUEUE.maintenance, async (job) => (job.name === 'reconcile' ? reconcile(rt) : sweep(rt)), 1),
   ];
-  await rt.queues.maintenance.upsertJobScheduler('sweep', { every: w.sweepIntervalMs }, { name: 'sweep' });
-  await rt.queues.maintenance.upsertJobScheduler('reconcile', { every: w.sweepIntervalMs }, { name: 'reconcile' });
-  await Promise.all(list.map((x) => x.waitUntilReady()));
+  // The workers are already taking jobs: a Redis outage now must not kill the process (their jobs would be left
+  // without a worker), so the schedules are set up in the background, retried until Redis answers.
+  void (async () => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await rt.queues.maintenance.upsertJobScheduler('sweep', { every: w.sweepIntervalMs }, { name: 'sweep' });
+        await rt.queues.maintenance.upsertJobScheduler('reconcile', { every: w.sweepIntervalMs }, { name: 'reconcile' });
+        return;
+      } catch (err) {
+        rt.log.warn({ err: (err as Error).message, attempt }, 'cannot set up the maintenance schedule yet; retrying');
+        await new Promise((r) => setTimeout(r, retryBackoff(attempt)));
+      }
+    }
+  })();
+  await Promise.all(list.map((x) => x.waitUntilReady().catch((err: Error) => rt.log.warn({ err: err.message }, 'worker not ready yet; it keeps connecting'))));
   rt.log.info({ queues: Object.values(QUEUE), concurrency: w.concurrency }, 'workers started');
   return {
     async close(graceMs = 7_000) {

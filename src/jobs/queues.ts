@@ -13,10 +13,15 @@ export interface TaskJobData {
   slotAt?: number;
 }
 
+/** Delay before retrying a job that threw (a Redis outage, a bug): exponential from 250 ms, capped at 10 s. */
+export const retryBackoff = (attemptsMade: number) => Math.min(10_000, 250 * 2 ** Math.min(attemptsMade, 10));
+
 const JOB_DEFAULTS: JobsOptions = {
-  // Unexpected errors (a Redis blip, a bug) are retried by BullMQ; upstream errors are handled by the processors.
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 1000 },
+  // Unexpected errors are retried for as long as the task lives (a job ends once its task is final, and every task
+  // ends by its deadline), never more than 10 s apart: an infrastructure outage must not kill a task's jobs.
+  // Upstream errors never reach BullMQ: the processors handle them.
+  attempts: 1_000_000,
+  backoff: { type: 'capped' },
   // A done job is state nobody reads (the task holds it): drop it at once. Job ids come from the task, so a late
   // re-add (the sweeper) makes a job that sees the task already moved on and returns.
   removeOnComplete: true,
