@@ -31,4 +31,3 @@ export function toCanonical(body: SubmitBody): CanonicalRequest {
   return req;
 }
 
-export const isVideo = (req: CanonicalRequest) => req.action === 'video';

@@ -27,10 +27,8 @@ export interface TaskPrivate {
   sameProviderTries: number;
   resubmitted: boolean;
   notFound: number;
-  polls: number;
   /** Bumped on each new upstream job, so the poll job of an old one knows to stop. */
   generation: number;
-  callbackToken?: string;
   callbackUrl?: string;
   /** The tenant's `maxConcurrentTasks` when the task was accepted. */
   tenantCap?: number;

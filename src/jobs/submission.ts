@@ -28,12 +28,12 @@ async function parentRef(rt: Runtime, rec: TaskRecord): Promise<ParentRef | unde
 }
 
 /** Registers an unguessable callback URL for this upstream job when the gateway is reachable and the provider calls back. */
-async function callbackFor(rt: Runtime, entry: ProviderEntry, rec: TaskRecord): Promise<{ url?: string; token?: string }> {
+async function callbackFor(rt: Runtime, entry: ProviderEntry, rec: TaskRecord): Promise<{ url?: string }> {
   if (!rt.config.publicUrl || !entry.adapter.capabilities.callbacks) return {};
   const token = randomToken();
   const ttl = Math.max(60, Math.ceil((rec.priv.deadlineAt - Date.now()) / 1000) + 3600);
   await rt.redis.set(rt.keys.callback(token), `${entry.config.id}|${rec.task.id}`, 'EX', ttl);
-  return { url: `${rt.config.publicUrl.replace(/\/+$/, '')}/v1/callbacks/${entry.config.id}/${token}`, token };
+  return { url: `${rt.config.publicUrl.replace(/\/+$/, '')}/v1/callbacks/${entry.config.id}/${token}` };
 }
 
 export function createSubmissionProcessor(rt: Runtime) {
@@ -99,7 +99,7 @@ export function createSubmissionProcessor(rt: Runtime) {
       const crashNote = { provider: pid, outcome: 'ambiguous' as const, error: { class: 'ambiguous', message: 'a worker stopped during the submit; submitting again', upstream: null } };
       const claimed = await rt.transitions.apply(taskId, (r) =>
         r.task.status === 'queued' && r.priv.generation === generation
-          ? { ...r, task: crashed ? addAttempt(touch(r.task, {}), crashNote) : r.task, priv: { ...r.priv, phase: 'submitting', callbackToken: cb.token, waitingFor: undefined, waitReason: undefined } }
+          ? { ...r, task: crashed ? addAttempt(touch(r.task, {}), crashNote) : r.task, priv: { ...r.priv, phase: 'submitting', waitingFor: undefined, waitReason: undefined } }
           : null,
       );
       if (!claimed?.changed) return void (await releaseSlots(rt, taskId, rec.priv.tenantId, pid)); // canceled meanwhile

@@ -64,7 +64,7 @@ export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, 
     task, version: 1,
     priv: {
       tenantId: tenant.id, request: req, deadlineAt: now.getTime() + deadline, pinnedProvider, requestedProvider: pinnedProvider ? undefined : body.provider,
-      allowList: tenant.providers, upstreamState: {}, phase: 'waiting', excluded: [], sameProviderTries: 0, resubmitted: false, notFound: 0, polls: 0,
+      allowList: tenant.providers, upstreamState: {}, phase: 'waiting', excluded: [], sameProviderTries: 0, resubmitted: false, notFound: 0,
       generation: 1, callbackUrl: body.callbackUrl, tenantCap: tenant.maxConcurrentTasks,
     },
   };

@@ -11,7 +11,7 @@ function record(tenantId = 't1'): TaskRecord {
   return {
     version: 1,
     task: { id: newTaskId(), action: 'imagine', status: 'queued', progress: 0, provider: null, upstreamId: null, parentId: null, input: { action: 'imagine', prompt: 'x' }, output: null, error: null, cost: null, attempts: [], metadata: {}, createdAt: at, updatedAt: at, submittedAt: null, finishedAt: null },
-    priv: { tenantId, request: { action: 'imagine', prompt: 'x' }, deadlineAt: Date.now() + 60_000, upstreamState: {}, phase: 'waiting', excluded: [], sameProviderTries: 0, resubmitted: false, notFound: 0, polls: 0, generation: 1 },
+    priv: { tenantId, request: { action: 'imagine', prompt: 'x' }, deadlineAt: Date.now() + 60_000, upstreamState: {}, phase: 'waiting', excluded: [], sameProviderTries: 0, resubmitted: false, notFound: 0, generation: 1 },
   };
 }
 
