@@ -8,13 +8,13 @@ import type { Config } from './config.js';
 import { Queues } from './jobs/queues.js';
 import { ProviderRegistry } from './services/providers.js';
 import { createKeys, type Keys } from './store/keys.js';
+import { PollSchedule } from './store/poll-schedule.js';
 import { TaskStore } from './store/task-store.js';
 import { TenantStore } from './store/tenant-store.js';
 import { Transitions } from './services/transitions.js';
 import { CircuitBreakers } from './services/circuit.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { Slots } from './services/slots.js';
-import { PollBudget } from './services/poll-budget.js';
 import { registerSlotRelease } from './services/admission.js';
 import { registerTaskMetrics } from './services/observability.js';
 import { registerBudgetSettle } from './services/budget.js';
@@ -37,7 +37,8 @@ export interface Runtime {
   circuits: CircuitBreakers;
   slots: Slots;
   metrics: Metrics;
-  pollBudget: PollBudget;
+  /** When each in-flight upstream job is read next, and each provider's poll budget. */
+  polls: PollSchedule;
   /** Readiness: Redis answers. */
   ping(): Promise<unknown>;
   usage: UsageStore;
@@ -92,7 +93,7 @@ export async function createRuntime(config: Config, log: Logger): Promise<Runtim
   const slots = new Slots(redis, keys, Math.max(5_000, config.routing.slotRetryMs * 3));
   for (const t of config.tenants) await tenants.upsertFromConfig(t);
   const rt: Runtime = {
-    config, log, redis, keys, tasks, tenants, providers, queues, transitions, circuits, slots, metrics, pollBudget: new PollBudget(redis, keys),
+    config, log, redis, keys, tasks, tenants, providers, queues, transitions, circuits, slots, metrics, polls: new PollSchedule(redis, keys),
     ping: () => redis.ping(),
     usage: new UsageStore(redis, keys), rateLimit: new RateLimiter(redis, keys), webhookEvents: new WebhookStore(redis, keys, Math.round(config.taskRetentionDays * 86_400)),
     async close() {

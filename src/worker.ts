@@ -1,10 +1,15 @@
-/** The worker role: one BullMQ Worker per queue, on connections of their own, closed on shutdown. */
+/**
+ * The worker role: one BullMQ Worker per queue (submissions, webhooks, maintenance) on connections of their own, and
+ * the poll dispatcher that reads in-flight upstream jobs on schedule; all closed on shutdown.
+ */
 import { Worker, type Processor } from 'bullmq';
-import { createPollProcessor } from './jobs/poll.js';
+import { adoptOldPollJobs } from './jobs/adopt.js';
+import { startPollDispatcher } from './jobs/poll-dispatcher.js';
 import { QUEUE, retryBackoff } from './jobs/queues.js';
 import { createSubmissionProcessor } from './jobs/submission.js';
 import { sweep } from './jobs/sweeper.js';
 import { createWebhookProcessor } from './jobs/webhooks.js';
+import { startIntake } from './jobs/intake.js';
 import { reconcile } from './services/reconcile.js';
 import { createRedis, type Runtime } from './runtime.js';
 
@@ -27,9 +32,9 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
   const list = [
     make(QUEUE.webhooks, webhooks.process as Processor, w.concurrency),
     make(QUEUE.submissions, createSubmissionProcessor(rt) as Processor, w.concurrency),
-    make(QUEUE.polls, createPollProcessor(rt) as Processor, w.concurrency),
     make(QUEUE.maintenance, async (job) => (job.name === 'reconcile' ? reconcile(rt) : sweep(rt)), 1),
   ];
+  const intake = startIntake(rt); // new tasks' submission jobs (src/jobs/intake.ts)
   // The workers are already taking jobs: a Redis outage now must not kill the process (their jobs would be left
   // without a worker), so the schedules are set up in the background, retried until Redis answers.
   void (async () => {
@@ -44,13 +49,16 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
       }
     }
   })();
+  const polls = await startPollDispatcher(rt);
+  void adoptOldPollJobs(rt, connection).catch((err: Error) => rt.log.warn({ err: err.message }, 'could not adopt poll jobs of an earlier version'));
   await Promise.all(list.map((x) => x.waitUntilReady().catch((err: Error) => rt.log.warn({ err: err.message }, 'worker not ready yet; it keeps connecting'))));
   rt.log.info({ queues: Object.values(QUEUE), concurrency: w.concurrency }, 'workers started');
   return {
     async close(graceMs = 7_000) {
+      await intake.close(); // first: it adds jobs through rt.queues
       // Stop taking jobs and let running ones finish; past the grace period, hand them back (another worker
       // takes them over once their lock lapses) so the process still exits inside its 10 s budget.
-      const gentle = Promise.all(list.map((x) => x.close()));
+      const gentle = Promise.all([...list.map((x) => x.close()), polls.close(graceMs)]);
       const late = await Promise.race([gentle.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
       if (late) {
         rt.log.warn({ graceMs }, 'jobs still running at shutdown: handing them back');

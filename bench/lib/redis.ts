@@ -83,13 +83,17 @@ export const taskIds = (r: Redis, prefix: string, tenant: string) => r.zrange(`$
 
 export interface TaskRow { id: string; status: string; createdAt: number; finishedAt: number | null; upstreamId: string | null }
 
-/** The stored documents of these tasks (pipelined in batches). */
+/** The stored documents of these tasks (pipelined in batches): one string per task, its public JSON after the second newline (src/store/task-store.ts); a hash's `doc` field for records of older versions. */
 export async function readTasks(r: Redis, prefix: string, ids: string[]): Promise<TaskRow[]> {
   const out: TaskRow[] = [];
   for (let i = 0; i < ids.length; i += 1000) {
+    const batch = ids.slice(i, i + 1000);
     const pipe = r.pipeline();
-    for (const id of ids.slice(i, i + 1000)) pipe.hget(`${prefix}:task:${id}`, 'doc');
-    for (const [, doc] of (await pipe.exec()) ?? []) {
+    for (const id of batch) pipe.get(`${prefix}:task:${id}`);
+    const rows = (await pipe.exec()) ?? [];
+    for (let j = 0; j < batch.length; j++) {
+      const [err, value] = rows[j] ?? [null, null];
+      const doc = err ? await r.hget(`${prefix}:task:${batch[j]}`, 'doc') : typeof value === 'string' ? value.slice(value.indexOf('\n', value.indexOf('\n') + 1) + 1) : null;
       if (typeof doc !== 'string') continue;
       const t = JSON.parse(doc) as { id: string; status: string; createdAt: string; finishedAt: string | null; upstreamId: string | null };
       out.push({ id: t.id, status: t.status, createdAt: Date.parse(t.createdAt), finishedAt: t.finishedAt ? Date.parse(t.finishedAt) : null, upstreamId: t.upstreamId });

@@ -83,14 +83,14 @@ export async function runScale(ctx: Ctx): Promise<ScenarioResult> {
     const memRows = classes.slice(0, 10).map((c) => [`\`${c.cls}\``, fmtInt(c.keys), fmtInt(c.bytes / n)]);
     const sumClasses = classes.reduce((s, c) => s + c.bytes, 0);
     const notes = [
-      `Memory is \`used_memory\` after − before the ${n.toLocaleString('en-US')} submits; the tenant's rate-limit window (a sorted set of the last minute's requests, ${fmtInt(rl / n)} B per request, gone 60 s later) is reported separately and left out of the goal. The key classes sum to ${fmtInt(sumClasses / n)} B per task (MEMORY USAGE, excluding Redis's own overhead).`,
+      `Memory is \`used_memory\` after − before the ${n.toLocaleString('en-US')} submits; the tenant's rate-limit state (\`rl:bench\`, ${fmtInt(rl)} B in all — per-tenant, not per task, whatever the number of requests) is reported separately and left out of the goal. The key classes sum to ${fmtInt(sumClasses / n)} B per task (MEMORY USAGE, excluding Redis's own overhead).`,
       'Event-loop delay comes from prom-client\'s monitorEventLoopDelay (10 ms sampling): on Node 20 an idle loop reads ≈ 10 ms, so the delay is the value minus 10 ms.',
       `The drain after finishing every job upstream took ${fmt(drainS, 1)} s: ${n.toLocaleString('en-US')} tasks need one read each, and polling-only reads are held to the budget (${BUDGET}/s ⇒ ≥ ${fmt(n / BUDGET, 1)} s).`,
     ];
     if (perTaskNoRl > 2048) {
       const what: Record<string, string> = {
-        'task:*': 'the task hash: public document + private state, as JSON', 'bull:polls:*': 'the delayed poll job, a BullMQ hash',
-        'bull:submissions:*': 'submission jobs, BullMQ hashes', 'resv:*': 'the budget reservation', 'up:legnext:*': 'the upstream-id → task map',
+        'task:*': 'the task record: one string — a short header, the private state (defaults left out) and the public JSON', 'polls:legnext:due': 'the read schedule: one sorted-set member per task',
+        'bull:submissions:*': 'submission jobs, BullMQ hashes', 'resv-open': 'open budget reservations (one sorted-set member per task)', 'up:legnext:*': 'the upstream-id → task map',
       };
       const big = classes.filter((c) => c.bytes / n >= 50).map((c) => `\`${c.cls}\` ${fmtInt(c.bytes / n)} B${what[c.cls] ? ` (${what[c.cls]})` : ''}`);
       notes.push(`Where the bytes are, per task (key classes of at least 50 B per task): ${big.join('; ')}. The rest of \`used_memory\` is Redis's own per-key overhead.`);

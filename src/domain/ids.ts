@@ -1,5 +1,5 @@
 /** Gateway ids: a sortable time part and 96 random bits, so they are unguessable and list newest-first by text. */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: sorts like the numbers it encodes
 
@@ -18,6 +18,18 @@ function encodeRandom(bytes: Buffer): string {
   return out;
 }
 
+/** CSPRNG bytes drawn 4 KiB at a time (one system call per ~200 ids instead of one per id). */
+const pool = Buffer.allocUnsafe(4096);
+let poolAt = pool.length;
+function randomChunk(n: number): Buffer {
+  if (poolAt + n > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  poolAt += n;
+  return pool.subarray(poolAt - n, poolAt);
+}
+
 let lastMs = 0;
 let seq = 0;
 
@@ -26,7 +38,7 @@ export function newTaskId(now = Date.now()): string {
   seq = now === lastMs ? seq + 1 : 0;
   lastMs = now;
   const s = encodeTime(seq).slice(-4);
-  return `tsk_${encodeTime(now)}${s}${encodeRandom(randomBytes(20))}`;
+  return `tsk_${encodeTime(now)}${s}${encodeRandom(randomChunk(20))}`;
 }
 
 /** The smallest id at time `ms`: ids below it are older. */

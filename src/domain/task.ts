@@ -4,7 +4,8 @@
  */
 import type { CanonicalRequest, JobSnapshot, UpstreamState } from '../../providers/types.js';
 import type { TaskErrorCode } from '../errors.js';
-import { FINAL_STATUSES, type Attempt, type Task, type TaskError, type TaskStatus } from '../schemas/task.js';
+import { FINAL_STATUSES, type Attempt, type SubmitBody, type Task, type TaskError, type TaskStatus } from '../schemas/task.js';
+import { toCanonical } from './canonical.js';
 
 /** Never leaves the gateway. */
 export interface TaskPrivate {
@@ -83,4 +84,41 @@ export function applySnapshot(rec: TaskRecord, snap: JobSnapshot): TaskRecord | 
   const progress = Math.max(t.progress, snap.progress ?? 0);
   if (status === t.status && progress === t.progress && !snap.state) return null;
   return { ...rec, priv, task: { ...t, status, progress, updatedAt: now() } };
+}
+
+/** Private fields left out of the stored record while they hold these values (filled back on read). */
+const PRIVATE_DEFAULTS: Readonly<Record<string, unknown>> = { phase: 'waiting', sameProviderTries: 0, resubmitted: false, notFound: 0, generation: 1 };
+
+/** True when `toCanonical(task.input)` gives exactly `request` (as JSON): the request need not be stored again. */
+function requestFollowsInput(request: CanonicalRequest, task: Task): boolean {
+  try {
+    return JSON.stringify(toCanonical(task.input as SubmitBody)) === JSON.stringify(request);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The private part as stored: without `tenantId` (the store keeps it beside the record), without `request` when it is
+ * exactly what `toCanonical(task.input)` gives back, and without fields at their default values. `expandPrivate`
+ * restores the full TaskPrivate, equal as JSON to the one given here.
+ */
+export function compactPrivate(priv: TaskPrivate, task: Task): Record<string, unknown> {
+  const { tenantId: _tenant, request, upstreamState, excluded, ...rest } = priv;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined && PRIVATE_DEFAULTS[k] !== v) out[k] = v;
+  if (Object.keys(upstreamState).length > 0) out.upstreamState = upstreamState;
+  if (excluded.length > 0) out.excluded = excluded;
+  if (!requestFollowsInput(request, task)) out.request = request;
+  return out;
+}
+
+/** The inverse of `compactPrivate`. */
+export function expandPrivate(stored: Record<string, unknown>, tenantId: string, task: Task): TaskPrivate {
+  const priv = {
+    tenantId, upstreamState: {}, phase: 'waiting', excluded: [], sameProviderTries: 0, resubmitted: false, notFound: 0, generation: 1,
+    ...stored,
+  } as unknown as Omit<TaskPrivate, 'request'> & { request?: CanonicalRequest };
+  priv.request ??= toCanonical(task.input as SubmitBody);
+  return priv as TaskPrivate;
 }

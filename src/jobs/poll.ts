@@ -1,15 +1,13 @@
 /**
- * Poll jobs (`polls` queue): the one owner of an upstream job. Each run reads the job once, applies what it says,
- * and moves itself to delayed for the next check; a provider callback promotes it early. The deadline ends
- * every task, whatever the upstream says or fails to say.
+ * One read of an upstream job: the poll dispatcher (jobs/poll-dispatcher.ts) claims a scheduled read, this applies
+ * what the provider says and answers when to read next (or never again); a provider callback brings the next read
+ * forward. The deadline ends every task, whatever the upstream says or fails to say.
  */
-import { DelayedError, type Job } from 'bullmq';
 import { ProviderError, type UpstreamFailure } from '../../providers/types.js';
 import { pollDelay } from '../domain/backoff.js';
 import { eligible } from '../domain/routing.js';
 import { addAttempt, applySnapshot, failTask, isFinal, touch, type TaskRecord } from '../domain/task.js';
 import type { Runtime } from '../runtime.js';
-import type { TaskJobData } from './queues.js';
 
 const FAILURE_CODE = { content_rejected: 'content_rejected', invalid_request: 'invalid_request', provider: 'upstream_error' } as const;
 
@@ -41,45 +39,31 @@ export function createPollProcessor(rt: Runtime) {
     }
   }
 
-  return async function processPoll(job: Job<TaskJobData>, token?: string): Promise<void> {
-    const { taskId, generation, slotAt } = job.data;
-    const later = async (delayMs: number, data: TaskJobData): Promise<never> => {
-      if (data.slotAt !== job.data.slotAt) await job.updateData(data);
-      await job.moveToDelayed(Date.now() + delayMs, token);
-      throw new DelayedError();
-    };
-    const { rec, woken } = await rt.tasks.getAndTakeWake(taskId);
-    if (!rec || isFinal(rec.task.status) || rec.priv.generation !== generation || rec.priv.phase !== 'polling') return;
+  /** Reads the job once; returns when to read it next (ms epoch), or null when this task needs no more reads. */
+  return async function pollTask(taskId: string, generation: number): Promise<number | null> {
+    // The wake flag a callback left is taken now: it asked for this very read (a new one during it counts again).
+    const { rec } = await rt.tasks.getAndTakeWake(taskId);
+    if (!rec || isFinal(rec.task.status) || rec.priv.generation !== generation || rec.priv.phase !== 'polling') return null;
     if (Date.now() > rec.priv.deadlineAt) {
       await rt.transitions.apply(taskId, (r) => failTask(r, 'timeout', `the provider did not finish the job within the ${Math.round((r.priv.deadlineAt - Date.parse(r.task.createdAt)) / 1000)} s deadline`));
-      return;
+      return null;
     }
     const entry = rt.providers.get(rec.task.provider ?? '');
     if (!entry) {
       await rt.transitions.apply(taskId, (r) => failTask(r, 'upstream_error', `provider ${rec.task.provider} is no longer configured`));
-      return;
-    }
-
-    // Timer polls book a slot in the provider's shared budget, then pass its one-second check when they go out;
-    // a callback's re-read goes at once.
-    if (!woken) {
-      const pid = entry.config.id;
-      const budget = entry.config.pollsPerSecond;
-      if (!(slotAt !== undefined && Date.now() >= slotAt - 20)) {
-        const wait = await rt.pollBudget.reserve(pid, budget);
-        if (wait > 20) return later(wait, { taskId, generation, slotAt: Date.now() + wait });
-      }
-      const wait = await rt.pollBudget.admit(pid, budget);
-      if (wait > 0) return later(wait + Math.floor(Math.random() * 50), { taskId, generation, slotAt: Date.now() + wait });
+      return null;
     }
 
     let retryAfterMs: number | undefined;
     try {
       rt.metrics.polls.inc({ provider: entry.config.id });
       const snap = await entry.adapter.poll({ upstreamId: rec.task.upstreamId!, state: rec.priv.upstreamState, request: rec.priv.request });
-      if (snap.status === 'failed') return void (await onUpstreamFailure(rec, snap.failure ?? { kind: 'provider', message: 'no reason given' }));
+      if (snap.status === 'failed') {
+        await onUpstreamFailure(rec, snap.failure ?? { kind: 'provider', message: 'no reason given' });
+        return null;
+      }
       const out = await rt.transitions.apply(taskId, (r) => (r.priv.generation === generation ? applySnapshot(r, snap) : null));
-      if (!out || isFinal(out.rec.task.status)) return;
+      if (!out || isFinal(out.rec.task.status)) return null;
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
       retryAfterMs = err.retryAfterMs;
@@ -90,16 +74,11 @@ export function createPollProcessor(rt: Runtime) {
           const next = { ...r, priv: { ...r.priv, notFound: r.priv.notFound + 1 } };
           return next.priv.notFound >= polling.maxNotFound ? failTask(next, 'upstream_error', `the provider no longer knows job ${r.task.upstreamId}`) : next;
         });
-        if (!out || isFinal(out.rec.task.status)) return;
+        if (!out || isFinal(out.rec.task.status)) return null;
       }
     }
 
     const elapsed = Date.now() - Date.parse(rec.task.submittedAt ?? rec.task.createdAt);
-    const delay = Math.min(pollDelay(elapsed, polling, retryAfterMs), Math.max(0, rec.priv.deadlineAt - Date.now() + 10));
-    if (slotAt !== undefined) await job.updateData({ taskId, generation });
-    await job.moveToDelayed(Date.now() + delay, token);
-    // A callback that came while this run was active could not promote it; honour it now.
-    if (await rt.redis.exists(rt.keys.wake(taskId))) await job.promote().catch(() => undefined);
-    throw new DelayedError();
+    return Date.now() + Math.min(pollDelay(elapsed, polling, retryAfterMs), Math.max(0, rec.priv.deadlineAt - Date.now() + 10));
   };
 }

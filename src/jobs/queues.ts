@@ -3,14 +3,12 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Keys } from '../store/keys.js';
 
-export const QUEUE = { submissions: 'submissions', polls: 'polls', maintenance: 'maintenance', webhooks: 'webhooks' } as const;
+export const QUEUE = { submissions: 'submissions', maintenance: 'maintenance', webhooks: 'webhooks' } as const;
 
-/** Payload of a submission or poll job. `generation` names the upstream job; a newer one makes old jobs stop. */
+/** Payload of a submission job. `generation` names the upstream job; a newer one makes old jobs stop. */
 export interface TaskJobData {
   taskId: string;
   generation: number;
-  /** A poll slot booked in the provider's budget (ms epoch): the run at that time polls without booking again. */
-  slotAt?: number;
 }
 
 /** Delay before retrying a job that threw (a Redis outage, a bug): exponential from 250 ms, capped at 10 s. */
@@ -30,7 +28,6 @@ const JOB_DEFAULTS: JobsOptions = {
 
 export class Queues {
   readonly submissions: Queue<TaskJobData>;
-  readonly polls: Queue<TaskJobData>;
   readonly maintenance: Queue;
   /** One job per task's webhook chain (payload `{ taskId, chain }`, see jobs/webhooks.ts). */
   readonly webhooks: Queue<{ taskId: string; chain: number }>;
@@ -39,16 +36,14 @@ export class Queues {
     // Nothing here listens to BullMQ's event streams: keep them short instead of 10,000 entries a queue.
     const opts = { connection, prefix: keys.queuePrefix, defaultJobOptions: JOB_DEFAULTS, streams: { events: { maxLen: 100 } } };
     this.submissions = new Queue<TaskJobData>(QUEUE.submissions, opts);
-    this.polls = new Queue<TaskJobData>(QUEUE.polls, opts);
     this.maintenance = new Queue(QUEUE.maintenance, { ...opts, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
     // Removed when done either way: a chain's job id must be free for a later re-add to re-create it.
     this.webhooks = new Queue(QUEUE.webhooks, { ...opts, defaultJobOptions: { ...JOB_DEFAULTS, removeOnFail: true } });
     // Connection errors surface on the shared connection's own listener (runtime.ts); the queues only re-emit them.
-    for (const q of [this.submissions, this.polls, this.maintenance, this.webhooks]) q.on('error', () => undefined);
+    for (const q of [this.submissions, this.maintenance, this.webhooks]) q.on('error', () => undefined);
   }
 
   static submissionId = (taskId: string, generation: number) => `${taskId}-s${generation}`;
-  static pollId = (taskId: string, generation: number) => `${taskId}-p${generation}`;
 
   /** Idempotent: the job id is derived from the task, so a repeat (e.g. by the sweeper) adds nothing. */
   async enqueueSubmission(taskId: string, generation: number, delayMs = 0): Promise<void> {
@@ -60,23 +55,7 @@ export class Queues {
     await this.webhooks.add('deliver', { taskId, chain }, { jobId: `${taskId}-w${chain}` });
   }
 
-  async enqueuePoll(taskId: string, generation: number, delayMs: number): Promise<void> {
-    await this.polls.add('poll', { taskId, generation }, { jobId: Queues.pollId(taskId, generation), delay: delayMs });
-  }
-
-  /** Brings a waiting poll forward (a provider callback says the job changed). */
-  async wakePoll(taskId: string, generation: number): Promise<boolean> {
-    const job = await this.polls.getJob(Queues.pollId(taskId, generation));
-    if (!job) return false;
-    try {
-      await job.promote();
-      return true;
-    } catch {
-      return false; // not delayed: it is running right now or already done
-    }
-  }
-
   async close(): Promise<void> {
-    await Promise.all([this.submissions.close(), this.polls.close(), this.maintenance.close(), this.webhooks.close()]);
+    await Promise.all([this.submissions.close(), this.maintenance.close(), this.webhooks.close()]);
   }
 }

@@ -8,7 +8,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { ProviderError, type ParentRef } from '../../providers/types.js';
 import { afterSubmitError } from '../domain/failover.js';
 import { randomToken } from '../domain/ids.js';
-import { addAttempt, applySnapshot, failTask, touch, type TaskRecord } from '../domain/task.js';
+import { addAttempt, applySnapshot, failTask, isFinal, touch, type TaskRecord } from '../domain/task.js';
 import type { TaskErrorCode } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { releaseSlots, takeSlots } from '../services/admission.js';
@@ -56,8 +56,8 @@ export function createSubmissionProcessor(rt: Runtime) {
       const rec = first ? await rt.tasks.getForSubmission(taskId) : await rt.tasks.get(taskId);
       if (!rec || rec.priv.generation !== generation) return;
       if (rec.priv.phase === 'polling' && (rec.task.status === 'submitted' || rec.task.status === 'running')) {
-        // Accepted upstream, but the worker may have died before the poll job was added: make sure it exists.
-        return void (await rt.queues.enqueuePoll(taskId, generation, 0));
+        // Accepted upstream, but the worker may have died before the first read was scheduled: make sure it is.
+        return void (await rt.polls.schedule(rec.task.provider!, taskId, generation, Date.now()));
       }
       if (rec.task.status !== 'queued') return;
       if (Date.now() > rec.priv.deadlineAt) {
@@ -151,6 +151,7 @@ async function accepted(rt: Runtime, taskId: string, generation: number, provide
     rt.log.warn({ taskId, provider: providerId, upstreamId: result.upstreamId }, 'task ended while its submit was in flight');
     return;
   }
+  if (isFinal(out.rec.task.status)) return; // the submit answer already had the result
   const woken = await rt.redis.getdel(rt.keys.wake(taskId));
-  await rt.queues.enqueuePoll(taskId, generation, woken ? 0 : rt.config.polling.initialDelayMs);
+  await rt.polls.schedule(providerId, taskId, generation, woken ? 0 : Date.now() + rt.config.polling.initialDelayMs);
 }

@@ -1,13 +1,19 @@
 /**
  * The sweeper (`maintenance` queue, repeated): fails tasks past their deadline whatever became of their jobs,
  * re-enqueues tasks whose enqueue was cut short by a crash, and trims tenant indexes past retention.
+ *
+ * A new task is in `unqueued` from its creation until its submission job first runs. Normally a worker's intake
+ * (jobs/intake.ts) adds that job within milliseconds; an id the intake popped but never added (a crash, an outage)
+ * is only in `unqueued`, and is added here. An id still waiting on the intake list (no worker was running, or a
+ * backlog) may be added by both: the job id is derived from the task, so the second add is a no-op, and a job that
+ * finds its task moved on returns.
  */
 import { failTask } from '../domain/task.js';
 import { taskIdFloor } from '../domain/ids.js';
 import type { Runtime } from '../runtime.js';
 
 const BATCH = 500;
-/** A task written this long ago whose submission job never ran lost its enqueue to a crash (≤ 10 s). */
+/** A task written this long ago whose submission job never ran lost its enqueue (≤ 10 s: the intake takes ms). */
 const enqueueGraceMs = (sweepIntervalMs: number) => Math.min(10_000, 5 * sweepIntervalMs);
 
 export interface SweepReport { timedOut: number; requeued: number }

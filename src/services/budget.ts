@@ -1,6 +1,7 @@
 /**
- * Budgets and usage: a task's estimated price is reserved at submit (402 past `monthlyBudgetUsd`), settled at its
- * end with the reported cost (released when it fails or is canceled). `GET /v1/usage` reads the same counters.
+ * Budgets and usage: a task's estimated price is reserved at submit (402 past `monthlyBudgetUsd`; written with the task
+ * itself, see task-store.ts), settled at its end with the reported cost (released when it fails or is canceled).
+ * `GET /v1/usage` reads the same counters.
  */
 import type { CanonicalRequest } from '../../providers/types.js';
 import { eligible } from '../domain/routing.js';
@@ -8,6 +9,7 @@ import type { TaskRecord } from '../domain/task.js';
 import { apiError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { Tenant } from '../store/tenant-store.js';
+import type { NewReservation } from '../store/task-store.js';
 import { daysBetween, utcDay, type Outcome, type UsageStore } from '../store/usage-store.js';
 import { estimateUsd, fromMicros, priceUsd, toMicros } from './prices.js';
 
@@ -33,30 +35,32 @@ function candidateProviders(rt: Runtime, tenant: Tenant, req: CanonicalRequest, 
   return eligible(rt.providers.candidates(req), { allowList: tenant.providers, pinned: requested, excluded: [] }).ok.map((c) => c.id);
 }
 
-/** Reserves the task's estimate at `at`; throws 402 `budget_exceeded` when the month would pass the budget. */
-export async function reserveBudget(
-  rt: Runtime, tenant: Tenant, taskId: string, req: CanonicalRequest, at: Date, opts: { requested?: string; pinned?: string; idempotencyKeyHash?: string },
-): Promise<void> {
+/** What accepting a task reserves: its estimate, the tenant's monthly limit, and when the reconciler looks at it. */
+export interface ReservationPlan extends NewReservation { estimateUsd: number }
+
+/**
+ * The reservation of a task accepted at `at`. It is written (or refused past the budget) by the task store in the
+ * same Lua call that creates the task, so a task is never created without it, nor it without the task.
+ */
+export function planReservation(rt: Runtime, tenant: Tenant, req: CanonicalRequest, at: Date, opts: { requested?: string; pinned?: string }): ReservationPlan {
   const estimate = estimateUsd(rt.config, candidateProviders(rt, tenant, req, opts.requested, opts.pinned), req.action);
-  const limit = tenant.monthlyBudgetUsd === undefined ? null : toMicros(tenant.monthlyBudgetUsd);
   // Still open past this time, the reservation means the task's final listeners never ran: the reconciler ends it.
   const dueAt = at.getTime() + (req.action === 'video' ? rt.config.deadlines.videoMs : rt.config.deadlines.imageMs) + RECONCILE_GRACE_MS;
-  const out = await rt.usage.reserve(tenant.id, taskId, req.action, toMicros(estimate), limit, at, dueAt);
-  if (out.ok) return;
-  // A repeat of an accepted request is answered with its task, not refused: it costs nothing new.
-  if (opts.idempotencyKeyHash && (await rt.redis.exists(rt.keys.idempotency(tenant.id, opts.idempotencyKeyHash)))) return;
-  const usedUsd = fromMicros(out.usedMicros);
-  throw apiError(
+  return { estimateUsd: estimate, micros: toMicros(estimate), limitMicros: tenant.monthlyBudgetUsd === undefined ? null : toMicros(tenant.monthlyBudgetUsd), dueAt };
+}
+
+/** 402 `budget_exceeded`: the month's spent + reserved (`usedMicros`) plus the estimate would pass the budget. */
+export function budgetExceeded(tenant: Tenant, req: CanonicalRequest, plan: ReservationPlan, usedMicros: number) {
+  const usedUsd = fromMicros(usedMicros);
+  return apiError(
     'budget_exceeded',
-    `this ${req.action} is estimated at $${estimate} and the month's spent + reserved is $${usedUsd}: that would pass the monthly budget of $${tenant.monthlyBudgetUsd} (raise monthlyBudgetUsd or wait for the next UTC month)`,
-    { monthlyBudgetUsd: tenant.monthlyBudgetUsd, usedUsd, estimateUsd: estimate },
+    `this ${req.action} is estimated at $${plan.estimateUsd} and the month's spent + reserved is $${usedUsd}: that would pass the monthly budget of $${tenant.monthlyBudgetUsd} (raise monthlyBudgetUsd or wait for the next UTC month)`,
+    { monthlyBudgetUsd: tenant.monthlyBudgetUsd, usedUsd, estimateUsd: plan.estimateUsd },
   );
 }
 
-/** Gives back a reservation for a task that was never created (an idempotent repeat, or a failed write). */
-export async function cancelReservation(rt: Runtime, taskId: string): Promise<void> {
-  await rt.usage.settle(taskId, { provider: NO_PROVIDER, outcome: null, chargedMicros: 0, uncount: true });
-}
+/** Where a task's reservation is: its day (the task's creation day, UTC), tenant and action. */
+export const reservationOf = (rec: TaskRecord) => ({ taskId: rec.task.id, day: utcDay(rec.task.createdAt), tenantId: rec.priv.tenantId, action: rec.task.action });
 
 /** Settles a final task: the reported cost (or the list price when none was reported) for a success, nothing else. */
 export async function settleTask(rt: Runtime, rec: TaskRecord): Promise<void> {
@@ -64,7 +68,7 @@ export async function settleTask(rt: Runtime, rec: TaskRecord): Promise<void> {
   const outcome = t.status as Outcome;
   const provider = t.provider ?? NO_PROVIDER;
   const charged = outcome !== 'succeeded' ? 0 : t.cost ? t.cost.amountUsd : t.provider ? priceUsd(rt.config, t.provider, t.action) : 0;
-  await rt.usage.settle(t.id, { provider, outcome, chargedMicros: toMicros(charged) });
+  await rt.usage.settle(reservationOf(rec), { provider, outcome, chargedMicros: toMicros(charged) });
 }
 
 /** Settles every task that reaches a final status, whichever process wrote it. */

@@ -1,4 +1,4 @@
-/** Provider callbacks: a valid token wakes the task's poll job (which re-reads the job); the body is never trusted. */
+/** Provider callbacks: a valid token brings the task's next read forward (a re-read of the job); the body is never trusted. */
 import type { Runtime } from '../runtime.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
@@ -11,10 +11,13 @@ export async function callbackTarget(rt: Runtime, providerId: string, token: str
   return taskId && owner === providerId ? taskId : null;
 }
 
-/** Asks for an immediate re-read: promote the waiting poll job, or leave a flag the next run (or the first poll) sees. */
+/**
+ * Asks for an immediate re-read: moves the task's scheduled read to the front of the line and leaves a flag that a
+ * read in progress (or the first read, when the submit is still being recorded) sees.
+ */
 export async function wakeTask(rt: Runtime, taskId: string): Promise<void> {
   const rec = await rt.tasks.get(taskId);
   if (!rec) return;
   await rt.redis.set(rt.keys.wake(taskId), '1', 'EX', WAKE_TTL_SEC);
-  if (rec.priv.phase === 'polling' && (await rt.queues.wakePoll(taskId, rec.priv.generation))) await rt.redis.del(rt.keys.wake(taskId));
+  if (rec.priv.phase === 'polling' && rec.task.provider) await rt.polls.wake(rec.task.provider, taskId, rec.priv.generation);
 }

@@ -16,8 +16,10 @@ export function registerTaskMetrics(rt: Runtime): void {
   registerSharedGauges(metrics, {
     async queueCounts() {
       const q = rt.queues;
-      const entries = await Promise.all([q.submissions, q.polls, q.webhooks, q.maintenance].map(async (queue) => [queue.name, await queue.getJobCounts('wait', 'active', 'delayed', 'failed')] as const));
-      return Object.fromEntries(entries);
+      const entries = await Promise.all([q.submissions, q.webhooks, q.maintenance].map(async (queue) => [queue.name, await queue.getJobCounts('wait', 'active', 'delayed', 'failed')] as const));
+      // Reads of in-flight upstream jobs, in the same shape: due now, scheduled for later, being made.
+      const reads = await rt.polls.counts(ids());
+      return { ...Object.fromEntries(entries), polls: { wait: reads.due, active: reads.running, delayed: reads.scheduled, failed: 0 } };
     },
     async slotUse() {
       const used = await rt.slots.inUse(ids().map(providerScope));

@@ -2,9 +2,12 @@
  * The reconciler (`maintenance` queue, repeated): a task's final transition runs its listeners (webhook event, then
  * budget settle) in the process that wrote it; a crash in between would leave a reservation open and a final webhook
  * unsent. Reservations still open well past their task's deadline are finished here: both steps are idempotent.
+ * A reservation's member in the open set carries all it needs (task, day, amount, tenant, action), so one whose task
+ * record has expired is still released.
  */
 import { isFinal } from '../domain/task.js';
 import type { Runtime } from '../runtime.js';
+import { parseReservationMember } from '../store/usage-store.js';
 import { NO_PROVIDER, settleTask } from './budget.js';
 import { recordWebhookEvent } from './webhooks.js';
 
@@ -14,17 +17,21 @@ const RECHECK_MS = 60_000;
 
 export async function reconcile(rt: Runtime, now = Date.now()): Promise<number> {
   let finished = 0;
-  for (const taskId of await rt.usage.overdue(now, BATCH)) {
-    const rec = await rt.tasks.get(taskId);
+  for (const member of await rt.usage.overdue(now, BATCH)) {
+    const resv = parseReservationMember(member);
+    const rec = await rt.tasks.get(resv.taskId);
     if (rec && !isFinal(rec.task.status)) {
-      await rt.usage.postpone(taskId, now + RECHECK_MS);
+      await rt.usage.postpone(member, now + RECHECK_MS);
       continue;
     }
     if (rec) {
       await recordWebhookEvent(rt, rec);
       await settleTask(rt, rec);
     } else {
-      await rt.usage.settle(taskId, { provider: NO_PROVIDER, outcome: null, chargedMicros: 0 }); // the task expired
+      // The task expired: release what it reserved. A bare task id was reserved by an older version, in a key of its own.
+      const r = 'day' in resv ? resv : await rt.usage.legacyReservation(resv.taskId);
+      if (r) await rt.usage.settle({ ...r, member: 'day' in resv ? member : undefined }, { provider: NO_PROVIDER, outcome: null, chargedMicros: 0 });
+      else await rt.usage.forget(member); // its key expired too: nothing is left to release
     }
     finished++;
   }

@@ -10,7 +10,7 @@ import { touch, type TaskRecord } from '../domain/task.js';
 import { apiError } from '../errors.js';
 import type { SubmitBody, Task } from '../schemas/task.js';
 import type { Runtime } from '../runtime.js';
-import { cancelReservation, reserveBudget } from './budget.js';
+import { budgetExceeded, planReservation } from './budget.js';
 
 /** JSON with keys sorted, so two equal bodies hash alike whatever their key order. */
 function stableJson(v: unknown): string {
@@ -69,23 +69,19 @@ export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, 
     },
   };
   const idem = idempotencyKey ? { keyHash: sha256(idempotencyKey), bodyHash: sha256(stableJson(body)) } : undefined;
-  await reserveBudget(rt, tenant, task.id, req, now, { requested: body.provider, pinned: pinnedProvider, idempotencyKeyHash: idem?.keyHash });
-  const created = await rt.tasks.create(rec, idem).catch(async (err: unknown) => {
-    await cancelReservation(rt, task.id).catch(() => undefined);
-    throw err;
-  });
-  if (!created.created) {
-    await cancelReservation(rt, task.id);
-    if (created.existing.bodyHash !== idem!.bodyHash) {
-      throw apiError('idempotency_conflict', 'this Idempotency-Key was used with a different body in the last 24 h: use a new key for a new task');
-    }
-    const doc = await rt.tasks.getDoc(created.existing.taskId, tenant.id);
-    if (!doc) throw apiError('idempotency_conflict', 'this Idempotency-Key belongs to a task that no longer exists: use a new key');
-    return { task: doc, created: false };
+  const plan = planReservation(rt, tenant, req, now, { requested: body.provider, pinned: pinnedProvider });
+  // One Lua call: the idempotency claim, the budget reservation, the task and its id on the intake list, or nothing.
+  // A worker's intake adds the submission job; the sweeper adds it if the intake lost it.
+  const created = await rt.tasks.create(rec, idem, plan);
+  if (created.created) return { task: created.doc, created: true };
+  if ('overBudget' in created) throw budgetExceeded(tenant, req, plan, created.overBudget.usedMicros);
+  // A repeat of an accepted request is answered with its task, even past the budget: it costs nothing new.
+  if (created.existing.bodyHash !== idem!.bodyHash) {
+    throw apiError('idempotency_conflict', 'this Idempotency-Key was used with a different body in the last 24 h: use a new key for a new task');
   }
-  // The submission job marks the task enqueued when it first reads it; the sweeper re-adds it if this add is lost.
-  await rt.queues.enqueueSubmission(task.id, 1);
-  return { task: created.doc, created: true };
+  const doc = await rt.tasks.getDoc(created.existing.taskId, tenant.id);
+  if (!doc) throw apiError('idempotency_conflict', 'this Idempotency-Key belongs to a task that no longer exists: use a new key');
+  return { task: doc, created: false };
 }
 
 /** Cancels a task that no provider has accepted yet (and is not being sent right now). */

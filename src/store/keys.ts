@@ -8,6 +8,15 @@ export function createKeys(prefix: string) {
     active: `${prefix}:active`,
     /** Tasks written but maybe not enqueued yet (a crash between the two), scored by time. */
     unqueued: `${prefix}:unqueued`,
+    /** Ids of new tasks whose submission job is still to be added (a list: the API pushes, the workers' intake pops). */
+    intake: `${prefix}:intake`,
+    /** A tenant's usage counters of one UTC day (`YYYY-MM-DD`), and its month's running totals (`YYYY-MM`). */
+    usageDay: (tenantId: string, day: string) => `${prefix}:usage:${tenantId}:${day}`,
+    usageMonth: (tenantId: string, month: string) => `${prefix}:usage:${tenantId}:m:${month}`,
+    /** Open budget reservations, scored by when their task must have ended (the reconciler's worklist). */
+    reservations: `${prefix}:resv-open`,
+    /** A reservation as written before it moved into the members of `reservations` (read only: reservations made by older versions). */
+    legacyReservation: (taskId: string) => `${prefix}:resv:${taskId}`,
     idempotency: (tenantId: string, keyHash: string) => `${prefix}:idem:${tenantId}:${keyHash}`,
     upstream: (providerId: string, upstreamId: string) => `${prefix}:up:${providerId}:${upstreamId}`,
     callback: (token: string) => `${prefix}:cb:${token}`,

@@ -104,6 +104,29 @@ describe('monthly budgets and usage', () => {
     expect(events.map((e: { type: string }) => e.type)).toEqual(['canceled']);
   });
 
+  it('releases the reservation of a task whose record expired before the reconciler got to it, once', async () => {
+    const t = await submit('expires', apiOnly);
+    const before = (await usage(apiOnly)).body.totals;
+    // The record is gone (retention passed while no worker ran): the reservation's member alone says what to release.
+    await apiOnly.rt.redis.del(apiOnly.rt.keys.task(t.body.id));
+    const later = Date.now() + 2 * 3600_000;
+    expect(await reconcile(apiOnly.rt, later)).toBe(1);
+    expect(await reconcile(apiOnly.rt, later)).toBe(0);
+    const after = (await usage(apiOnly)).body;
+    expect(after.totals).toMatchObject({ submitted: before.submitted, canceled: before.canceled, failed: before.failed });
+    expect(after.totals.reservedUsd).toBeCloseTo(before.reservedUsd - 0.08, 9);
+    expect(after.budget.reservedUsd).toBeCloseTo(before.reservedUsd - 0.08, 9);
+  });
+
+  it('keeps no key per reservation: it is a member of the open set, its amount in the task record', async () => {
+    const t = await submit('layout', apiOnly);
+    const { keys, redis } = apiOnly.rt;
+    expect(await redis.exists(keys.legacyReservation(t.body.id))).toBe(0);
+    const members = (await redis.zrange(keys.reservations, 0, -1)).filter((m) => m.startsWith(`${t.body.id}|`));
+    expect(members).toEqual([`${t.body.id}|${t.body.createdAt.slice(0, 10)}|80000|budgeted|imagine`]);
+    expect((await redis.get(keys.task(t.body.id)))!.split('\n')[0]).toBe('1|queued|budgeted|imagine|80000');
+  });
+
   it('answers usage for a range of UTC days and refuses a bad range', async () => {
     const today = new Date().toISOString().slice(0, 10);
     const r = await usage(gw, `?from=2020-01-01&to=2020-01-31`);

@@ -2,7 +2,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
-import { Queues } from '../../src/jobs/queues.js';
 import type { Task } from '../../src/schemas/task.js';
 import { api, sleep, startGateway, TENANT_A_KEY, waitForTask, type GatewayOptions, type TestGateway } from '../helpers/gateway.js';
 
@@ -113,33 +112,13 @@ describe('every task ends', () => {
     expect(t.error?.code).toBe('timeout');
   }, 15_000);
 
-  it('is enqueued by the sweeper when the process died between storing it and enqueuing it', async () => {
-    await start();
-    sim.state.behaviour.jobDurationMs = 50;
-    const { submitTask } = await import('../../src/services/tasks.js');
-    const tenant = (await gw.rt.tenants.get('tenant-a'))!;
-    // The enqueue is lost, as if the API process died right after the task was stored.
-    const enqueue = gw.rt.queues.enqueueSubmission;
-    gw.rt.queues.enqueueSubmission = async () => undefined;
-    const { task } = await submitTask(gw.rt, tenant, { action: 'imagine', prompt: 'orphan' });
-    gw.rt.queues.enqueueSubmission = enqueue;
-    const id = (JSON.parse(task) as Task).id;
-    const t = await waitForTask(gw.url, KEY, id, 8000);
-    expect(t.status).toBe('succeeded');
-    expect(await gw.rt.redis.zscore(gw.rt.keys.unqueued, id)).toBeNull();
-  }, 15_000);
-
   it('is ended by the sweeper even when its jobs are gone', async () => {
     await start();
     sim.state.behaviour.outcome = { kind: 'never' };
     const created = await submit();
     const t0 = await waitForTask(gw.url, KEY, created.id, 5000, (t) => t.status !== 'queued');
-    // Lose the poll job entirely (as if Redis lost it): nothing but the sweeper can end the task now.
-    const job = await gw.rt.queues.polls.getJob(Queues.pollId(created.id, 1));
-    await job?.remove().catch(async () => {
-      await sleep(50);
-      await job?.remove();
-    });
+    // Lose the scheduled read entirely (as if Redis lost it): nothing but the sweeper can end the task now.
+    await gw.rt.polls.forget(t0.provider!, created.id, 1);
     const t = await waitForTask(gw.url, KEY, created.id, 6000);
     expect(t0.status).not.toBe('queued');
     expect(t).toMatchObject({ status: 'failed', error: { code: 'timeout', message: expect.stringMatching(/deadline/) } });
