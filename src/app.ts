@@ -5,10 +5,10 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { envelope, ApiError } from './errors.js';
-import { RequestLog } from './logger.js';
+import { RequestLog, requestLogger } from './logger.js';
 import auth from './plugins/auth.js';
 import runtimePlugin from './plugins/runtime.js';
 import securityHeaders from './plugins/security-headers.js';
@@ -43,31 +43,35 @@ const FASTIFY_CODES: Record<string, [ApiError['code'], string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'the body is larger than the limit'],
 };
 
+/** An error as the client gets it: status, extra headers and the envelope. Logs what the operator must see. */
+export interface ErrorAnswer { status: number; headers?: Record<string, string>; body: ReturnType<typeof envelope> }
+
+export function errorAnswer(app: FastifyInstance, err: FastifyError, req: FastifyRequest): ErrorAnswer {
+  if (err instanceof ApiError) return { status: err.status, headers: err.headers, body: envelope(err.code, err.message, err.details) };
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const { message, details } = describeValidation(err);
+    return { status: 400, body: envelope('invalid_request', message, details) };
+  }
+  const known = err.code ? FASTIFY_CODES[err.code] : undefined;
+  if (known) {
+    const [code, text] = known;
+    return { status: code === 'payload_too_large' ? 413 : 400, body: envelope(code, code === 'payload_too_large' ? `${text} (${app.initialConfig.bodyLimit} bytes)` : `${text}: ${err.message}`) };
+  }
+  if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { status: 400, body: envelope('invalid_request', err.message) };
+  const redisDown = /Connection is closed|Stream isn't writeable|ECONNREFUSED|MaxRetriesPerRequest/i.test(err.message ?? '');
+  if (redisDown) {
+    req.log.error({ err: err.message }, 'storage unavailable');
+    return { status: 503, headers: { 'retry-after': '5' }, body: envelope('unavailable', 'storage is unavailable; retry shortly') };
+  }
+  req.log.error({ err }, 'unhandled error');
+  return { status: 500, body: envelope('internal', 'internal error; the request id is in the x-request-id header') };
+}
+
 export function registerErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof ApiError) {
-      if (err.headers) reply.headers(err.headers);
-      return reply.code(err.status).send(envelope(err.code, err.message, err.details));
-    }
-    if (hasZodFastifySchemaValidationErrors(err)) {
-      const { message, details } = describeValidation(err);
-      return reply.code(400).send(envelope('invalid_request', message, details));
-    }
-    const known = err.code ? FASTIFY_CODES[err.code] : undefined;
-    if (known) {
-      const [code, text] = known;
-      return reply.code(code === 'payload_too_large' ? 413 : 400).send(envelope(code, code === 'payload_too_large' ? `${text} (${app.initialConfig.bodyLimit} bytes)` : `${text}: ${err.message}`));
-    }
-    if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply.code(400).send(envelope('invalid_request', err.message));
-    }
-    const redisDown = /Connection is closed|Stream isn't writeable|ECONNREFUSED|MaxRetriesPerRequest/i.test(err.message ?? '');
-    if (redisDown) {
-      req.log.error({ err: err.message }, 'storage unavailable');
-      return reply.code(503).header('retry-after', '5').send(envelope('unavailable', 'storage is unavailable; retry shortly'));
-    }
-    req.log.error({ err }, 'unhandled error');
-    return reply.code(500).send(envelope('internal', 'internal error; the request id is in the x-request-id header'));
+    const answer = errorAnswer(app, err, req);
+    if (answer.headers) reply.headers(answer.headers);
+    return reply.code(answer.status).send(answer.body);
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send(envelope('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)));
 }
@@ -110,7 +114,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(runtimePlugin, { runtime: opts.runtime });
-  await app.register(auth);
+  await app.register(auth, { errorAnswer: (err: FastifyError, req: FastifyRequest) => errorAnswer(app, err, req) });
   await app.register(health);
   await app.register(metricsRoute);
   await app.register(tasks);
@@ -128,6 +132,8 @@ export async function buildApp(runtime: Runtime, opts: FastifyServerOptions = {}
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
     logController: new RequestLog(),
+    // With a logger, each request's `req.log` builds its pino child only if the request logs something.
+    ...(opts.logger || opts.loggerInstance ? { childLoggerFactory: requestLogger } : {}),
     // Errors raised before routing (a malformed %-escape, an over-long parameter) get the envelope too.
     frameworkErrors: (err, _req, res) => {
       const client = (err.statusCode ?? 500) < 500;
@@ -136,13 +142,16 @@ export async function buildApp(runtime: Runtime, opts: FastifyServerOptions = {}
     },
     ...opts,
   });
-  app.addHook('onSend', async (req, reply) => {
+  // Per-request hooks in callback form: no promise per request.
+  app.addHook('onSend', (req, reply, payload, done) => {
     reply.header('x-request-id', req.id);
+    done(null, payload);
   });
   const { httpRequests } = runtime.metrics ?? {};
   if (httpRequests) {
-    app.addHook('onResponse', async (req, reply) => {
+    app.addHook('onResponse', (req, reply, done) => {
       httpRequests.observe({ route: req.routeOptions.url ?? 'unknown', method: req.method, status: reply.statusCode }, reply.elapsedTime / 1000);
+      done();
     });
   }
   await app.register(appPlugin, { runtime });

@@ -41,7 +41,7 @@ export async function runScale(ctx: Ctx): Promise<ScenarioResult> {
     const heldAt = Date.now();
     await sleep(ctx.quick ? 300 : 1000);
     const mem1 = await usedMemory(ctx.redis);
-    const rl = await keyMemory(ctx.redis, `${stage.prefix}:rl:bench`);
+    const rl = await keyMemory(ctx.redis, `${stage.prefix}:rlw:bench`);
     ctx.log(`  ${n} in flight (${((heldAt - t0) / 1000).toFixed(1)} s); Redis +${fmtInt((mem1 - mem0) / n)} B/task (${fmtInt((mem1 - mem0 - rl) / n)} without the rate-limit window)`);
 
     await Promise.all(clients.map((c: Client) => c.metrics())); // resets the event-loop histograms
@@ -83,7 +83,7 @@ export async function runScale(ctx: Ctx): Promise<ScenarioResult> {
     const memRows = classes.slice(0, 10).map((c) => [`\`${c.cls}\``, fmtInt(c.keys), fmtInt(c.bytes / n)]);
     const sumClasses = classes.reduce((s, c) => s + c.bytes, 0);
     const notes = [
-      `Memory is \`used_memory\` after − before the ${n.toLocaleString('en-US')} submits; the tenant's rate-limit state (\`rl:bench\`, ${fmtInt(rl)} B in all — per-tenant, not per task, whatever the number of requests) is reported separately and left out of the goal. The key classes sum to ${fmtInt(sumClasses / n)} B per task (MEMORY USAGE, excluding Redis's own overhead).`,
+      `Memory is \`used_memory\` after − before the ${n.toLocaleString('en-US')} submits; the tenant's rate-limit state (\`rlw:bench\`, ${fmtInt(rl)} B in all — per-tenant, not per task, whatever the number of requests) is reported separately and left out of the goal. The key classes sum to ${fmtInt(sumClasses / n)} B per task (MEMORY USAGE, excluding Redis's own overhead).`,
       'Event-loop delay comes from prom-client\'s monitorEventLoopDelay (10 ms sampling): on Node 20 an idle loop reads ≈ 10 ms, so the delay is the value minus 10 ms.',
       `The drain after finishing every job upstream took ${fmt(drainS, 1)} s: ${n.toLocaleString('en-US')} tasks need one read each, and polling-only reads are held to the budget (${BUDGET}/s ⇒ ≥ ${fmt(n / BUDGET, 1)} s).`,
     ];

@@ -50,10 +50,16 @@ export class AuthCache {
     } else this.entries.clear();
   }
 
+  /** The cached entry when there is a usable one, without waiting (undefined: ask `lookup`). */
+  peek(hash: string): Authenticated | undefined {
+    const hit = this.live ? this.entries.get(hash) : undefined;
+    return hit && Date.now() - hit.at < this.maxAgeMs ? hit : undefined;
+  }
+
   /** The key's record and tenant, or null when the key is unknown, revoked or its tenant gone. */
   async lookup(hash: string): Promise<Authenticated | null> {
-    const hit = this.live ? this.entries.get(hash) : undefined;
-    if (hit && Date.now() - hit.at < this.maxAgeMs) return hit;
+    const hit = this.peek(hash);
+    if (hit) return hit;
     const epoch = this.epoch;
     const rec = await this.store.findKeyHash(hash);
     const tenant = rec ? await this.store.get(rec.tenantId) : null;
