@@ -92,12 +92,12 @@ export async function startGateway(label: string, role: GatewayProc['role'], con
     return { proc, role, url, port, code };
   }
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const polls = new Queue('polls', { connection, prefix: `${keyPrefix}:bull` });
+  const submissions = new Queue('submissions', { connection, prefix: `${keyPrefix}:bull` });
   try {
     const before = opts.workersBefore ?? 0;
-    await guardStart(proc, waitFor(`${label} workers`, async () => (await polls.getWorkersCount()) > before, 30_000, 100));
+    await guardStart(proc, waitFor(`${label} workers`, async () => (await submissions.getWorkersCount()) > before, 30_000, 100));
   } finally {
-    await polls.close();
+    await submissions.close();
     await connection.quit();
   }
   return { proc, role, code };

@@ -32,7 +32,7 @@ export function createPollProcessor(rt: Runtime) {
         ...r, task,
         priv: { ...r.priv, phase: 'waiting', resubmitted: true, excluded: [...r.priv.excluded, provider], generation: r.priv.generation + 1, upstreamState: {}, sameProviderTries: 0 },
       };
-    });
+    }, rec);
     if (resubmit && out?.changed) {
       rt.metrics.resubmissions.inc({ from: provider });
       await rt.queues.enqueueSubmission(rec.task.id, out.rec.priv.generation);
@@ -62,7 +62,7 @@ export function createPollProcessor(rt: Runtime) {
         await onUpstreamFailure(rec, snap.failure ?? { kind: 'provider', message: 'no reason given' });
         return null;
       }
-      const out = await rt.transitions.apply(taskId, (r) => (r.priv.generation === generation ? applySnapshot(r, snap) : null));
+      const out = await rt.transitions.apply(taskId, (r) => (r.priv.generation === generation ? applySnapshot(r, snap) : null), rec);
       if (!out || isFinal(out.rec.task.status)) return null;
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
@@ -73,7 +73,7 @@ export function createPollProcessor(rt: Runtime) {
           if (r.priv.generation !== generation) return null;
           const next = { ...r, priv: { ...r.priv, notFound: r.priv.notFound + 1 } };
           return next.priv.notFound >= polling.maxNotFound ? failTask(next, 'upstream_error', `the provider no longer knows job ${r.task.upstreamId}`) : next;
-        });
+        }, rec);
         if (!out || isFinal(out.rec.task.status)) return null;
       }
     }

@@ -101,6 +101,7 @@ export function createSubmissionProcessor(rt: Runtime) {
         r.task.status === 'queued' && r.priv.generation === generation
           ? { ...r, task: crashed ? addAttempt(touch(r.task, {}), crashNote) : r.task, priv: { ...r.priv, phase: 'submitting', waitingFor: undefined, waitReason: undefined } }
           : null,
+        rec,
       );
       if (!claimed?.changed) return void (await releaseSlots(rt, taskId, rec.priv.tenantId, pid)); // canceled meanwhile
 
@@ -152,6 +153,6 @@ async function accepted(rt: Runtime, taskId: string, generation: number, provide
     return;
   }
   if (isFinal(out.rec.task.status)) return; // the submit answer already had the result
-  const woken = await rt.redis.getdel(rt.keys.wake(taskId));
-  await rt.polls.schedule(providerId, taskId, generation, woken ? 0 : Date.now() + rt.config.polling.initialDelayMs);
+  // A callback that came while the submit was being recorded makes the first read immediate.
+  await rt.polls.schedule(providerId, taskId, generation, Date.now() + rt.config.polling.initialDelayMs);
 }

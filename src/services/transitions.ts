@@ -15,13 +15,16 @@ export class Transitions {
     this.listeners.push(listener);
   }
 
-  /** Applies `fn` with a version check; returns the record as it now stands (null when the task is gone). */
-  async apply(taskId: string, fn: (rec: TaskRecord) => TaskRecord | null): Promise<{ rec: TaskRecord; changed: boolean } | null> {
+  /**
+   * Applies `fn` with a version check; returns the record as it now stands (null when the task is gone). `known`: the
+   * record as the caller last read it, tried first instead of reading it again.
+   */
+  async apply(taskId: string, fn: (rec: TaskRecord) => TaskRecord | null, known?: TaskRecord): Promise<{ rec: TaskRecord; changed: boolean } | null> {
     let previous: TaskRecord | undefined;
     const out = await this.tasks.update(taskId, (rec) => {
       previous = rec;
       return fn(rec);
-    });
+    }, known);
     if (out?.changed && previous && previous.task.status !== out.rec.task.status) {
       const t = out.rec.task;
       this.log.info({ taskId, from: previous.task.status, to: t.status, provider: t.provider, action: t.action, errorCode: t.error?.code }, 'task transition');

@@ -89,11 +89,14 @@ return 1
 `;
 
 /**
- * KEYS: due, run. ARGV: member, first read (ms epoch).
- * Adds the member unless it is already scheduled or being read (a repeat changes nothing). Returns 1 when added.
+ * KEYS: due, run, the task's wake flag. ARGV: member, first read (ms epoch).
+ * Adds the member unless it is already scheduled or being read (a repeat changes nothing). A wake flag left by a
+ * provider callback (the job ended before its submit was even recorded) is taken and makes the read immediate.
+ * Returns 1 when added.
  */
 const SCHEDULE = `
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return 0 end
+if redis.call('DEL', KEYS[3]) == 1 then return redis.call('ZADD', KEYS[1], 0, ARGV[1]) end
 return redis.call('ZADD', KEYS[1], 'NX', ARGV[2], ARGV[1])
 `;
 
@@ -136,7 +139,7 @@ export class PollSchedule {
   constructor(private readonly redis: Redis, private readonly keys: Keys) {
     redis.defineCommand('mjgPollClaim', { numberOfKeys: 3, lua: CLAIM });
     redis.defineCommand('mjgPollFinish', { numberOfKeys: 3, lua: FINISH });
-    redis.defineCommand('mjgPollSchedule', { numberOfKeys: 2, lua: SCHEDULE });
+    redis.defineCommand('mjgPollSchedule', { numberOfKeys: 3, lua: SCHEDULE });
   }
 
   private due(providerId: string): string {
@@ -173,7 +176,7 @@ export class PollSchedule {
 
   /** Schedules the first read of an upstream job (idempotent: a member already scheduled or running is left alone). */
   async schedule(providerId: string, taskId: string, generation: number, at: number): Promise<boolean> {
-    return (await this.redis.mjgPollSchedule(this.due(providerId), this.run(providerId), pollMember(taskId, generation), Math.round(at))) === 1;
+    return (await this.redis.mjgPollSchedule(this.due(providerId), this.run(providerId), this.keys.wake(taskId), pollMember(taskId, generation), Math.round(at))) === 1;
   }
 
   /** Moves a scheduled read to the front of the line (a callback says the job changed). False if it is not waiting. */

@@ -163,9 +163,10 @@ export class TaskStore {
    * Read-modify-write with a version check, retried on conflict. `fn` returns the next record, or null for
    * "no change". Returns the record as it stands afterwards and whether this call changed it; null when missing.
    */
-  async update(id: string, fn: (rec: TaskRecord) => TaskRecord | null, tries = 40): Promise<{ rec: TaskRecord; changed: boolean } | null> {
+  async update(id: string, fn: (rec: TaskRecord) => TaskRecord | null, known?: TaskRecord, tries = 40): Promise<{ rec: TaskRecord; changed: boolean } | null> {
     for (let i = 0; i < tries; i++) {
-      const rec = await this.get(id);
+      // The caller's copy saves the first read when it is still current (the version check tells; else read anew).
+      const rec = i === 0 && known ? known : await this.get(id);
       if (!rec) return null;
       if (isFinal(rec.task.status)) return { rec, changed: false };
       const next = fn(rec);

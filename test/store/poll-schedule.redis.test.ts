@@ -74,6 +74,21 @@ describe('the poll schedule on Redis', () => {
     expect(await polls.dueAt('d', 'late', 1)).toBe(0);
   });
 
+  it('takes a wake flag left before the first read was scheduled and makes that read immediate', async () => {
+    const later = Date.now() + 60_000;
+    await redis.set(keys.wake('early'), '1');
+    expect(await polls.schedule('f', 'early', 1, later)).toBe(true);
+    expect(await polls.dueAt('f', 'early', 1)).toBe(0);
+    expect(await redis.exists(keys.wake('early'))).toBe(0);
+    // Already scheduled: a repeat leaves it alone, unless a callback flagged it meanwhile.
+    await polls.schedule('f', 'plain', 1, later);
+    expect(await polls.schedule('f', 'plain', 1, later + 1)).toBe(false);
+    expect(await polls.dueAt('f', 'plain', 1)).toBe(later);
+    await redis.set(keys.wake('plain'), '1');
+    await polls.schedule('f', 'plain', 1, later + 1);
+    expect(await polls.dueAt('f', 'plain', 1)).toBe(0);
+  });
+
   it('never grants more reads than the budget in any second, across callers', async () => {
     const now = Date.now();
     for (let i = 0; i < 50; i++) await polls.schedule('e', `b${i}`, 1, now - 1);
