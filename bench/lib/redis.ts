@@ -133,7 +133,7 @@ export async function memoryByClass(r: Redis, prefix: string): Promise<Array<{ c
 function classify(key: string): string {
   return key
     .split(':')
-    .map((part) => (/^tsk_/.test(part) || /^[0-9a-f-]{20,}$/i.test(part) || /^[A-Za-z0-9_-]{24,}$/.test(part) || /^\d+$/.test(part) ? '*' : part.replace(/^tsk_[^-]+-/, '*-')))
+    .map((part) => (/^tsk_/.test(part) || /^[0-9a-f-]{20,}$/i.test(part) || /^[A-Za-z0-9_-]{24,}$/.test(part) || /^\d+$/.test(part) || /^\d{4}-\d{2}-\d{2}$/.test(part) ? '*' : part.replace(/^tsk_[^-]+-/, '*-')))
     .join(':');
 }
 

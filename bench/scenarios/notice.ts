@@ -89,7 +89,7 @@ export async function runNotice(ctx: Ctx, main: Stage): Promise<ScenarioResult> 
     goals,
     notes: [
       'The new-api reference is analytic: a job ending at a uniformly random moment within a 15 s batch-poll period is noticed after U(0, 15 s): mean and p50 7.5 s, p99 14.85 s.',
-      `Polling only: the notice time is bounded by the poll interval at that job age (${pol.initialDelayMs} ms for jobs under ${fmt(pol.initialDelayMs / pol.growth / 1000, 1)} s old), so it is spread over 0–${pol.initialDelayMs} ms plus processing; with callbacks it is the simulator's callback tick (≤ 10 ms) + the callback request + a promoted poll job + one upstream read.`,
+      `Polling only: the notice time is bounded by the poll interval at that job age (${pol.initialDelayMs} ms for jobs under ${fmt(pol.initialDelayMs / pol.growth / 1000, 1)} s old), so it is spread over 0–${pol.initialDelayMs} ms plus processing; with callbacks it is the simulator's callback tick (≤ 10 ms) + the callback request + the task's read moved to the front of the schedule (workers woken over pub/sub) + one upstream read.`,
     ],
     verified: { created: poll.verified.created + call.verified.created, statuses: mergeCounts(poll.verified.statuses, call.verified.statuses), allFinal: poll.verified.allFinal && call.verified.allFinal && poll.drained && call.drained },
     raw: modes.map(({ verified, ...m }) => ({ ...m, statuses: verified.statuses })),

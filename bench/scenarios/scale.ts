@@ -90,7 +90,7 @@ export async function runScale(ctx: Ctx): Promise<ScenarioResult> {
     if (perTaskNoRl > 2048) {
       const what: Record<string, string> = {
         'task:*': 'the task record: one string — a short header, the private state (defaults left out) and the public JSON', 'polls:legnext:due': 'the read schedule: one sorted-set member per task',
-        'bull:submissions:*': 'submission jobs, BullMQ hashes', 'resv-open': 'open budget reservations (one sorted-set member per task)', 'up:legnext:*': 'the upstream-id → task map',
+        'bull:submissions:*': 'submission jobs, BullMQ hashes', 'resv-open': 'open budget reservations (one sorted-set member per task)', 'upd:legnext:*': 'the upstream-id → task map (a hash per provider and day)',
       };
       const big = classes.filter((c) => c.bytes / n >= 50).map((c) => `\`${c.cls}\` ${fmtInt(c.bytes / n)} B${what[c.cls] ? ` (${what[c.cls]})` : ''}`);
       notes.push(`Where the bytes are, per task (key classes of at least 50 B per task): ${big.join('; ')}. The rest of \`used_memory\` is Redis's own per-key overhead.`);

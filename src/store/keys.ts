@@ -18,6 +18,9 @@ export function createKeys(prefix: string) {
     /** A reservation as written before it moved into the members of `reservations` (read only: reservations made by older versions). */
     legacyReservation: (taskId: string) => `${prefix}:resv:${taskId}`,
     idempotency: (tenantId: string, keyHash: string) => `${prefix}:idem:${tenantId}:${keyHash}`,
+    /** Upstream job id → task id, one hash per provider and UTC day of the submit (support lookups). */
+    upstreamDay: (providerId: string, day: string) => `${prefix}:upd:${providerId}:${day}`,
+    /** The same map as one key per job, as earlier versions wrote it (still read). */
     upstream: (providerId: string, upstreamId: string) => `${prefix}:up:${providerId}:${upstreamId}`,
     callback: (token: string) => `${prefix}:cb:${token}`,
     wake: (taskId: string) => `${prefix}:wake:${taskId}`,
