@@ -109,7 +109,7 @@ export function createSubmissionProcessor(rt: Runtime) {
         const result = await entry.adapter.submit({ request: rec.priv.request, parent, callbackUrl: cb.url });
         metrics.submitAttempts.inc({ provider: pid, outcome: 'accepted', class: '' });
         await rt.circuits.record(pid, 'ok');
-        await accepted(rt, taskId, generation, pid, result);
+        await accepted(rt, taskId, generation, pid, result, claimed.rec);
         return;
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;
@@ -127,7 +127,7 @@ export function createSubmissionProcessor(rt: Runtime) {
           if (decision.kind === 'fail') return failTask(base, decision.code, decision.message, upstreamOf(err));
           if (decision.kind === 'retry') return { ...base, priv: { ...base.priv, sameProviderTries: r.priv.sameProviderTries + 1, waitingFor: pid, waitReason: `retrying ${pid} after ${err.kind}: ${err.message}` } };
           return { ...base, priv: { ...base.priv, sameProviderTries: 0, excluded: [...r.priv.excluded, pid] } };
-        });
+        }, claimed.rec);
         if (decision.kind === 'fail') return;
         // A retry would wait for a provider whose circuit just opened: a root task re-routes now instead.
         const reroute = decision.kind === 'retry' && circuitNow === 'open' && !rec.priv.pinnedProvider;
@@ -138,8 +138,9 @@ export function createSubmissionProcessor(rt: Runtime) {
   };
 }
 
-async function accepted(rt: Runtime, taskId: string, generation: number, providerId: string, result: Awaited<ReturnType<ProviderEntry['adapter']['submit']>>): Promise<void> {
-  await rt.tasks.mapUpstream(providerId, result.upstreamId, taskId);
+async function accepted(rt: Runtime, taskId: string, generation: number, providerId: string, result: Awaited<ReturnType<ProviderEntry['adapter']['submit']>>, known: TaskRecord): Promise<void> {
+  // The support map (job id → task) goes out alongside the transition: nothing depends on it but the admin lookup.
+  const mapped = rt.tasks.mapUpstream(providerId, result.upstreamId, taskId).catch((err: Error) => rt.log.warn({ taskId, provider: providerId, err: err.message }, 'upstream id map not written'));
   const out = await rt.transitions.apply(taskId, (r) => {
     if (r.priv.generation !== generation) return null;
     const at = new Date().toISOString();
@@ -147,7 +148,8 @@ async function accepted(rt: Runtime, taskId: string, generation: number, provide
     const next: TaskRecord = { ...r, task, priv: { ...r.priv, phase: 'polling', upstreamState: result.state ?? {}, sameProviderTries: 0, notFound: 0 } };
     // Some providers answer the submit with the job itself; a failure in it is left for the first poll to handle.
     return result.snapshot && result.snapshot.status !== 'failed' ? (applySnapshot(next, result.snapshot) ?? next) : next;
-  });
+  }, known);
+  await mapped;
   if (!out?.changed) {
     rt.log.warn({ taskId, provider: providerId, upstreamId: result.upstreamId }, 'task ended while its submit was in flight');
     return;

@@ -50,9 +50,16 @@ end
 return 0
 `;
 
+/** KEYS: holders, waiters, heartbeats of each scope. ARGV: member. Frees its slot and place in line everywhere. */
+const RELEASE = `
+for _, key in ipairs(KEYS) do redis.call('ZREM', key, ARGV[1]) end
+return 0
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     mjgSlotAcquire(...args: Array<string | number>): Result<number, Context>;
+    mjgSlotRelease(...args: Array<string | number>): Result<number, Context>;
   }
 }
 
@@ -62,6 +69,7 @@ export const tenantScope = (tenantId: string) => `t:${tenantId}`;
 export class Slots {
   constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly staleMs: number) {
     redis.defineCommand('mjgSlotAcquire', { lua: ACQUIRE });
+    redis.defineCommand('mjgSlotRelease', { lua: RELEASE });
   }
 
   /**
@@ -78,9 +86,8 @@ export class Slots {
   /** Frees the slots and places in line in these scopes (idempotent). */
   async release(scopes: string[], member: string): Promise<void> {
     const k = this.keys;
-    const pipe = this.redis.pipeline();
-    for (const scope of scopes) pipe.zrem(k.slots(scope), member).zrem(k.slotWaiters(scope), member).zrem(k.slotHeartbeats(scope), member);
-    await pipe.exec();
+    const keys = scopes.flatMap((scope) => [k.slots(scope), k.slotWaiters(scope), k.slotHeartbeats(scope)]);
+    await this.redis.mjgSlotRelease(keys.length, ...keys, member);
   }
 
   /** Holders right now (leases still running). */
