@@ -90,7 +90,15 @@ export function applySnapshot(rec: TaskRecord, snap: JobSnapshot): TaskRecord | 
 const PRIVATE_DEFAULTS: Readonly<Record<string, unknown>> = { phase: 'waiting', sameProviderTries: 0, resubmitted: false, notFound: 0, generation: 1 };
 
 /** True when `toCanonical(task.input)` gives exactly `request` (as JSON): the request need not be stored again. */
+/**
+ * Requests that `expandPrivate` rebuilt from their task's input: they follow it by construction, so writing the record
+ * back (every transition of a task read from the store) skips the comparison. Neither a request nor an input is ever
+ * changed in place.
+ */
+const rebuilt = new WeakSet<CanonicalRequest>();
+
 function requestFollowsInput(request: CanonicalRequest, task: Task): boolean {
+  if (rebuilt.has(request)) return true;
   try {
     return JSON.stringify(toCanonical(task.input as SubmitBody)) === JSON.stringify(request);
   } catch {
@@ -119,6 +127,9 @@ export function expandPrivate(stored: Record<string, unknown>, tenantId: string,
     tenantId, upstreamState: {}, phase: 'waiting', excluded: [], sameProviderTries: 0, resubmitted: false, notFound: 0, generation: 1,
     ...stored,
   } as unknown as Omit<TaskPrivate, 'request'> & { request?: CanonicalRequest };
-  priv.request ??= toCanonical(task.input as SubmitBody);
+  if (!priv.request) {
+    priv.request = toCanonical(task.input as SubmitBody);
+    rebuilt.add(priv.request);
+  }
   return priv as TaskPrivate;
 }
