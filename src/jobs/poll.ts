@@ -42,7 +42,7 @@ export function createPollProcessor(rt: Runtime) {
   /** Reads the job once; returns when to read it next (ms epoch), or null when this task needs no more reads. */
   return async function pollTask(taskId: string, generation: number): Promise<number | null> {
     // The wake flag a callback left is taken now: it asked for this very read (a new one during it counts again).
-    const { rec } = await rt.tasks.getAndTakeWake(taskId);
+    const rec = await rt.tasks.getAndTakeWake(taskId);
     if (!rec || isFinal(rec.task.status) || rec.priv.generation !== generation || rec.priv.phase !== 'polling') return null;
     if (Date.now() > rec.priv.deadlineAt) {
       await rt.transitions.apply(taskId, (r) => failTask(r, 'timeout', `the provider did not finish the job within the ${Math.round((r.priv.deadlineAt - Date.parse(r.task.createdAt)) / 1000)} s deadline`));

@@ -36,7 +36,6 @@ export function createKeys(prefix: string) {
     slots: (scope: string) => `${prefix}:slots:${scope}`,
     slotWaiters: (scope: string) => `${prefix}:slots:${scope}:wait`,
     slotHeartbeats: (scope: string) => `${prefix}:slots:${scope}:hb`,
-    pollBudget: (providerId: string) => `${prefix}:pollbudget:${providerId}`,
     queuePrefix: `${prefix}:bull`,
   };
 }

@@ -128,10 +128,10 @@ export class TaskStore {
     return this.fromReply(id, err, value);
   }
 
-  /** The record and whether a provider callback asked for a re-read (the flag is consumed), in one round trip. */
-  async getAndTakeWake(id: string): Promise<{ rec: TaskRecord | null; woken: boolean }> {
+  /** The record, taking a provider callback's wake flag with it (the read about to be made is the one it asked for). */
+  async getAndTakeWake(id: string): Promise<TaskRecord | null> {
     const rows = (await this.redis.pipeline().get(this.keys.task(id)).getdel(this.keys.wake(id)).exec()) ?? [];
-    return { rec: await this.fromReply(id, rows[0]?.[0], rows[0]?.[1]), woken: rows[1]?.[1] != null };
+    return this.fromReply(id, rows[0]?.[0], rows[0]?.[1]);
   }
 
   /** The public document as stored (a JSON string), only if it belongs to the tenant. */
