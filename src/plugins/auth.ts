@@ -1,9 +1,10 @@
 /**
  * Authentication. Tenants: `Authorization: Bearer <key>` or `x-api-key`, looked up by SHA-256 digest through a
- * per-process cache invalidated over pub/sub, then counted against `rateLimitPerMinute` (one Lua call).
+ * per-process cache invalidated over pub/sub, then counted against `rateLimitPerMinute` (services/rate-limit.ts: from
+ * this process's lease when it holds one, otherwise one Lua call).
  * Admin: `Authorization: Bearer <adminToken>`, compared in constant time.
  *
- * The rate-limit decision is awaited before anything else runs, except on read-only routes that declare
+ * A decision that needs the Lua call is awaited before anything else runs, except on read-only routes that declare
  * `config: { rateLimit: 'overlap' }`: there the Lua call is only started, so the handler's own read joins it in the
  * same Redis round trip, and the decision is enforced by an onSend hook that every such route gets when it is
  * declared. Whatever the handler produced (data or an error), a refused request is answered 429 instead, with the
@@ -82,7 +83,14 @@ export default fp<AuthOptions>(
     /** Counts the request against the tenant's limit: decided now, or left to the route's onSend guard (overlap). */
     const admit = (req: FastifyRequest, reply: FastifyReply, found: Authenticated, done: HookHandlerDoneFunction) => {
       req.tenant = found.tenant;
-      const pending = app.rt.rateLimit.hit(found.tenant.id, found.tenant.rateLimitPerMinute);
+      const pending = app.rt.rateLimit.take(found.tenant.id, found.tenant.rateLimitPerMinute);
+      if (!(pending instanceof Promise)) {
+        // Decided by this process's lease (or a refusal it holds): no Redis call, nothing to wait for.
+        const headers = rateLimitHeaders(pending);
+        if (!pending.allowed) return done(rateLimited(pending, headers));
+        reply.headers(headers);
+        return done();
+      }
       if (req.routeOptions.config.rateLimit === 'overlap') {
         // Enforced by the route's onSend guard; until then a failure must not surface as an unhandled rejection.
         pending.catch(noop);

@@ -11,6 +11,16 @@
  * - refused requests are not counted;
  * - memory is one hash of at most 63 small fields per tenant (61 buckets, a running total, the oldest bucket),
  *   whatever the limit; the key expires by itself once its newest bucket has left the window.
+ *
+ * Leases: a process that sees a tenant's requests come fast asks the script for several admissions at once and hands
+ * them out itself, with no Redis call, until they are used up or Redis's second they were counted in ends (whichever
+ * comes first). Every admission is counted in Redis before it is handed out, and only in the second it is used in, so
+ * the guarantees above hold unchanged: a lease only moves the counting earlier within the same second. What a lease
+ * costs is admissions counted but never used (its rest when its second ends), which can refuse a tenant a little
+ * early; the script keeps that small by never granting more than a sixteenth of the room left in the window (and one
+ * at a time near the limit, so the last requests before it are decided one by one, exactly as without leases).
+ * A refusal is shared the same way until Redis's second ends: room in the window only appears when a second leaves
+ * it, so a refusal cannot turn into an admission within the same second.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -19,9 +29,11 @@ import type { Keys } from '../store/keys.js';
 /**
  * KEYS: the tenant's window, a hash: field = a second of Redis's clock (Unix seconds) → requests admitted in it,
  *       plus `n` (the sum of the bucket fields) and `o` (the oldest bucket field present).
- * ARGV: limit, window (seconds)
- * Returns {allowed 1|0, remaining, ms}: admitted, ms until the oldest counted bucket leaves the window (a request
- * frees up); refused, ms until enough of the oldest buckets have left for one more request.
+ * ARGV: limit, window (seconds), want (admissions asked for: 1, or more for a lease)
+ * Returns {granted, remaining, ms, secondLeftMs}: granted ≥ 1 admitted (min(want, max(1, ⌊room / 16⌋)), all counted
+ * now), with ms until the oldest counted bucket leaves the window (a request frees up); granted 0 refused, with ms
+ * until enough of the oldest buckets have left for one more request. secondLeftMs: what is left of Redis's current
+ * second, the second every grant is counted in.
  *
  * Buckets wholly out of the window (older than now − window, in seconds) are subtracted from `n` and deleted, oldest
  * first, and `o` moves to the next bucket present. Every bucket is at most `window` s newer than `o`, so when `o` is
@@ -33,9 +45,11 @@ const BUCKET_WINDOW = `
 local key = KEYS[1]
 local limit = tonumber(ARGV[1])
 local span = tonumber(ARGV[2])
+local want = tonumber(ARGV[3]) or 1
 local t = redis.call('TIME')
 local sec = tonumber(t[1])
 local now = sec * 1000 + math.floor(tonumber(t[2]) / 1000)
+local secondLeft = (sec + 1) * 1000 - now
 local first = sec - span
 local state = redis.call('HMGET', key, 'n', 'o')
 local n = tonumber(state[1]) or 0
@@ -60,13 +74,14 @@ elseif o < first then
   changed = true
 end
 if n < limit then
+  local g = math.min(want, math.max(1, math.floor((limit - n) / 16)))
   if n == 0 or sec < o then
     o = sec
     changed = true
   end
-  if changed then redis.call('HSET', key, 'n', n + 1, 'o', o) else redis.call('HINCRBY', key, 'n', 1) end
-  if redis.call('HINCRBY', key, sec, 1) == 1 then redis.call('PEXPIREAT', key, (sec + span + 2) * 1000) end
-  return {1, limit - n - 1, (o + span + 1) * 1000 - now}
+  if changed then redis.call('HSET', key, 'n', n + g, 'o', o) else redis.call('HINCRBY', key, 'n', g) end
+  if redis.call('HINCRBY', key, sec, g) == g then redis.call('PEXPIREAT', key, (sec + span + 2) * 1000) end
+  return {g, limit - n - g, (o + span + 1) * 1000 - now, secondLeft}
 end
 if changed then redis.call('HSET', key, 'n', n, 'o', o) end
 local need = n - limit + 1
@@ -76,11 +91,15 @@ for s = o, o + 2 * span do
   free = s
   if need <= 0 then break end
 end
-return {0, 0, (free + span + 1) * 1000 - now}
+return {0, 0, (free + span + 1) * 1000 - now, secondLeft}
 `;
 
 export const RATE_WINDOW_MS = 60_000;
 const WINDOW_S = RATE_WINDOW_MS / 1000;
+/** Most admissions one lease asks for. */
+const MAX_LEASE = 256;
+/** Tenants' lease states kept before expired ones are dropped. */
+const PRUNE_AT = 1000;
 
 export interface RateDecision {
   allowed: boolean;
@@ -92,10 +111,34 @@ export interface RateDecision {
 
 const SHA = createHash('sha1').update(BUCKET_WINDOW).digest('hex');
 
-type Reply = [allowed: number, remaining: number, resetMs: number];
+type Reply = [granted: number, remaining: number, resetMs: number, secondLeftMs: number];
+
+/** What this process holds for one tenant: admissions (or a refusal) valid until Redis's second ends. */
+interface Lease {
+  limit: number;
+  /** Admissions left to hand out (0 with a refusal). */
+  left: number;
+  /** Handed out from the current lease so far. */
+  used: number;
+  /** Granted by the current lease; the size of the next one follows from how it went. */
+  granted: number;
+  /** The window's room in Redis after the grant (not counting `left`). */
+  remaining: number;
+  refused: boolean;
+  /** performance.now() until which the lease (or refusal) holds: the end of the Redis second it was counted in. */
+  until: number;
+  /** performance.now() at which the window frees a request (admitted) or has room again (refused). */
+  resetAt: number;
+  /** Admissions the next call asks for. */
+  want: number;
+  /** The call in flight for this tenant: requests meanwhile wait for it instead of making their own. */
+  pending: Promise<void> | null;
+}
 
 export class RateLimiter {
   private readonly prefix: string;
+  private readonly leases = new Map<string, Lease>();
+  private prunedAt = 0;
 
   constructor(private readonly redis: Redis, keys: Keys) {
     this.prefix = `${keys.prefix}:rlw:`;
@@ -106,25 +149,95 @@ export class RateLimiter {
     return this.prefix + tenantId;
   }
 
-  /** Counts one request of the tenant, unless `perMinute` requests were already admitted in the last 60 s. */
+  /**
+   * Counts one request of the tenant, unless `perMinute` requests were already admitted in the last 60 s. Decided at
+   * once (no promise) when this process holds a lease or a refusal for the tenant; otherwise after one Lua call.
+   */
+  take(tenantId: string, perMinute: number): RateDecision | Promise<RateDecision> {
+    let lease = this.leases.get(tenantId);
+    if (lease === undefined || lease.limit !== perMinute) {
+      if (this.leases.size >= PRUNE_AT) this.prune();
+      lease = { limit: perMinute, left: 0, used: 0, granted: 0, remaining: 0, refused: false, until: 0, resetAt: 0, want: 1, pending: null };
+      this.leases.set(tenantId, lease);
+    }
+    const now = performance.now();
+    if (now < lease.until) {
+      if (lease.left > 0) return handOut(lease, now);
+      if (lease.refused) return refusal(lease, now);
+    }
+    return this.renew(tenantId, lease);
+  }
+
+  /** `take`, always as a promise. */
   hit(tenantId: string, perMinute: number): Promise<RateDecision> {
+    const d = this.take(tenantId, perMinute);
+    return d instanceof Promise ? d : Promise.resolve(d);
+  }
+
+  /** One Lua call for the tenant at a time; requests that arrive meanwhile take from its answer. */
+  private renew(tenantId: string, lease: Lease): Promise<RateDecision> {
+    if (lease.pending) return lease.pending.then(() => this.take(tenantId, lease.limit));
+    // The next lease follows demand: twice the last one when it ran out within its second, what was used of it when
+    // its second ended first.
+    if (lease.granted > 0) lease.want = lease.left === 0 && performance.now() < lease.until ? Math.min(MAX_LEASE, lease.granted * 2) : Math.max(1, lease.used);
+    lease.left = 0;
+    lease.used = 0;
+    lease.granted = 0;
+    lease.refused = false;
+    const sentAt = performance.now();
     const key = this.prefix + tenantId;
+    const args = [lease.limit, WINDOW_S, lease.want] as const;
+    let decided!: RateDecision;
     // EVALSHA as a plain command (cheaper on the request path than ioredis's script helper); EVAL once when Redis
     // does not have the script yet, which also caches it there.
-    return this.redis.evalsha(SHA, 1, key, perMinute, WINDOW_S).then(
-      (reply) => decision(reply as Reply, perMinute),
-      (err: Error) => {
-        if (!err.message.includes('NOSCRIPT')) throw err;
-        return this.redis.eval(BUCKET_WINDOW, 1, key, perMinute, WINDOW_S).then((reply) => decision(reply as Reply, perMinute));
+    const call = this.redis.evalsha(SHA, 1, key, ...args).catch((err: Error) => {
+      if (!err.message.includes('NOSCRIPT')) throw err;
+      return this.redis.eval(BUCKET_WINDOW, 1, key, ...args);
+    });
+    lease.pending = call.then(
+      (reply) => {
+        const [granted, remaining, resetMs, secondLeftMs] = reply as Reply;
+        const now = performance.now();
+        // Redis read its clock after `sentAt` and before now: its second ends no sooner than sentAt + secondLeftMs
+        // here (a lease never outlives it), and its window frees a request no sooner than now + resetMs (a client is
+        // never told to come back too early).
+        lease.until = sentAt + secondLeftMs;
+        lease.resetAt = now + Math.max(0, resetMs);
+        lease.remaining = remaining;
+        lease.granted = granted;
+        lease.refused = granted === 0;
+        lease.left = granted;
+        lease.pending = null;
+        decided = granted > 0 ? handOut(lease, now) : refusal(lease, now);
+      },
+      (err: unknown) => {
+        lease.pending = null;
+        lease.until = 0;
+        throw err;
       },
     );
+    return lease.pending.then(() => decided);
+  }
+
+  /** Forgets tenants whose lease has ended and who have no call in flight. */
+  private prune(): void {
+    const now = performance.now();
+    if (now - this.prunedAt < 1000) return;
+    this.prunedAt = now;
+    for (const [id, lease] of this.leases) if (lease.pending === null && lease.until <= now) this.leases.delete(id);
   }
 }
 
-function decision([allowed, remaining, resetMs]: Reply, limit: number): RateDecision {
-  return { allowed: allowed === 1, limit, remaining, resetMs: Math.max(0, resetMs) };
+/** One admission from the lease. `remaining` counts what this process still holds as room. */
+function handOut(lease: Lease, now: number): RateDecision {
+  lease.left--;
+  lease.used++;
+  return { allowed: true, limit: lease.limit, remaining: lease.remaining + lease.left, resetMs: Math.max(0, lease.resetAt - now) };
 }
 
+function refusal(lease: Lease, now: number): RateDecision {
+  return { allowed: false, limit: lease.limit, remaining: 0, resetMs: Math.max(0, lease.resetAt - now) };
+}
 /** The `RateLimit-*` headers (IETF draft, delta seconds) and, when refused, `Retry-After`. */
 export function rateLimitHeaders(d: RateDecision): Record<string, string> {
   const reset = String(Math.max(1, Math.ceil(d.resetMs / 1000)));

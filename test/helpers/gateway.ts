@@ -137,6 +137,13 @@ export async function waitForTask(base: string, key: string, id: string, timeout
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Waits until the clock has passed into the next second. What a process holds from the rate limiter (a lease of
+ * admissions, a refusal) lasts until the second of Redis's clock it was counted in ends; Redis runs on this machine's
+ * clock, so after this every process asks Redis again.
+ */
+export const nextSecond = () => sleep(1005 - (Date.now() % 1000));
+
 /** A port that was free a moment ago (for a gateway that must know its own public URL before it listens). */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');

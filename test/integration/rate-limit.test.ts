@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startGateway, uniquePrefix, type TestGateway } from '../helpers/gateway.js';
+import { api, nextSecond, startGateway, uniquePrefix, type TestGateway } from '../helpers/gateway.js';
 
 const KEY = 'limited-tenant-key-0123456789';
 const OTHER = 'other-tenant-key-0123456789';
@@ -49,12 +49,15 @@ describe('the per-tenant rate limit', () => {
 
   it('lets requests through again once the window slides', async () => {
     const key = one.rt.rateLimit.key('limited');
-    // A real minute is too long for the suite: age the window's per-second buckets in Redis instead.
+    // A real minute is too long for the suite: age the window's per-second buckets in Redis instead. A refusal a
+    // process holds lasts until the current second ends (time only frees room at second boundaries), so after aging,
+    // let a real second boundary pass too.
     const age = async (by: number) => {
       const all = await one.rt.redis.hgetall(key);
       const moved: Record<string, string | number> = { n: all.n!, o: Number(all.o) - by };
       for (const [f, v] of Object.entries(all)) if (/^\d+$/.test(f)) moved[String(Number(f) - by)] = v;
       await one.rt.redis.multi().del(key).hset(key, moved).pexpire(key, 200_000).exec();
+      await nextSecond();
     };
     expect((await api(two.url, 'GET', '/v1/tasks', { key: KEY })).status).toBe(429);
     await age(30);

@@ -1,14 +1,14 @@
 /**
- * What a submit costs in Redis: the auth hook's rate-limit call and ONE Lua call (the idempotency claim, the budget
- * reservation, the task, its indexes and its intake entry), and no BullMQ command in the API process. Counted on the
- * server with MONITOR, for this test's key prefix only.
+ * What a submit costs in Redis: ONE Lua call (the idempotency claim, the budget reservation, the task, its indexes and
+ * its intake entry), after the auth hook's rate-limit call when the process holds no lease of admissions for the
+ * tenant, and no BullMQ command in the API process. Counted on the server with MONITOR, for this test's key prefix only.
  */
 import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CREATE_TASK } from '../../src/store/scripts.js';
-import { api, startGateway, TEST_REDIS_URL, type TestGateway } from '../helpers/gateway.js';
+import { api, nextSecond, startGateway, TEST_REDIS_URL, type TestGateway } from '../helpers/gateway.js';
 
 const KEY = 'submit-path-key-0123456789abcdef';
 const CREATE_SHA = createHash('sha1').update(CREATE_TASK).digest('hex');
@@ -21,7 +21,7 @@ describe('the submit path', () => {
   beforeAll(async () => {
     gw = await startGateway({
       providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: 'http://127.0.0.1:9/api' }],
-      tenants: [{ id: 'path', apiKeys: [KEY], monthlyBudgetUsd: 0.3 }],
+      tenants: [{ id: 'path', apiKeys: [KEY], monthlyBudgetUsd: 0.45 }],
       workers: false,
     });
     observer = new Redis(TEST_REDIS_URL);
@@ -75,18 +75,31 @@ describe('the submit path', () => {
 
   const isCreate = (args: string[]) => args[0]?.toLowerCase() === 'evalsha' && args[1] === CREATE_SHA;
 
-  it('is the rate limit and one Lua call, and no BullMQ command', async () => {
+  it('is the rate limit and one Lua call, and no BullMQ command; only the Lua call while a lease lasts', async () => {
     expect((await post({ action: 'imagine', prompt: 'warm up' })).status).toBe(202); // scripts loaded, key cached
-    let status = 0;
-    const sent = await commandsDuring(async () => {
-      status = (await post({ action: 'imagine', prompt: 'counted' })).status;
-    });
-    expect(status).toBe(202);
-    expect(sent).toHaveLength(2);
-    expect(sent.filter(isCreate)).toHaveLength(1);
-    expect(sent.flat().some((a) => a.includes(':bull:'))).toBe(false);
+    // Early in a fresh second: what the process held has ended, and the three posts below share one second.
+    await nextSecond();
+    const statuses: number[] = [];
+    const perPost: string[][][] = [];
+    for (let i = 0; i < 3; i++) {
+      perPost.push(await commandsDuring(async () => {
+        statuses.push((await post({ action: 'imagine', prompt: `counted ${i}` })).status);
+      }));
+    }
+    expect(statuses).toEqual([202, 202, 202]);
+    const rateCalls = (sent: string[][]) => sent.filter((a) => a.includes(gw.rt.rateLimit.key('path')));
+    // 1st: the rate-limit call (one admission), then the create call.
+    expect(perPost[0]).toHaveLength(2);
+    expect(rateCalls(perPost[0]!)).toHaveLength(1);
+    expect(perPost[0]!.filter(isCreate)).toHaveLength(1);
+    // 2nd: the first admission ran out within its second, so the call asks for two; the 3rd takes the second of them.
+    expect(rateCalls(perPost[1]!)).toHaveLength(1);
+    expect(perPost[1]!.find((a) => a.includes(gw.rt.rateLimit.key('path')))!.at(-1)).toBe('2');
+    expect(perPost[2]).toHaveLength(1);
+    expect(perPost[2]!.filter(isCreate)).toHaveLength(1);
+    expect(perPost.flat(2).some((a) => a.includes(':bull:'))).toBe(false);
     // The create call names every key it writes: the task, its indexes, the reservation and the intake list.
-    const create = sent.find(isCreate)!;
+    const create = perPost[0]!.find(isCreate)!;
     expect(create).toEqual(expect.arrayContaining([gw.rt.keys.intake, gw.rt.keys.reservations, gw.rt.keys.unqueued, gw.rt.keys.active]));
   });
 
@@ -94,6 +107,7 @@ describe('the submit path', () => {
     const headers = { 'idempotency-key': `path-${Date.now()}` };
     for (const expected of [202, 200]) {
       let status = 0;
+      await nextSecond(); // no lease in hand: the rate-limit call is made
       const sent = await commandsDuring(async () => {
         status = (await post({ action: 'imagine', prompt: 'idem' }, headers)).status;
       });
@@ -102,8 +116,9 @@ describe('the submit path', () => {
       expect(sent.filter(isCreate)).toHaveLength(1);
       expect(sent.filter((a) => !isCreate(a) && a[0]?.toLowerCase() !== 'get')).toHaveLength(1);
     }
-    // $0.08 each: three were accepted ($0.24); a fourth would pass $0.30.
+    // $0.08 each: five were accepted ($0.40); a sixth would pass $0.45.
     let refused: { status: number; body: { error: { code: string } } } | undefined;
+    await nextSecond();
     const sent = await commandsDuring(async () => {
       refused = await post({ action: 'imagine', prompt: 'too much' });
     });

@@ -1,6 +1,8 @@
 /**
- * The per-tenant rate limiter on real Redis: a hash of per-second buckets per tenant. Windows are built or aged by
- * writing the hash directly (fields are seconds of Redis's clock), so no test waits for a minute to pass.
+ * The per-tenant rate limiter's script on real Redis: a hash of per-second buckets per tenant. Windows are built or
+ * aged by writing the hash directly (fields are seconds of Redis's clock), so no test waits for a minute to pass.
+ * Each request here goes through a limiter of its own (a process that holds no lease), so every decision is the
+ * script's; leases are covered in test/integration/rate-limit-lease.test.ts.
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +15,8 @@ describe('the rate limiter on Redis', () => {
   let redis: Redis;
   let rl: RateLimiter;
   let n = 0;
+  /** One request decided by the script: a limiter with no lease or refusal in hand. */
+  const hit = (id: string, limit: number) => new RateLimiter(redis, createKeys(prefix)).hit(id, limit);
   const tenant = () => `t${++n}`;
 
   beforeAll(() => {
@@ -75,7 +79,7 @@ describe('the rate limiter on Redis', () => {
     const id = tenant();
     const { result, sec } = await inOneSecond(id, async () => {
       const out: RateDecision[] = [];
-      for (let i = 0; i < 6; i++) out.push(await rl.hit(id, 3));
+      for (let i = 0; i < 6; i++) out.push(await hit(id, 3));
       return out;
     });
     expect(result.map((d) => [d.allowed, d.remaining])).toEqual([[true, 2], [true, 1], [true, 0], [false, 0], [false, 0], [false, 0]]);
@@ -103,7 +107,7 @@ describe('the rate limiter on Redis', () => {
     // Second sec-60 overlaps the last 60 s (it ends 59.x s ago): still counted.
     const full = await inOneSecond(id, async (sec) => {
       await seed(id, sec, { [-60]: 3 });
-      return rl.hit(id, 3);
+      return hit(id, 3);
     });
     expect(full.result.allowed).toBe(false);
     // It leaves when Redis's clock reaches the next second: Retry-After 1.
@@ -114,7 +118,7 @@ describe('the rate limiter on Redis', () => {
     // One second later it is wholly out of the window: subtracted and deleted, the request admitted.
     const freed = await inOneSecond(id, async (sec) => {
       await seed(id, sec, { [-61]: 3 });
-      return rl.hit(id, 3);
+      return hit(id, 3);
     });
     expect(freed.result).toMatchObject({ allowed: true, remaining: 2 });
     expect(await buckets(id, freed.sec)).toEqual({ 0: 1 });
@@ -125,7 +129,7 @@ describe('the rate limiter on Redis', () => {
     const id = tenant();
     const a = await inOneSecond(id, async (sec) => {
       await seed(id, sec, { [-30]: 2, [-10]: 1 });
-      return rl.hit(id, 3);
+      return hit(id, 3);
     });
     expect(a.result).toMatchObject({ allowed: false, remaining: 0, limit: 3 });
     // Bucket sec-30 leaves at second sec+31.
@@ -136,7 +140,7 @@ describe('the rate limiter on Redis', () => {
     // A limit lowered below the window's count: room comes only when enough buckets, oldest first, have left.
     const b = await inOneSecond(id, async (sec) => {
       await seed(id, sec, { [-50]: 1, [-30]: 2, [-10]: 2 });
-      return rl.hit(id, 2);
+      return hit(id, 2);
     });
     expect(b.result.allowed).toBe(false);
     // 5 counted, at most 1 may remain: sec-50, sec-30 and sec-10 must all leave; sec-10 leaves at second sec+51.
@@ -150,7 +154,7 @@ describe('the rate limiter on Redis', () => {
     const id = tenant();
     const r = await inOneSecond(id, async (sec) => {
       await seed(id, sec, { [-45]: 4, [-2]: 1 });
-      return rl.hit(id, 10);
+      return hit(id, 10);
     });
     expect(r.result).toMatchObject({ allowed: true, remaining: 4 });
     expect(r.result.resetMs).toBeGreaterThanOrEqual((r.sec + 16) * 1000 - r.to);
@@ -162,7 +166,7 @@ describe('the rate limiter on Redis', () => {
     const id = tenant();
     const r = await inOneSecond(id, async (sec) => {
       await seed(id, sec, { [-100]: 2, [-61]: 5, [-59]: 1, [-5]: 1 });
-      return rl.hit(id, 4);
+      return hit(id, 4);
     });
     // 2 live (sec-59, sec-5) + this one: the dead 7 do not count.
     expect(r.result).toMatchObject({ allowed: true, remaining: 1 });
@@ -174,7 +178,7 @@ describe('the rate limiter on Redis', () => {
     const id = tenant();
     const r = await inOneSecond(id, async (sec) => {
       await seed(id, sec, { [-500]: 2, [-480]: 3 });
-      return rl.hit(id, 3);
+      return hit(id, 3);
     });
     expect(r.result).toMatchObject({ allowed: true, remaining: 2 });
     expect(await redis.hgetall(rl.key(id))).toEqual({ n: '1', o: String(r.sec), [String(r.sec)]: '1' });
@@ -188,7 +192,7 @@ describe('the rate limiter on Redis', () => {
     const id = tenant();
     let admitted = 0;
     for (let i = 0; i < 150; i++) {
-      for (let j = 0; j < 3; j++) if ((await rl.hit(id, 1_000_000)).allowed) admitted++;
+      for (let j = 0; j < 3; j++) if ((await hit(id, 1_000_000)).allowed) admitted++;
       await age(id, 1);
     }
     expect(admitted).toBe(450);
@@ -225,20 +229,20 @@ describe('the rate limiter on Redis', () => {
   it('keeps tenants independent', async () => {
     const a = tenant();
     const b = tenant();
-    for (let i = 0; i < 2; i++) expect((await rl.hit(a, 2)).allowed).toBe(true);
-    expect((await rl.hit(a, 2)).allowed).toBe(false);
-    expect(await rl.hit(b, 2)).toMatchObject({ allowed: true, remaining: 1 });
-    expect((await rl.hit(a, 2)).allowed).toBe(false);
-    expect(await rl.hit(b, 2)).toMatchObject({ allowed: true, remaining: 0 });
+    for (let i = 0; i < 2; i++) expect((await hit(a, 2)).allowed).toBe(true);
+    expect((await hit(a, 2)).allowed).toBe(false);
+    expect(await hit(b, 2)).toMatchObject({ allowed: true, remaining: 1 });
+    expect((await hit(a, 2)).allowed).toBe(false);
+    expect(await hit(b, 2)).toMatchObject({ allowed: true, remaining: 0 });
   });
 
   it('slides: a full window admits again once its buckets have aged out, not before', async () => {
     const id = tenant();
-    for (let i = 0; i < 3; i++) expect((await rl.hit(id, 3)).allowed).toBe(true);
-    expect((await rl.hit(id, 3)).allowed).toBe(false);
+    for (let i = 0; i < 3; i++) expect((await hit(id, 3)).allowed).toBe(true);
+    expect((await hit(id, 3)).allowed).toBe(false);
     await age(id, 30);
-    expect((await rl.hit(id, 3)).allowed).toBe(false);
+    expect((await hit(id, 3)).allowed).toBe(false);
     await age(id, 31);
-    expect(await rl.hit(id, 3)).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await hit(id, 3)).toMatchObject({ allowed: true, remaining: 2 });
   });
 });
