@@ -124,8 +124,14 @@ export const configSchema = z.strictObject({
       stalledIntervalMs: ms(15_000),
       /** How often the sweeper fails overdue tasks and re-enqueues orphans. */
       sweepIntervalMs: ms(30_000),
+      /**
+       * Scheduling niceness a `ROLE=worker` process gives itself at start (0 = unchanged, up to 19 = lowest
+       * priority): where workers share cores with API processes (and Redis) under one scheduler group, the API's
+       * answers do not wait behind background work. Ignored by `ROLE=all`, which serves the API itself.
+       */
+      niceness: numeric(z.number().int().min(0).max(19).default(0)),
     })
-    .default({ concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 15_000, sweepIntervalMs: 30_000 }),
+    .default({ concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 15_000, sweepIntervalMs: 30_000, niceness: 0 }),
   /** Client webhooks: one HTTP attempt's timeout, and exponential backoff with jitter between attempts until `maxAgeMs`. */
   webhooks: z
     .strictObject({

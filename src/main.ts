@@ -1,6 +1,7 @@
 /** Entry point: ROLE=api|worker|all picks what this process runs; SIGTERM closes it gracefully. */
+import { getPriority, setPriority } from 'node:os';
 import closeWithGrace from 'close-with-grace';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { ConfigError, loadConfig } from './config.js';
 import { loggerOptions } from './logger.js';
 import { createRuntime } from './runtime.js';
@@ -14,6 +15,7 @@ async function main(): Promise<void> {
   if (!ROLES.includes(role)) throw new ConfigError([`ROLE: must be one of ${ROLES.join(', ')} (got "${role}")`]);
   const config = loadConfig(process.env);
   const log = pino(loggerOptions(config.logLevel));
+  if (config.workers.niceness > 0) lowerPriority(role, config.workers.niceness, log);
   const rt = await createRuntime(config, log);
   const workers = role === 'api' ? undefined : await startWorkers(rt);
   const server = role === 'worker' ? undefined : await startServer(rt);
@@ -26,6 +28,25 @@ async function main(): Promise<void> {
     await workers?.close();
     await rt.close();
   });
+}
+
+/**
+ * A worker process yields the CPU to the API (and Redis) when they share cores: its work is background work, the
+ * API's is a client waiting. Set before anything else starts, so the threads started later inherit it. The kernel
+ * weighs niceness within one scheduler group (one container's cgroup, one session's autogroup); between containers,
+ * give the worker fewer CPU shares instead (docker-compose.yml).
+ */
+function lowerPriority(role: (typeof ROLES)[number], niceness: number, log: Logger): void {
+  if (role !== 'worker') {
+    log.warn({ role, niceness }, 'workers.niceness applies to ROLE=worker processes only: this process serves the API too, so its priority is left alone');
+    return;
+  }
+  try {
+    setPriority(Math.max(getPriority(), niceness));
+    log.info({ niceness: getPriority() }, 'worker runs at a lower scheduling priority (workers.niceness)');
+  } catch (err) {
+    log.warn({ err: (err as Error).message, niceness }, 'could not lower the worker priority (workers.niceness)');
+  }
 }
 
 main().catch((err: unknown) => {

@@ -46,9 +46,9 @@ export function createStage(ctx: Ctx, c: Omit<StageConfig, 'keyPrefix' | 'simUrl
   return { name: c.name, prefix, configPath: path, config, effective, procs: [], clients: [], seen: new Set(), codes: new Set() };
 }
 
-/** Starts a gateway process on the stage; an API-serving one also gets a client. */
-export async function addProcess(ctx: Ctx, stage: Stage, label: string, role: GatewayProc['role'], opts: { port?: number; workersBefore?: number } = {}): Promise<{ gw: GatewayProc; client?: Client }> {
-  const gw = await startGateway(label, role, stage.configPath, stage.prefix, { ...opts, cpuProf: ctx.cpuProf });
+/** Starts a gateway process on the stage (`configPath`: a variant of the stage's config); an API-serving one also gets a client. */
+export async function addProcess(ctx: Ctx, stage: Stage, label: string, role: GatewayProc['role'], opts: { port?: number; workersBefore?: number; configPath?: string } = {}): Promise<{ gw: GatewayProc; client?: Client }> {
+  const gw = await startGateway(label, role, opts.configPath ?? stage.configPath, stage.prefix, { ...opts, cpuProf: ctx.cpuProf });
   stage.procs.push(gw);
   stage.codes.add(gw.code);
   codesStarted.add(gw.code);

@@ -3,7 +3,7 @@
  * under load. Each spawns `src/main.ts` the way `npm start` runs `dist/src/main.js`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -23,6 +23,11 @@ function spawnRole(role: 'api' | 'worker' | 'all', config: object): ChildProcess
   children.push(child);
   return child;
 }
+/** A process's nice value, from /proc/<pid>/stat (field 19). */
+const nice = (pid: number) => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+};
 const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
 
 async function waitHttp(url: string, ms = 15_000): Promise<void> {
@@ -60,14 +65,22 @@ describe('processes', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   }, 30_000);
 
-  it('ROLE=worker opens no HTTP port', async () => {
+  it('ROLE=worker opens no HTTP port, and lowers its priority by workers.niceness (ROLE=all does not)', async () => {
     const port = await freePort();
-    const child = spawnRole('worker', testConfig({ config: { port, host: '127.0.0.1' } }));
-    await sleep(2500);
+    const allPort = await freePort();
+    const niceness = { workers: { niceness: 7 } };
+    const child = spawnRole('worker', testConfig({ config: { port, host: '127.0.0.1', ...niceness } }));
+    const both = spawnRole('all', testConfig({ config: { port: allPort, host: '127.0.0.1', ...niceness } }));
+    await waitHttp(`http://127.0.0.1:${allPort}/readyz`);
+    await sleep(1000);
     expect(child.exitCode).toBeNull();
     expect(await fetch(`http://127.0.0.1:${port}/healthz`).then(() => 'open', () => 'closed')).toBe('closed');
+    expect(nice(child.pid!)).toBe(7);
+    expect(nice(both.pid!)).toBe(nice(process.pid));
     child.kill('SIGTERM');
+    both.kill('SIGTERM');
     expect(await exited(child)).toBe(0);
+    expect(await exited(both)).toBe(0);
   }, 20_000);
 
   it('brings 20 in-flight tasks to succeeded after their worker is SIGKILLed', async () => {
