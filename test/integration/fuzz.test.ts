@@ -124,6 +124,9 @@ describe('fuzzing every endpoint', () => {
       expect(res.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'x-frame-options': 'DENY', 'referrer-policy': 'no-referrer' });
       expect(res.headers['content-security-policy']).toBe("default-src 'none'; frame-ancestors 'none'");
       expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+      // Nothing tells what the server runs on.
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers.server).toBeUndefined();
     }
     const docs = await api(gw.url, 'GET', '/docs/');
     expect(docs.status).toBe(200);
