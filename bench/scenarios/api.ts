@@ -12,9 +12,15 @@ import { request } from 'undici';
 import { commandDelta, commandStats, traffic, type Traffic } from '../lib/redis.js';
 import { below, type Goal, type ScenarioResult } from '../lib/report.js';
 import { addProcess, newTasks, stopProcess, waitAllFinal, type Ctx, type Stage } from '../lib/stage.js';
-import { fmt, fmtInt, perSecond, round } from '../lib/stats.js';
+import { fmt, fmtInt, perSecond, round, summarize } from '../lib/stats.js';
 
-interface Run extends CannonResult { target: 'floor' | 'gateway'; method: 'GET' | 'POST'; redisPerReq: number; cpuUsPerReq: number; corePct: number; topCommands: Array<[string, number]> }
+const median = (v: number[]) => summarize(v).p50;
+
+interface Run extends CannonResult {
+  target: 'floor' | 'gateway'; method: 'GET' | 'POST'; redisPerReq: number; cpuUsPerReq: number; corePct: number; topCommands: Array<[string, number]>;
+  /** req/s of each round (the run's figure is all its requests over all its rounds' time). */
+  roundRps: number[];
+}
 
 export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
   const started = Date.now();
@@ -39,6 +45,9 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
     floor: { pid: ctx.floor.proc.pid, GET: `${ctx.floor.url}/floor/doc`, POST: `${ctx.floor.url}/floor` },
     gateway: { pid: api.proc.pid, GET: `${api.url}/v1/tasks/${id}`, POST: `${api.url}/v1/tasks` },
   };
+  // Floor and gateway alternate in short rounds (the order flips every round) rather than one long run each: this
+  // machine's speed drifts by a third or more within minutes, and a pair measured back to back shares the drift.
+  const rounds = ctx.quick ? 1 : { GET: 4, POST: 3 };
   const runs: Run[] = [];
   for (const method of ['GET', 'POST'] as const) {
     for (const target of ['floor', 'gateway'] as const) {
@@ -47,19 +56,37 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
       if (ctx.quick) await warmUp({ url: targets[target][method], method, headers: AUTH, body, requests: 300 });
       else await cannon({ url: targets[target][method], connections: 50, durationS: 2, method, headers: AUTH, body });
     }
+    const n = typeof rounds === 'number' ? rounds : rounds[method];
+    const roundS = durationS[method] / n;
     for (const connections of levels[method]) {
+      const parts: Record<'floor' | 'gateway', Array<{ r: CannonResult; cpuMs: number; wallMs: number; redis: ReturnType<typeof commandDelta> }>> = { floor: [], gateway: [] };
+      for (let i = 0; i < n; i++) {
+        for (const target of (i % 2 === 0 ? ['floor', 'gateway'] : ['gateway', 'floor']) as Array<'floor' | 'gateway'>) {
+          const before = await commandStats(ctx.redis);
+          const cpu = cpuMeter([targets[target].pid]);
+          const r = await cannon({ url: targets[target][method], connections, durationS: roundS, method, headers: AUTH, body: method === 'POST' ? IMAGINE : undefined });
+          const [used] = cpu();
+          parts[target].push({ r, cpuMs: used!.cpuMs, wallMs: used!.wallMs, redis: commandDelta(before, await commandStats(ctx.redis)) });
+        }
+      }
       for (const target of ['floor', 'gateway'] as const) {
-        const before = await commandStats(ctx.redis);
-        const cpu = cpuMeter([targets[target].pid]);
-        const r = await cannon({ url: targets[target][method], connections, durationS: durationS[method], method, headers: AUTH, body: method === 'POST' ? IMAGINE : undefined });
-        const [used] = cpu();
-        const delta = commandDelta(before, await commandStats(ctx.redis));
+        const p = parts[target];
+        const requests = p.reduce((a, x) => a + x.r.requests, 0);
+        const seconds = p.reduce((a, x) => a + x.r.durationS, 0);
+        const cpuMs = p.reduce((a, x) => a + x.cpuMs, 0);
+        const redisTotal = p.reduce((a, x) => a + x.redis.total, 0);
+        const byCommand = new Map<string, number>();
+        for (const x of p) for (const [c, k] of x.redis.byCommand) byCommand.set(c, (byCommand.get(c) ?? 0) + k);
+        const med = (f: (r: CannonResult) => number) => median(p.map((x) => f(x.r)));
         const run: Run = {
-          ...r, target, method, redisPerReq: round(delta.total / Math.max(1, r.requests), 2),
-          cpuUsPerReq: round((used!.cpuMs * 1000) / Math.max(1, r.requests), 1), corePct: used!.corePct, topCommands: delta.byCommand.slice(0, 8),
+          connections, durationS: seconds, requests, rps: requests / seconds, p50: med((r) => r.p50), p99: med((r) => r.p99), mean: med((r) => r.mean), max: Math.max(...p.map((x) => x.r.max)),
+          non2xx: p.reduce((a, x) => a + x.r.non2xx, 0), errors: p.reduce((a, x) => a + x.r.errors, 0), timeouts: p.reduce((a, x) => a + x.r.timeouts, 0),
+          target, method, redisPerReq: round(redisTotal / Math.max(1, requests), 2), cpuUsPerReq: round((cpuMs * 1000) / Math.max(1, requests), 1),
+          corePct: round((cpuMs / Math.max(1, p.reduce((a, x) => a + x.wallMs, 0))) * 100, 1), topCommands: [...byCommand.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8),
+          roundRps: p.map((x) => x.r.rps),
         };
         runs.push(run);
-        ctx.log(`  ${method} ${target} c=${connections}: ${fmtInt(r.rps)} req/s p50 ${r.p50} ms p99 ${r.p99} ms, ${run.redisPerReq} redis/req, ${run.cpuUsPerReq} µs CPU/req, non2xx ${r.non2xx}, errors ${r.errors}`);
+        ctx.log(`  ${method} ${target} c=${connections}: ${fmtInt(run.rps)} req/s (rounds ${run.roundRps.map(fmtInt).join(' ')}) p50 ${run.p50} ms p99 ${run.p99} ms, ${run.redisPerReq} redis/req, ${run.cpuUsPerReq} µs CPU/req, non2xx ${run.non2xx}, errors ${run.errors}`);
       }
     }
   }
@@ -97,8 +124,9 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
     for (const c of levels[method]) {
       const { f, g } = pair(method, c);
       const ratio = g.rps / f.rps;
+      const byRound = g.roundRps.map((x, i) => x / f.roundRps[i]!);
       rows.push([
-        `${method} ${c}`, fmtInt(f.rps), fmtInt(g.rps), `**${fmt(ratio)}×**`, `${f.p50} / ${f.p99}`, `${g.p50} / ${g.p99}`,
+        `${method} ${c}`, fmtInt(f.rps), fmtInt(g.rps), `**${fmt(ratio)}×**`, byRound.length > 1 ? `${fmt(Math.min(...byRound))}–${fmt(Math.max(...byRound))}` : '—', `${f.p50} / ${f.p99}`, `${g.p50} / ${g.p99}`,
         `${fmt(f.redisPerReq, 1)} / ${fmt(g.redisPerReq, 1)}`, `${fmtInt(f.cpuUsPerReq)} / ${fmtInt(g.cpuUsPerReq)}`, `${fmtInt(f.corePct)} / ${fmtInt(g.corePct)}`,
         `${f.non2xx + f.errors} / ${g.non2xx + g.errors}`,
       ]);
@@ -113,9 +141,9 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
   }
   return {
     id: 'S1', title: 'API path: GET and POST /v1/tasks against the floor',
-    method: `autocannon, closed loop, pipelining 1: GET runs of ${durationS.GET} s at ${levels.GET.join(' and ')} connections, POST runs of ${durationS.POST} s at ${levels.POST.join(' and ')} (every POST creates a task the workers must finish afterwards), each target and method after a warm-up (${ctx.quick ? '300 requests' : '2 s at 50 connections'}). Gateway: one \`ROLE=api\` process (no workers while measuring; tenant rate limit 100,000,000/min so the limiter runs but never refuses). Floor: bench/floor-server.ts (Fastify + ioredis; GET → one GET; POST → one SET → 202), reading the same task JSON the gateway returns. Redis commands per request from INFO commandstats around each run (commands inside Lua scripts count individually); CPU from /proc/<pid>/stat of the server process.`,
+    method: `autocannon, closed loop, pipelining 1: GET for ${durationS.GET} s per target at ${levels.GET.join(' and ')} connections, POST for ${durationS.POST} s per target at ${levels.POST.join(' and ')} (every POST creates a task the workers must finish afterwards), each target and method after a warm-up (${ctx.quick ? '300 requests' : '2 s at 50 connections'}). ${typeof rounds === 'number' ? 'One round per target.' : `Floor and gateway take turns in ${rounds.GET} rounds (GET) and ${rounds.POST} rounds (POST), the order flipping every round, so both see the same drift of the machine's speed; req/s = all requests of a target over all its rounds' time, latency = the median round's.`} Gateway: one \`ROLE=api\` process (no workers while measuring; tenant rate limit 100,000,000/min so the limiter runs but never refuses). Floor: bench/floor-server.ts (Fastify + ioredis; GET → one GET; POST → one SET → 202), reading the same task JSON the gateway returns. Redis commands per request from INFO commandstats around each run (commands inside Lua scripts count individually); CPU from /proc/<pid>/stat of the server process.`,
     tables: [{
-      head: ['run (conns)', 'floor req/s', 'gateway req/s', 'gateway/floor', 'floor p50/p99 ms', 'gateway p50/p99 ms', 'Redis cmds/req incl. Lua, floor/gw', 'CPU µs/req floor/gw', 'server CPU % floor/gw', 'errors floor/gw'],
+      head: ['run (conns)', 'floor req/s', 'gateway req/s', 'gateway/floor', 'gateway/floor by round', 'floor p50/p99 ms', 'gateway p50/p99 ms', 'Redis cmds/req incl. Lua, floor/gw', 'CPU µs/req floor/gw', 'server CPU % floor/gw', 'errors floor/gw'],
       rows,
     }, {
       caption: `Redis traffic of one request (MONITOR, ${k} requests one after another, not timed): commands the server process sends, and commands its Lua scripts run inside Redis:`,

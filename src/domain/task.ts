@@ -89,14 +89,21 @@ export function applySnapshot(rec: TaskRecord, snap: JobSnapshot): TaskRecord | 
 /** Private fields left out of the stored record while they hold these values (filled back on read). */
 const PRIVATE_DEFAULTS: Readonly<Record<string, unknown>> = { phase: 'waiting', sameProviderTries: 0, resubmitted: false, notFound: 0, generation: 1 };
 
-/** True when `toCanonical(task.input)` gives exactly `request` (as JSON): the request need not be stored again. */
 /**
- * Requests that `expandPrivate` rebuilt from their task's input: they follow it by construction, so writing the record
- * back (every transition of a task read from the store) skips the comparison. Neither a request nor an input is ever
- * changed in place.
+ * Requests built by `toCanonical` from their task's input (a new task's, or one `expandPrivate` rebuilt): they follow
+ * it by construction, so writing the record (its creation, every transition of a task read from the store) skips the
+ * comparison. Neither a request nor an input is ever changed in place.
  */
 const rebuilt = new WeakSet<CanonicalRequest>();
 
+/** `toCanonical(body)`, remembered as following the input of a task whose `input` is `body` less its metadata. */
+export function requestFromInput(body: SubmitBody): CanonicalRequest {
+  const request = toCanonical(body);
+  rebuilt.add(request);
+  return request;
+}
+
+/** True when `toCanonical(task.input)` gives exactly `request` (as JSON): the request need not be stored again. */
 function requestFollowsInput(request: CanonicalRequest, task: Task): boolean {
   if (rebuilt.has(request)) return true;
   try {
@@ -128,8 +135,7 @@ export function expandPrivate(stored: Record<string, unknown>, tenantId: string,
     ...stored,
   } as unknown as Omit<TaskPrivate, 'request'> & { request?: CanonicalRequest };
   if (!priv.request) {
-    priv.request = toCanonical(task.input as SubmitBody);
-    rebuilt.add(priv.request);
+    priv.request = requestFromInput(task.input as SubmitBody);
   }
   return priv as TaskPrivate;
 }

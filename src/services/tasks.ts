@@ -2,11 +2,10 @@
 import type { CanonicalRequest } from '../../providers/types.js';
 import type { Tenant } from '../store/tenant-store.js';
 import { sha256 } from '../store/tenant-store.js';
-import { toCanonical } from '../domain/canonical.js';
 import { newTaskId } from '../domain/ids.js';
 import { eligible, describeRequest } from '../domain/routing.js';
 import { callbackUrlProblem } from '../domain/ssrf.js';
-import { touch, type TaskRecord } from '../domain/task.js';
+import { requestFromInput, touch, type TaskRecord } from '../domain/task.js';
 import { apiError } from '../errors.js';
 import type { SubmitBody, Task } from '../schemas/task.js';
 import type { Runtime } from '../runtime.js';
@@ -45,7 +44,8 @@ async function routeCheck(rt: Runtime, tenant: Tenant, body: SubmitBody, req: Ca
 }
 
 export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, idempotencyKey?: string): Promise<{ task: string; created: boolean }> {
-  const req = toCanonical(body);
+  // toCanonical ignores `metadata`, so the request follows the task's input (the body less its metadata).
+  const req = requestFromInput(body);
   if (body.callbackUrl) {
     const problem = await callbackUrlProblem(body.callbackUrl, rt.config.allowPrivateCallbacks);
     if (problem) throw apiError('invalid_request', problem);
