@@ -60,6 +60,10 @@ describe('reservations written with their task', () => {
     expect(await redis.zscore(keys.reservations, member)).toBe(String(plan.dueAt));
     expect(await counters('t-create')).toEqual({ res: '80000', 'sub|imagine': '1' });
     expect(await month('t-create')).toEqual({ res: '80000' });
+    // Usage keys expire a year and more after their first write (the first task of an action on a day sets it).
+    for (const key of [keys.usageDay('t-create', day), keys.usageMonth('t-create', day.slice(0, 7))]) {
+      expect(await redis.ttl(key)).toBeGreaterThan(399 * 86_400);
+    }
     expect(await redis.lrange(keys.intake, 0, -1)).toContain(a.task.id);
     expect(await redis.exists(keys.legacyReservation(a.task.id))).toBe(0);
 
