@@ -1,6 +1,7 @@
 /**
  * What can be checked of the packaging without a Docker engine: the compose file parses and names what it must, the
- * Dockerfile's shape, and the image's start command (`node dist/src/main.js`) working on a fresh build.
+ * Dockerfile's shape, and the image's start command (`node --max-semi-space-size=64 dist/src/main.js`) working on a
+ * fresh build.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { freePort, sleep, testConfig, dropPrefix } from './helpers/gateway.js';
 
 const root = new URL('..', import.meta.url).pathname;
+
+/** The runtime stage's CMD (exec form), as an argument list. */
+function imageCommand(): string[] {
+  const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+  return cmd ? (JSON.parse(cmd[1]!) as string[]) : [];
+}
 
 describe('packaging', () => {
   it('compose: Redis with AOF and noeviction, api and worker roles, simulators behind the demo profile', () => {
@@ -32,7 +39,7 @@ describe('packaging', () => {
     expect(text).toMatch(/npm prune --omit=dev/);
     expect(text).toMatch(/^USER node$/m);
     expect(text).toMatch(/^HEALTHCHECK /m);
-    expect(text).toMatch(/CMD \["node", "dist\/src\/main\.js"\]/);
+    expect(imageCommand()).toEqual(['node', '--max-semi-space-size=64', 'dist/src/main.js']);
   });
 
   it('the built entry point serves /healthz and /docs, and stops on SIGTERM', async () => {
@@ -44,7 +51,9 @@ describe('packaging', () => {
     const config = testConfig({ config: { port, host: '127.0.0.1' } });
     const cfgPath = join(out, 'gateway.json');
     writeFileSync(cfgPath, JSON.stringify(config));
-    const child = spawn(process.execPath, [join(out, 'src/main.js')], { env: { ...process.env, ROLE: 'api', GATEWAY_CONFIG: cfgPath }, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
+    // The image's own command line (its Node flags included), on the fresh build.
+    const [, ...args] = imageCommand();
+    const child = spawn(process.execPath, args.map((a) => (a === 'dist/src/main.js' ? join(out, 'src/main.js') : a)), { env: { ...process.env, ROLE: 'api', GATEWAY_CONFIG: cfgPath }, stdio: ['ignore', 'ignore', 'inherit'], cwd: root });
     try {
       let health: Response | undefined;
       for (let i = 0; i < 100 && !health?.ok; i++) {

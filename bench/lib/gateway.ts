@@ -10,7 +10,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
 import { parseConfig, providerSchema, type Config } from '../../src/config.js';
-import { guardStart, RESULTS, ROOT, startProcess, waitFor, type Proc } from './proc.js';
+import { guardStart, RESULTS, ROOT, SERVER_NODE_FLAGS, startProcess, waitFor, type Proc } from './proc.js';
 import { REDIS_URL } from './redis.js';
 import { SIM_KEY } from './upstream.js';
 
@@ -85,7 +85,7 @@ export async function startGateway(label: string, role: GatewayProc['role'], con
   const port = role === 'worker' ? undefined : opts.port ?? (await freePort());
   const env: Record<string, string> = { GATEWAY_CONFIG: configPath, ROLE: role, ...(port ? { PORT: String(port) } : {}) };
   const code = codeVersion();
-  const proc = startProcess(label, 'src/main.ts', env, { cpuProf: opts.cpuProf });
+  const proc = startProcess(label, 'src/main.ts', env, { cpuProf: opts.cpuProf, nodeFlags: SERVER_NODE_FLAGS });
   if (port) {
     const url = `http://127.0.0.1:${port}`;
     await guardStart(proc, waitFor(`${label} /readyz`, async () => (await fetch(`${url}/readyz`)).status === 200, 30_000, 100));

@@ -1,6 +1,6 @@
 /** Starting the simulator and floor processes, and the simulator's control client. */
 import { request } from 'undici';
-import { guardStart, startProcess, waitFor, type Proc } from './proc.js';
+import { guardStart, SERVER_NODE_FLAGS, startProcess, waitFor, type Proc } from './proc.js';
 
 export const SIM_KEY = 'bench-sim-key';
 
@@ -50,7 +50,7 @@ export async function startSim(cpuProf: boolean): Promise<Sim> {
 export interface Floor { proc: Proc; url: string; prefix: string }
 
 export async function startFloor(redisUrl: string, prefix: string): Promise<Floor> {
-  const proc = startProcess('floor', 'bench/floor-server.ts', { FLOOR_REDIS_URL: redisUrl, FLOOR_PREFIX: prefix, PORT: '0' });
+  const proc = startProcess('floor', 'bench/floor-server.ts', { FLOOR_REDIS_URL: redisUrl, FLOOR_PREFIX: prefix, PORT: '0' }, { nodeFlags: SERVER_NODE_FLAGS });
   const { port } = await guardStart(proc, waitFor('the floor server', jsonLine<{ port: number }>(proc), 20_000));
   return { proc, url: `http://127.0.0.1:${port}`, prefix };
 }

@@ -7,7 +7,7 @@
  */
 import { AUTH, IMAGINE } from '../lib/gateway.js';
 import { cannon, warmUp, type CannonResult } from '../lib/load.js';
-import { cpuMeter, sleep } from '../lib/proc.js';
+import { cpuMeter, SERVER_NODE_FLAGS, sleep } from '../lib/proc.js';
 import { request } from 'undici';
 import { commandDelta, commandStats, traffic, type Traffic } from '../lib/redis.js';
 import { below, type Goal, type ScenarioResult } from '../lib/report.js';
@@ -145,7 +145,7 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
   }
   return {
     id: 'S1', title: 'API path: GET and POST /v1/tasks against the floor',
-    method: `autocannon, closed loop, pipelining 1: GET for ${durationS.GET} s per target at ${levels.GET.join(' and ')} connections, POST for ${durationS.POST} s per target at ${levels.POST.join(' and ')} (every POST creates a task the workers must finish afterwards), each target and method after a warm-up (${ctx.quick ? '300 requests' : '2 s at 50 connections'}). ${typeof rounds === 'number' ? 'One round per target.' : `Floor and gateway take turns in ${rounds.GET} rounds (GET) and ${rounds.POST} rounds (POST), the order flipping every round, so both see the same drift of the machine's speed; req/s = all requests of a target over all its rounds' time, latency = the median round's.`} Gateway: one \`ROLE=api\` process (no workers while measuring; tenant rate limit 100,000,000/min so the limiter runs but never refuses). Floor: bench/floor-server.ts (Fastify + ioredis; GET → one GET; POST → one SET → 202), reading the same task JSON the gateway returns. Redis commands per request from INFO commandstats around each run (commands inside Lua scripts count individually); CPU from /proc/<pid>/stat of the server process.`,
+    method: `autocannon, closed loop, pipelining 1: GET for ${durationS.GET} s per target at ${levels.GET.join(' and ')} connections, POST for ${durationS.POST} s per target at ${levels.POST.join(' and ')} (every POST creates a task the workers must finish afterwards), each target and method after a warm-up (${ctx.quick ? '300 requests' : '2 s at 50 connections'}). ${typeof rounds === 'number' ? 'One round per target.' : `Floor and gateway take turns in ${rounds.GET} rounds (GET) and ${rounds.POST} rounds (POST), the order flipping every round, so both see the same drift of the machine's speed; req/s = all requests of a target over all its rounds' time, latency = the median round's.`} Gateway: one \`ROLE=api\` process (no workers while measuring; tenant rate limit 100,000,000/min so the limiter runs but never refuses). Floor: bench/floor-server.ts (Fastify + ioredis; GET → one GET; POST → one SET → 202), reading the same task JSON the gateway returns. Both run with the Node flags the Docker image gives the gateway (\`${SERVER_NODE_FLAGS.join(' ')}\`). Redis commands per request from INFO commandstats around each run (commands inside Lua scripts count individually); CPU from /proc/<pid>/stat of the server process.`,
     tables: [{
       head: ['run (conns)', 'floor req/s', 'gateway req/s', 'gateway/floor', 'gateway/floor by round', 'floor p50/p99 ms', 'gateway p50/p99 ms', 'Redis cmds/req incl. Lua, floor/gw', 'CPU µs/req floor/gw', 'Redis CPU µs/req floor/gw', 'server CPU % floor/gw', 'errors floor/gw'],
       rows,
