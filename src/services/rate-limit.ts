@@ -238,6 +238,7 @@ function handOut(lease: Lease, now: number): RateDecision {
 function refusal(lease: Lease, now: number): RateDecision {
   return { allowed: false, limit: lease.limit, remaining: 0, resetMs: Math.max(0, lease.resetAt - now) };
 }
+
 /** The `RateLimit-*` headers (IETF draft, delta seconds) and, when refused, `Retry-After`. */
 export function rateLimitHeaders(d: RateDecision): Record<string, string> {
   const reset = String(Math.max(1, Math.ceil(d.resetMs / 1000)));

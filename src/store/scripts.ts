@@ -36,8 +36,8 @@ redis.call('LPUSH', KEYS[9], ARGV[1])
 if reserve then
   redis.call('HINCRBY', KEYS[7], 'res', ARGV[8])
   redis.call('HINCRBY', KEYS[8], 'res', ARGV[8])
-  -- The first task of an action on a day is when its day hash (and, on a month's first day, the month's) may be new:
-  -- the expiry is set then, not on every create (usage keys live for a year past their first write).
+  -- A day hash is new only with the first task of some action that day, and a month hash only when its day hash is:
+  -- their expiry is set then, not on every create (usage keys live for a year past their first write).
   if redis.call('HINCRBY', KEYS[7], ARGV[10], 1) == 1 then
     redis.call('EXPIRE', KEYS[7], ARGV[11])
     redis.call('EXPIRE', KEYS[8], ARGV[11])
