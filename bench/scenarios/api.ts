@@ -15,11 +15,15 @@ import { addProcess, newTasks, stopProcess, waitAllFinal, type Ctx, type Stage }
 import { fmt, fmtInt, perSecond, round, summarize } from '../lib/stats.js';
 
 const median = (v: number[]) => summarize(v).p50;
+/** Header lines a gateway answer has that the floor's has not: 9 security headers, 3 RateLimit-*, x-request-id. */
+const GATEWAY_EXTRA_HEADERS = 13;
 
 interface Run extends CannonResult {
   target: 'floor' | 'gateway'; method: 'GET' | 'POST'; redisPerReq: number; cpuUsPerReq: number; corePct: number; topCommands: Array<[string, number]>;
   /** CPU the Redis server spent per request (its process, /proc). */
   redisCpuUsPerReq: number;
+  /** CPU the load generator (autocannon, in the bench process) spent per request: sending it and parsing its answer. */
+  loadCpuUsPerReq: number;
   /** req/s of each round (the run's figure is all its requests over all its rounds' time). */
   roundRps: number[];
 }
@@ -61,14 +65,15 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
     const n = typeof rounds === 'number' ? rounds : rounds[method];
     const roundS = durationS[method] / n;
     for (const connections of levels[method]) {
-      const parts: Record<'floor' | 'gateway', Array<{ r: CannonResult; cpuMs: number; redisCpuMs: number; wallMs: number; redis: ReturnType<typeof commandDelta> }>> = { floor: [], gateway: [] };
+      const parts: Record<'floor' | 'gateway', Array<{ r: CannonResult; cpuMs: number; redisCpuMs: number; loadCpuMs: number; wallMs: number; redis: ReturnType<typeof commandDelta> }>> = { floor: [], gateway: [] };
       for (let i = 0; i < n; i++) {
         for (const target of (i % 2 === 0 ? ['floor', 'gateway'] : ['gateway', 'floor']) as Array<'floor' | 'gateway'>) {
           const before = await commandStats(ctx.redis);
-          const cpu = cpuMeter([targets[target].pid, ctx.redisPid]);
+          // The load generator is this process (autocannon): its CPU per request shows what parsing each answer costs.
+          const cpu = cpuMeter([targets[target].pid, ctx.redisPid, process.pid]);
           const r = await cannon({ url: targets[target][method], connections, durationS: roundS, method, headers: AUTH, body: method === 'POST' ? IMAGINE : undefined });
-          const [used, redisUsed] = cpu();
-          parts[target].push({ r, cpuMs: used!.cpuMs, redisCpuMs: redisUsed!.cpuMs, wallMs: used!.wallMs, redis: commandDelta(before, await commandStats(ctx.redis)) });
+          const [used, redisUsed, loadUsed] = cpu();
+          parts[target].push({ r, cpuMs: used!.cpuMs, redisCpuMs: redisUsed!.cpuMs, loadCpuMs: loadUsed!.cpuMs, wallMs: used!.wallMs, redis: commandDelta(before, await commandStats(ctx.redis)) });
         }
       }
       for (const target of ['floor', 'gateway'] as const) {
@@ -77,6 +82,7 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
         const seconds = p.reduce((a, x) => a + x.r.durationS, 0);
         const cpuMs = p.reduce((a, x) => a + x.cpuMs, 0);
         const redisCpuMs = p.reduce((a, x) => a + x.redisCpuMs, 0);
+        const loadCpuMs = p.reduce((a, x) => a + x.loadCpuMs, 0);
         const redisTotal = p.reduce((a, x) => a + x.redis.total, 0);
         const byCommand = new Map<string, number>();
         for (const x of p) for (const [c, k] of x.redis.byCommand) byCommand.set(c, (byCommand.get(c) ?? 0) + k);
@@ -85,12 +91,12 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
           connections, durationS: seconds, requests, rps: requests / seconds, p50: med((r) => r.p50), p99: med((r) => r.p99), mean: med((r) => r.mean), max: Math.max(...p.map((x) => x.r.max)),
           non2xx: p.reduce((a, x) => a + x.r.non2xx, 0), errors: p.reduce((a, x) => a + x.r.errors, 0), timeouts: p.reduce((a, x) => a + x.r.timeouts, 0),
           target, method, redisPerReq: round(redisTotal / Math.max(1, requests), 2), cpuUsPerReq: round((cpuMs * 1000) / Math.max(1, requests), 1),
-          redisCpuUsPerReq: round((redisCpuMs * 1000) / Math.max(1, requests), 1),
+          redisCpuUsPerReq: round((redisCpuMs * 1000) / Math.max(1, requests), 1), loadCpuUsPerReq: round((loadCpuMs * 1000) / Math.max(1, requests), 1),
           corePct: round((cpuMs / Math.max(1, p.reduce((a, x) => a + x.wallMs, 0))) * 100, 1), topCommands: [...byCommand.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8),
           roundRps: p.map((x) => x.r.rps),
         };
         runs.push(run);
-        ctx.log(`  ${method} ${target} c=${connections}: ${fmtInt(run.rps)} req/s (rounds ${run.roundRps.map(fmtInt).join(' ')}) p50 ${run.p50} ms p99 ${run.p99} ms, ${run.redisPerReq} redis/req, ${run.cpuUsPerReq} µs CPU/req (Redis ${run.redisCpuUsPerReq}), non2xx ${run.non2xx}, errors ${run.errors}`);
+        ctx.log(`  ${method} ${target} c=${connections}: ${fmtInt(run.rps)} req/s (rounds ${run.roundRps.map(fmtInt).join(' ')}) p50 ${run.p50} ms p99 ${run.p99} ms, ${run.redisPerReq} redis/req, ${run.cpuUsPerReq} µs CPU/req (Redis ${run.redisCpuUsPerReq}, load generator ${run.loadCpuUsPerReq}), non2xx ${run.non2xx}, errors ${run.errors}`);
       }
     }
   }
@@ -131,7 +137,7 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
       const byRound = g.roundRps.map((x, i) => x / f.roundRps[i]!);
       rows.push([
         `${method} ${c}`, fmtInt(f.rps), fmtInt(g.rps), `**${fmt(ratio)}×**`, byRound.length > 1 ? `${fmt(Math.min(...byRound))}–${fmt(Math.max(...byRound))}` : '—', `${f.p50} / ${f.p99}`, `${g.p50} / ${g.p99}`,
-        `${fmt(f.redisPerReq, 1)} / ${fmt(g.redisPerReq, 1)}`, `${fmtInt(f.cpuUsPerReq)} / ${fmtInt(g.cpuUsPerReq)}`, `${fmtInt(f.redisCpuUsPerReq)} / ${fmtInt(g.redisCpuUsPerReq)}`, `${fmtInt(f.corePct)} / ${fmtInt(g.corePct)}`,
+        `${fmt(f.redisPerReq, 1)} / ${fmt(g.redisPerReq, 1)}`, `${fmtInt(f.cpuUsPerReq)} / ${fmtInt(g.cpuUsPerReq)}`, `${fmtInt(f.redisCpuUsPerReq)} / ${fmtInt(g.redisCpuUsPerReq)}`, `${fmtInt(f.loadCpuUsPerReq)} / ${fmtInt(g.loadCpuUsPerReq)}`, `${fmtInt(f.corePct)} / ${fmtInt(g.corePct)}`,
         `${f.non2xx + f.errors} / ${g.non2xx + g.errors}`,
       ]);
       goals.push({ what: `${method} throughput, ${c} connections`, target: `≥ ${target}× floor`, measured: `${fmt(ratio)}×`, ok: ratio >= target, miss: ratio >= target ? undefined : below(ratio, target) });
@@ -141,13 +147,13 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
   for (const method of ['GET', 'POST'] as const) {
     const { f, g } = pair(method, levels[method].at(-1)!);
     const w = method === 'GET' ? wire.gatewayGET : wire.gatewayPOST;
-    notes.push(`${method}: the gateway spends ${fmtInt(g.cpuUsPerReq)} µs of CPU per request against the floor's ${fmtInt(f.cpuUsPerReq)} µs (${fmt(g.cpuUsPerReq / f.cpuUsPerReq, 1)}×), and sends ${fmt(w.sent / k, 1)} commands to Redis per request (floor: 1): ${perCmd(w)}. Redis spent ${fmtInt(g.redisCpuUsPerReq)} µs of CPU per request on it (floor: ${fmtInt(f.redisCpuUsPerReq)} µs)${method === 'POST' ? ': the create is one Lua call that writes the task, its three index entries, the intake entry and the usage counters and reservation, all or nothing' : ''}. The server process ran at ${fmtInt(g.corePct)} % of one core (floor ${fmtInt(f.corePct)} %); on these 2 cores the load generator and Redis take the rest, so a request's machine-wide CPU (server + Redis + generator) is what sets both throughputs.`);
+    notes.push(`${method}: the gateway spends ${fmtInt(g.cpuUsPerReq)} µs of CPU per request against the floor's ${fmtInt(f.cpuUsPerReq)} µs (${fmt(g.cpuUsPerReq / f.cpuUsPerReq, 1)}×), and sends ${fmt(w.sent / k, 1)} commands to Redis per request (floor: 1): ${perCmd(w)}. Redis spent ${fmtInt(g.redisCpuUsPerReq)} µs of CPU per request on it (floor: ${fmtInt(f.redisCpuUsPerReq)} µs)${method === 'POST' ? ': the create is one Lua call that writes the task, its three index entries, the intake entry and the usage counters and reservation, all or nothing' : ''}. The server process ran at ${fmtInt(g.corePct)} % of one core (floor ${fmtInt(f.corePct)} %); on these 2 cores the load generator and Redis take the rest, so a request's machine-wide CPU (server + Redis + generator) is what sets both throughputs. The generator (autocannon) spent ${fmtInt(g.loadCpuUsPerReq)} µs per gateway answer against ${fmtInt(f.loadCpuUsPerReq)} µs per floor answer (the gateway's answers carry ${GATEWAY_EXTRA_HEADERS} more header lines: security headers, RateLimit-*, x-request-id).`);
   }
   return {
     id: 'S1', title: 'API path: GET and POST /v1/tasks against the floor',
     method: `autocannon, closed loop, pipelining 1: GET for ${durationS.GET} s per target at ${levels.GET.join(' and ')} connections, POST for ${durationS.POST} s per target at ${levels.POST.join(' and ')} (every POST creates a task the workers must finish afterwards), each target and method after a warm-up (${ctx.quick ? '300 requests' : '2 s at 50 connections'}). ${typeof rounds === 'number' ? 'One round per target.' : `Floor and gateway take turns in ${rounds.GET} rounds (GET) and ${rounds.POST} rounds (POST), the order flipping every round, so both see the same drift of the machine's speed; req/s = all requests of a target over all its rounds' time, latency = the median round's.`} Gateway: one \`ROLE=api\` process (no workers while measuring; tenant rate limit 100,000,000/min so the limiter runs but never refuses). Floor: bench/floor-server.ts (Fastify + ioredis; GET → one GET; POST → one SET → 202), reading the same task JSON the gateway returns. Both run with the Node flags the Docker image gives the gateway (\`${SERVER_NODE_FLAGS.join(' ')}\`). Redis commands per request from INFO commandstats around each run (commands inside Lua scripts count individually); CPU from /proc/<pid>/stat of the server process.`,
     tables: [{
-      head: ['run (conns)', 'floor req/s', 'gateway req/s', 'gateway/floor', 'gateway/floor by round', 'floor p50/p99 ms', 'gateway p50/p99 ms', 'Redis cmds/req incl. Lua, floor/gw', 'CPU µs/req floor/gw', 'Redis CPU µs/req floor/gw', 'server CPU % floor/gw', 'errors floor/gw'],
+      head: ['run (conns)', 'floor req/s', 'gateway req/s', 'gateway/floor', 'gateway/floor by round', 'floor p50/p99 ms', 'gateway p50/p99 ms', 'Redis cmds/req incl. Lua, floor/gw', 'CPU µs/req floor/gw', 'Redis CPU µs/req floor/gw', 'load generator CPU µs/req floor/gw', 'server CPU % floor/gw', 'errors floor/gw'],
       rows,
     }, {
       caption: `Redis traffic of one request (MONITOR, ${k} requests one after another, not timed): commands the server process sends, and commands its Lua scripts run inside Redis:`,
