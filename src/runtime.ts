@@ -2,11 +2,12 @@
  * Everything a process shares, built once from config: Redis, stores, provider adapters, queues.
  * The HTTP app and the workers both take a Runtime; neither keeps state of its own.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { Queues } from './jobs/queues.js';
 import { ProviderRegistry } from './services/providers.js';
+import { createRedis } from './store/connections.js';
 import { createKeys, type Keys } from './store/keys.js';
 import { PollSchedule } from './store/poll-schedule.js';
 import { TaskStore } from './store/task-store.js';
@@ -45,29 +46,6 @@ export interface Runtime {
   rateLimit: RateLimiter;
   webhookEvents: WebhookStore;
   close(): Promise<void>;
-}
-
-/** A Redis connection for commands: fails fast while disconnected instead of queueing (the API answers 503). */
-export function createRedis(url: string, opts: { worker?: boolean; log?: Logger } = {}): Redis {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    enableOfflineQueue: opts.worker ?? false,
-    // Commands issued in the same tick by concurrent requests go out in one write (fewer syscalls under load).
-    enableAutoPipelining: !opts.worker,
-    maxRetriesPerRequest: opts.worker ? null : 1,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
-  // ioredis reconnects by itself; one line per outage, not an unhandled-error trace per attempt.
-  let down = false;
-  redis.on('error', (err) => {
-    if (!down) opts.log?.error({ err: err.message }, 'redis connection error; reconnecting');
-    down = true;
-  });
-  redis.on('ready', () => {
-    if (down) opts.log?.info('redis connection restored');
-    down = false;
-  });
-  return redis;
 }
 
 export async function createRuntime(config: Config, log: Logger): Promise<Runtime> {

@@ -11,7 +11,8 @@ import { sweep } from './jobs/sweeper.js';
 import { createWebhookProcessor } from './jobs/webhooks.js';
 import { startIntake } from './jobs/intake.js';
 import { reconcile } from './services/reconcile.js';
-import { createRedis, type Runtime } from './runtime.js';
+import type { Runtime } from './runtime.js';
+import { createRedis } from './store/connections.js';
 
 export interface Workers { close(graceMs?: number): Promise<void> }
 

@@ -5,7 +5,8 @@
  * task is still in `unqueued`, and the sweeper adds its job once the enqueue grace period has passed.
  */
 import { Queues, retryBackoff } from './queues.js';
-import { createRedis, type Runtime } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
+import { createRedis } from '../store/connections.js';
 
 /** Ids moved per round. */
 const BATCH = 100;

@@ -6,9 +6,9 @@
  * read forward (pub/sub). A read cut short by a crash comes back to the schedule when its lease
  * (`workers.lockDurationMs`) ends.
  */
-import { Redis } from 'ioredis';
 import { parseMember } from '../store/poll-schedule.js';
 import type { Runtime } from '../runtime.js';
+import { createSubscriber } from '../store/connections.js';
 import { createPollProcessor } from './poll.js';
 import { retryBackoff } from './queues.js';
 
@@ -44,7 +44,7 @@ export async function startPollDispatcher(rt: Runtime): Promise<PollDispatcher> 
       sleepers.set(providerId, done);
     });
 
-  const sub = new Redis(rt.config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 200, 2000) });
+  const sub = createSubscriber(rt.config.redisUrl);
   sub.on('message', (_channel: string, providerId: string) => kick(providerId));
   sub.on('error', (err: Error) => rt.log.warn({ err: err.message }, 'poll wake subscription error'));
   // Without the subscription, reads brought forward still go within IDLE_MS: start anyway.

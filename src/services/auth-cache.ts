@@ -4,9 +4,10 @@
  * While the subscription is down the cache is bypassed and emptied, so a missed message can never keep a
  * revoked key alive; entries also expire after `maxAgeMs` as a last resort.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { KeyRecord, Tenant, TenantStore } from '../store/tenant-store.js';
+import { createSubscriber } from '../store/connections.js';
 
 export interface Authenticated { rec: KeyRecord; tenant: Tenant }
 
@@ -22,7 +23,7 @@ export class AuthCache {
 
   /** Subscribes to the change channel; until this is live, every lookup reads Redis. */
   async start(redisUrl: string): Promise<void> {
-    const sub = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 200, 2000) });
+    const sub = createSubscriber(redisUrl);
     this.sub = sub;
     sub.on('message', (_channel: string, message: string) => this.invalidate(message));
     sub.on('close', () => this.setLive(false));

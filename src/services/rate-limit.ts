@@ -179,12 +179,12 @@ export class RateLimiter {
     if (lease.pending) return lease.pending.then(() => this.take(tenantId, lease.limit));
     // The next lease follows demand: twice the last one when it ran out within its second, what was used of it when
     // its second ended first.
-    if (lease.granted > 0) lease.want = lease.left === 0 && performance.now() < lease.until ? Math.min(MAX_LEASE, lease.granted * 2) : Math.max(1, lease.used);
+    const sentAt = performance.now();
+    if (lease.granted > 0) lease.want = lease.left === 0 && sentAt < lease.until ? Math.min(MAX_LEASE, lease.granted * 2) : Math.max(1, lease.used);
     lease.left = 0;
     lease.used = 0;
     lease.granted = 0;
     lease.refused = false;
-    const sentAt = performance.now();
     const key = this.prefix + tenantId;
     const args = [lease.limit, WINDOW_S, lease.want] as const;
     let decided!: RateDecision;
@@ -228,15 +228,18 @@ export class RateLimiter {
   }
 }
 
+/** Whole ms from `now` to `at`, rounded up (Redis answers in whole ms; never earlier than it said). */
+const msUntil = (at: number, now: number) => Math.max(0, Math.ceil(at - now));
+
 /** One admission from the lease. `remaining` counts what this process still holds as room. */
 function handOut(lease: Lease, now: number): RateDecision {
   lease.left--;
   lease.used++;
-  return { allowed: true, limit: lease.limit, remaining: lease.remaining + lease.left, resetMs: Math.max(0, lease.resetAt - now) };
+  return { allowed: true, limit: lease.limit, remaining: lease.remaining + lease.left, resetMs: msUntil(lease.resetAt, now) };
 }
 
 function refusal(lease: Lease, now: number): RateDecision {
-  return { allowed: false, limit: lease.limit, remaining: 0, resetMs: Math.max(0, lease.resetAt - now) };
+  return { allowed: false, limit: lease.limit, remaining: 0, resetMs: msUntil(lease.resetAt, now) };
 }
 
 /** The `RateLimit-*` headers (IETF draft, delta seconds) and, when refused, `Retry-After`. */
