@@ -15,8 +15,12 @@ import { addProcess, newTasks, stopProcess, waitAllFinal, type Ctx, type Stage }
 import { fmt, fmtInt, perSecond, round, summarize } from '../lib/stats.js';
 
 const median = (v: number[]) => summarize(v).p50;
-/** Header lines a gateway answer has that the floor's has not: 9 security headers, 3 RateLimit-*, x-request-id. */
-const GATEWAY_EXTRA_HEADERS = 13;
+/** How many header lines an answer to GET `url` carries. */
+async function headerLines(url: string): Promise<number> {
+  const res = await request(url, { headers: AUTH });
+  await res.body.dump();
+  return Object.keys(res.headers).length;
+}
 
 interface Run extends CannonResult {
   target: 'floor' | 'gateway'; method: 'GET' | 'POST'; redisPerReq: number; cpuUsPerReq: number; corePct: number; topCommands: Array<[string, number]>;
@@ -51,6 +55,8 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
     floor: { pid: ctx.floor.proc.pid, GET: `${ctx.floor.url}/floor/doc`, POST: `${ctx.floor.url}/floor` },
     gateway: { pid: api.proc.pid, GET: `${api.url}/v1/tasks/${id}`, POST: `${api.url}/v1/tasks` },
   };
+  // The gateway's answers carry security headers, RateLimit-* and x-request-id, which the floor's do not.
+  const extraHeaders = (await headerLines(targets.gateway.GET)) - (await headerLines(targets.floor.GET));
   // Floor and gateway alternate in short rounds (the order flips every round) rather than one long run each: this
   // machine's speed drifts by a third or more within minutes, and a pair measured back to back shares the drift.
   const rounds = ctx.quick ? 1 : { GET: 4, POST: 3 };
@@ -147,7 +153,7 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
   for (const method of ['GET', 'POST'] as const) {
     const { f, g } = pair(method, levels[method].at(-1)!);
     const w = method === 'GET' ? wire.gatewayGET : wire.gatewayPOST;
-    notes.push(`${method}: the gateway spends ${fmtInt(g.cpuUsPerReq)} µs of CPU per request against the floor's ${fmtInt(f.cpuUsPerReq)} µs (${fmt(g.cpuUsPerReq / f.cpuUsPerReq, 1)}×), and sends ${fmt(w.sent / k, 1)} commands to Redis per request (floor: 1): ${perCmd(w)}. Redis spent ${fmtInt(g.redisCpuUsPerReq)} µs of CPU per request on it (floor: ${fmtInt(f.redisCpuUsPerReq)} µs)${method === 'POST' ? ': the create is one Lua call that writes the task, its three index entries, the intake entry and the usage counters and reservation, all or nothing' : ''}. The server process ran at ${fmtInt(g.corePct)} % of one core (floor ${fmtInt(f.corePct)} %); on these 2 cores the load generator and Redis take the rest, so a request's machine-wide CPU (server + Redis + generator) is what sets both throughputs. The generator (autocannon) spent ${fmtInt(g.loadCpuUsPerReq)} µs per gateway answer against ${fmtInt(f.loadCpuUsPerReq)} µs per floor answer (the gateway's answers carry ${GATEWAY_EXTRA_HEADERS} more header lines: security headers, RateLimit-*, x-request-id).`);
+    notes.push(`${method}: the gateway spends ${fmtInt(g.cpuUsPerReq)} µs of CPU per request against the floor's ${fmtInt(f.cpuUsPerReq)} µs (${fmt(g.cpuUsPerReq / f.cpuUsPerReq, 1)}×), and sends ${fmt(w.sent / k, 1)} commands to Redis per request (floor: 1): ${perCmd(w)}. Redis spent ${fmtInt(g.redisCpuUsPerReq)} µs of CPU per request on it (floor: ${fmtInt(f.redisCpuUsPerReq)} µs)${method === 'POST' ? ': the create is one Lua call that writes the task, its three index entries, the intake entry and the usage counters and reservation, all or nothing' : ''}. The server process ran at ${fmtInt(g.corePct)} % of one core (floor ${fmtInt(f.corePct)} %); on these 2 cores the load generator and Redis take the rest, so a request's machine-wide CPU (server + Redis + generator) is what sets both throughputs. The generator (autocannon) spent ${fmtInt(g.loadCpuUsPerReq)} µs per gateway answer against ${fmtInt(f.loadCpuUsPerReq)} µs per floor answer (the gateway's answers carry ${extraHeaders} more header lines: security headers, RateLimit-*, x-request-id).`);
   }
   return {
     id: 'S1', title: 'API path: GET and POST /v1/tasks against the floor',

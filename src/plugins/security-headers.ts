@@ -1,25 +1,30 @@
 /**
- * Security headers on every answer (helmet's defaults that matter for a JSON API). The API's answers get a CSP that
- * allows nothing; `/docs` keeps Swagger UI's own needs (scripts and styles from itself).
+ * Security headers on every answer.
+ *
+ * API answers (JSON) get the set the OWASP REST Security Cheat Sheet lists for every API response: `no-store` (task
+ * documents carry tenants' data and result URLs: no browser or proxy cache keeps them), `nosniff`, `DENY` framing, a
+ * CSP that allows nothing (frame-ancestors included) and HSTS. The headers that only act on HTML documents
+ * (Referrer-Policy, the Cross-Origin-*-Policy pair, X-DNS-Prefetch-Control, X-Permitted-Cross-Domain-Policies) go
+ * where HTML is served, `/docs`, whose CSP allows Swagger UI's own scripts and styles and nothing else. An API answer
+ * is JSON behind a bearer key: there is no document for those to govern, only bytes on every answer.
  */
 import fp from 'fastify-plugin';
 
-const COMMON: Record<string, string> = {
+const BOTH: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
+  'strict-transport-security': 'max-age=15552000; includeSubDomains',
+};
+const API_HEADERS = { ...BOTH, 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" };
+const DOCS_HEADERS = {
+  ...BOTH,
   'referrer-policy': 'no-referrer',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
-  'strict-transport-security': 'max-age=15552000; includeSubDomains',
   'x-dns-prefetch-control': 'off',
   'x-permitted-cross-domain-policies': 'none',
+  'content-security-policy': "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
 };
-const API_CSP = "default-src 'none'; frame-ancestors 'none'";
-const DOCS_CSP = "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'";
-
-/** Everything an answer gets, per kind of URL, built once. */
-const API_HEADERS = { ...COMMON, 'content-security-policy': API_CSP };
-const DOCS_HEADERS = { ...COMMON, 'content-security-policy': DOCS_CSP };
 
 export default fp(
   async (app) => {
