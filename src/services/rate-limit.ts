@@ -22,8 +22,8 @@
  * A refusal is shared the same way until Redis's second ends: room in the window only appears when a second leaves
  * it, so a refusal cannot turn into an admission within the same second.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { HotScript, turnBatchOf } from '../store/hot-script.js';
 import type { Keys } from '../store/keys.js';
 
 /**
@@ -95,7 +95,7 @@ return {0, 0, (free + span + 1) * 1000 - now, secondLeft}
 `;
 
 export const RATE_WINDOW_MS = 60_000;
-const WINDOW_S = RATE_WINDOW_MS / 1000;
+const WINDOW_ARG = String(RATE_WINDOW_MS / 1000);
 /** Most admissions one lease asks for. */
 const MAX_LEASE = 256;
 /** Tenants' lease states kept before expired ones are dropped. */
@@ -109,7 +109,6 @@ export interface RateDecision {
   resetMs: number;
 }
 
-const SHA = createHash('sha1').update(BUCKET_WINDOW).digest('hex');
 
 type Reply = [granted: number, remaining: number, resetMs: number, secondLeftMs: number];
 
@@ -140,8 +139,12 @@ export class RateLimiter {
   private readonly leases = new Map<string, Lease>();
   private prunedAt = 0;
 
-  constructor(private readonly redis: Redis, keys: Keys) {
+  /** Sent in the connection's per-turn batch (store/hot-script.ts), so a read made in the same turn shares its write. */
+  private readonly script: HotScript<Reply>;
+
+  constructor(redis: Redis, keys: Keys) {
     this.prefix = `${keys.prefix}:rlw:`;
+    this.script = new HotScript(turnBatchOf(redis), BUCKET_WINDOW, 1, (args) => redis.eval(BUCKET_WINDOW, 1, ...args) as Promise<Reply>);
   }
 
   /** The Redis hash holding the tenant's window. */
@@ -185,18 +188,9 @@ export class RateLimiter {
     lease.used = 0;
     lease.granted = 0;
     lease.refused = false;
-    const key = this.prefix + tenantId;
-    const args = [lease.limit, WINDOW_S, lease.want] as const;
     let decided!: RateDecision;
-    // EVALSHA as a plain command (cheaper on the request path than ioredis's script helper); EVAL once when Redis
-    // does not have the script yet, which also caches it there.
-    const call = this.redis.evalsha(SHA, 1, key, ...args).catch((err: Error) => {
-      if (!err.message.includes('NOSCRIPT')) throw err;
-      return this.redis.eval(BUCKET_WINDOW, 1, key, ...args);
-    });
-    lease.pending = call.then(
-      (reply) => {
-        const [granted, remaining, resetMs, secondLeftMs] = reply as Reply;
+    lease.pending = this.script.call([this.prefix + tenantId, String(lease.limit), WINDOW_ARG, String(lease.want)]).then(
+      ([granted, remaining, resetMs, secondLeftMs]) => {
         const now = performance.now();
         // Redis read its clock after `sentAt` and before now: its second ends no sooner than sentAt + secondLeftMs
         // here (a lease never outlives it), and its window frees a request no sooner than now + resetMs (a client is

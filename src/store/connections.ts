@@ -7,7 +7,8 @@ export function createRedis(url: string, opts: { worker?: boolean; log?: Logger 
   const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: opts.worker ?? false,
-    // Commands issued in the same tick by concurrent requests go out in one write (fewer syscalls under load).
+    // Commands issued in the same tick by concurrent requests go out in one write (fewer syscalls under load). A
+    // task's create and read on the request path are batched by store/hot-script.ts instead.
     enableAutoPipelining: !opts.worker,
     maxRetriesPerRequest: opts.worker ? null : 1,
     retryStrategy: (times) => Math.min(times * 200, 2000),

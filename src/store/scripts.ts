@@ -16,19 +16,26 @@
  * idempotency value} when the key was already used, {2, month's spent + reserved} when the budget would be passed.
  */
 export const CREATE_TASK = `
-if redis.call('EXISTS', KEYS[1]) == 1 then return {0, ''} end
+-- The record first, only if it is new (one command for the check and the write): a call run again after a lost answer
+-- finds it and changes nothing. A refusal below takes it back, so a refused call leaves nothing either.
+if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[6]) then return {0, ''} end
 if KEYS[5] ~= '' then
   local existing = redis.call('GET', KEYS[5])
-  if existing then return {1, existing} end
+  if existing then
+    redis.call('DEL', KEYS[1])
+    return {1, existing}
+  end
 end
 local reserve = ARGV[8] ~= ''
 if reserve and tonumber(ARGV[9]) >= 0 then
   local m = redis.call('HMGET', KEYS[8], 'res', 'spent')
   local used = (tonumber(m[1]) or 0) + (tonumber(m[2]) or 0)
-  if used + tonumber(ARGV[8]) > tonumber(ARGV[9]) then return {2, used} end
+  if used + tonumber(ARGV[8]) > tonumber(ARGV[9]) then
+    redis.call('DEL', KEYS[1])
+    return {2, used}
+  end
 end
 if KEYS[5] ~= '' then redis.call('SET', KEYS[5], ARGV[4], 'EX', ARGV[5]) end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[6])
 redis.call('ZADD', KEYS[2], 0, ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
 redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1])

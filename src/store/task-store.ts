@@ -13,10 +13,14 @@ import type { Redis, Result } from 'ioredis';
 import { compactPrivate, expandPrivate, isFinal, type TaskPrivate, type TaskRecord } from '../domain/task.js';
 import type { Task, TaskStatus } from '../schemas/task.js';
 import type { Keys } from './keys.js';
+import { HotScript, turnBatchOf, type TurnBatch } from './hot-script.js';
 import { CREATE_TASK, UPDATE_TASK } from './scripts.js';
 import { reservationMember, USAGE_TTL_SEC, utcDay } from './usage-store.js';
 
 const IDEMPOTENCY_TTL_SEC = 24 * 3600;
+/** The create script's arguments are strings (see hot-script.ts). */
+const IDEMPOTENCY_TTL = String(IDEMPOTENCY_TTL_SEC);
+const USAGE_TTL = String(USAGE_TTL_SEC);
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
@@ -66,15 +70,34 @@ export function decodeRecord(value: string): TaskRecord {
 /** The public JSON of a stored record. */
 export const documentOf = (value: string) => split(value).doc;
 
+const PIPE = 124; // '|'
+
+/**
+ * The public JSON of a stored record if the record is `tenantId`'s, else null: what a read answers, found by position
+ * (the tenant is the header's third field) without splitting the record.
+ */
+export function documentFor(value: string, tenantId: string): string | null {
+  const tenantAt = value.indexOf('|', value.indexOf('|') + 1) + 1;
+  if (tenantAt === 0 || !value.startsWith(tenantId, tenantAt) || value.charCodeAt(tenantAt + tenantId.length) !== PIPE) return null;
+  const b = value.indexOf('\n', value.indexOf('\n') + 1);
+  if (b < 0) throw new Error('malformed task record');
+  return value.slice(b + 1);
+}
+
 const isWrongType = (err: unknown) => err instanceof Error && err.message.startsWith('WRONGTYPE');
 
 export class TaskStore {
   private readonly retentionSec: number;
+  /** The request path's calls (a create, a read of one task): see hot-script.ts. */
+  private readonly hot: TurnBatch;
+  private readonly createScript: HotScript<[number, string | number]>;
 
   constructor(private readonly redis: Redis, private readonly keys: Keys, retentionDays: number) {
     this.retentionSec = Math.round(retentionDays * 86_400);
     redis.defineCommand('mjgCreateTask', { numberOfKeys: 9, lua: CREATE_TASK });
     redis.defineCommand('mjgUpdateTask', { numberOfKeys: 2, lua: UPDATE_TASK });
+    this.hot = turnBatchOf(redis);
+    this.createScript = new HotScript(this.hot, CREATE_TASK, 9, (args) => redis.mjgCreateTask(...args));
   }
 
   /**
@@ -88,14 +111,15 @@ export class TaskStore {
     const doc = JSON.stringify(t);
     const value = `1|${t.status}|${tenantId}|${t.action}|${reservation ? reservation.micros : ''}\n${body(rec, doc)}`;
     const day = utcDay(t.createdAt);
-    const [code, detail] = await this.redis.mjgCreateTask(
+    const [code, detail] = await this.createScript.call([
       this.keys.task(t.id), this.keys.tenantIndex(tenantId), this.keys.active, this.keys.unqueued,
       idem ? this.keys.idempotency(tenantId, idem.keyHash) : '', this.keys.reservations,
       this.keys.usageDay(tenantId, day), this.keys.usageMonth(tenantId, day.slice(0, 7)), this.keys.intake,
-      t.id, value, rec.priv.deadlineAt, idem ? `${t.id}|${idem.bodyHash}` : '', IDEMPOTENCY_TTL_SEC, safetyTtl, Date.now(),
-      reservation ? reservation.micros : '', reservation?.limitMicros ?? -1, `sub|${t.action}`, USAGE_TTL_SEC, reservation?.dueAt ?? 0,
+      t.id, value, String(rec.priv.deadlineAt), idem ? `${t.id}|${idem.bodyHash}` : '', IDEMPOTENCY_TTL, String(safetyTtl), String(Date.now()),
+      reservation ? String(reservation.micros) : '', reservation?.limitMicros != null ? String(reservation.limitMicros) : '-1', `sub|${t.action}`, USAGE_TTL,
+      reservation ? String(reservation.dueAt) : '0',
       reservation ? reservationMember({ taskId: t.id, day, micros: reservation.micros, tenantId, action: t.action }) : '',
-    );
+    ]);
     if (code === 0) return { created: true, doc };
     if (code === 2) return { created: false, overBudget: { usedMicros: Number(detail) } };
     const [taskId = '', bodyHash = ''] = String(detail).split('|');
@@ -138,15 +162,13 @@ export class TaskStore {
   async getDoc(id: string, tenantId: string): Promise<string | null> {
     let value: string | null;
     try {
-      value = await this.redis.get(this.keys.task(id));
+      value = await this.hot.send<string | null>('get', [this.keys.task(id)]);
     } catch (err) {
       if (!isWrongType(err)) throw err;
       const [doc, tn] = await this.redis.hmget(this.keys.task(id), 'doc', 'tn');
       return doc && tn === tenantId ? doc : null;
     }
-    if (value === null) return null;
-    const p = split(value);
-    return p.tenantId === tenantId ? p.doc : null;
+    return value === null ? null : documentFor(value, tenantId);
   }
 
   async tenantOf(id: string): Promise<string | null> {

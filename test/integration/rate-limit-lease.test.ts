@@ -36,6 +36,17 @@ describe('rate-limit leases', () => {
     await redisB.quit();
   });
 
+  /** The arguments of every Lua call limiter A's connection sends from now on (EVALSHA: sha, 1, key, limit, window, want). */
+  const luaCalls = () => {
+    const seen: string[][] = [];
+    const send = redisA.sendCommand.bind(redisA);
+    vi.spyOn(redisA, 'sendCommand').mockImplementation((cmd, stream) => {
+      if (cmd.name === 'evalsha' || cmd.name === 'eval') seen.push(cmd.args.map(String));
+      return send(cmd, stream);
+    });
+    return seen;
+  };
+
   /** Admitted requests counted in Redis for the tenant (the window's running total). */
   const counted = async () => Number(await redisA.hget(a.key(tenant), 'n'));
   /** Starts the test early in a second, so that one second is enough for what it does. */
@@ -46,7 +57,7 @@ describe('rate-limit leases', () => {
 
   it('answers most requests of a busy tenant from a lease, one Redis call per lease', async () => {
     await freshSecond();
-    const calls = vi.spyOn(redisA, 'evalsha');
+    const calls = luaCalls();
     let sync = 0;
     const decisions: RateDecision[] = [];
     // 1,000 requests one after another, as a busy API process sees them.
@@ -57,7 +68,8 @@ describe('rate-limit leases', () => {
     }
     expect(decisions.every((d) => d.allowed)).toBe(true);
     // Leases double from 1 up to 256: 1 + 2 + … + 256 = 511, then 256 at a time.
-    expect(calls.mock.calls.length).toBeLessThanOrEqual(12);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.length).toBeLessThanOrEqual(12);
     expect(sync).toBeGreaterThanOrEqual(1000 - 12);
     // Every admission was counted in Redis before it was handed out; what is counted but unused is the last lease's rest.
     const total = await counted();
@@ -70,11 +82,12 @@ describe('rate-limit leases', () => {
 
   it('makes one Redis call for requests that arrive while it is in flight', async () => {
     await freshSecond();
-    const calls = vi.spyOn(redisA, 'evalsha');
+    const calls = luaCalls();
     const first = await all(Array.from({ length: 50 }, () => a.take(tenant, 1_000_000)));
     expect(first.every((d) => d.allowed)).toBe(true);
     // 50 requests at once, then leases of 1, 2, 4, 8, 16, 32: never one call per request.
-    expect(calls.mock.calls.length).toBeLessThanOrEqual(6);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.length).toBeLessThanOrEqual(6);
     expect(new Set(first.map((d) => d.remaining)).size).toBe(50);
   });
 
@@ -123,10 +136,10 @@ describe('rate-limit leases', () => {
     expect(wasted).toBeLessThanOrEqual(Math.floor((limit - 600) / 16));
     // After the second, the next lease is sized on what the last one used, not on what it was granted.
     await nextSecond();
-    const calls = vi.spyOn(redisA, 'evalsha');
+    const calls = luaCalls();
     await a.take(tenant, limit);
-    expect(calls).toHaveBeenCalledTimes(1);
-    expect(Number(calls.mock.calls[0]![5])).toBeLessThanOrEqual(256);
+    expect(calls).toHaveLength(1);
+    expect(Number(calls[0]![5])).toBeLessThanOrEqual(256);
   });
 
   it('shares a refusal until the second ends, then asks Redis again', async () => {
@@ -136,16 +149,16 @@ describe('rate-limit leases', () => {
     const refused = await a.take(tenant, limit);
     expect(refused.allowed).toBe(false);
     expect(refused.resetMs).toBeGreaterThan(59_000);
-    const calls = vi.spyOn(redisA, 'evalsha');
+    const calls = luaCalls();
     const again = a.take(tenant, limit);
     expect(again instanceof Promise).toBe(false);
     expect(again).toMatchObject({ allowed: false, remaining: 0 });
-    expect(calls).not.toHaveBeenCalled();
+    expect(calls).toHaveLength(0);
     // The window emptied (as if a minute had passed): within the second the refusal holds, after it the call is made.
     await redisA.del(a.key(tenant));
     await nextSecond();
     expect((await a.take(tenant, limit)).allowed).toBe(true);
-    expect(calls).toHaveBeenCalledTimes(1);
+    expect(calls).toHaveLength(1);
   });
 
   it('starts over when the tenant limit changes, and a failed call reaches every waiting request', async () => {

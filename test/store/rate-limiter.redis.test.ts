@@ -4,7 +4,7 @@
  * Each request here goes through a limiter of its own (a process that holds no lease), so every decision is the
  * script's; leases are covered in test/integration/rate-limit-lease.test.ts.
  */
-import { Redis } from 'ioredis';
+import { Redis, type Command } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter, rateLimitHeaders, type RateDecision } from '../../src/services/rate-limit.js';
 import { createKeys } from '../../src/store/keys.js';
@@ -208,10 +208,14 @@ describe('the rate limiter on Redis', () => {
   it('falls back to EVAL when Redis does not have the script (after a restart or SCRIPT FLUSH)', async () => {
     const conn = new Redis(TEST_REDIS_URL);
     try {
-      const evalsha = conn.evalsha.bind(conn);
+      const send = conn.sendCommand.bind(conn);
       let calls = 0;
-      // Redis's own NOSCRIPT answer, for the first call only.
-      conn.evalsha = ((...args: Parameters<typeof evalsha>) => (calls++ === 0 ? Promise.reject(new Error('NOSCRIPT No matching script. Please use EVAL.')) : evalsha(...args))) as typeof conn.evalsha;
+      // Redis's own NOSCRIPT answer, for the first EVALSHA only.
+      conn.sendCommand = ((command: Command, stream?: Parameters<typeof send>[1]) => {
+        if (command.name !== 'evalsha' || calls++ > 0) return send(command, stream);
+        command.reject(new Error('NOSCRIPT No matching script. Please use EVAL.'));
+        return command.promise;
+      }) as typeof conn.sendCommand;
       const limiter = new RateLimiter(conn, createKeys(prefix));
       const id = tenant();
       expect(await limiter.hit(id, 2)).toMatchObject({ allowed: true, remaining: 1 });

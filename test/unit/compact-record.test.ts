@@ -7,7 +7,7 @@ import { ACTIONS } from '../../providers/types.js';
 import { toCanonical } from '../../src/domain/canonical.js';
 import { compactPrivate, expandPrivate, type TaskPrivate, type TaskRecord } from '../../src/domain/task.js';
 import { submitBodySchema, type Task } from '../../src/schemas/task.js';
-import { decodeRecord, documentOf, encodeRecord } from '../../src/store/task-store.js';
+import { decodeRecord, documentFor, documentOf, encodeRecord } from '../../src/store/task-store.js';
 
 const PARENT = 'tsk_01M7ZPSYV80000S0BAVRHD7GZABMHQ3EW6';
 const IMG = 'https://example.com/a.png';
@@ -104,5 +104,13 @@ describe('the compact task record', () => {
     expect(rest).toHaveLength(1);
     expect(documentOf(value)).toBe(JSON.stringify(rec.task));
     expect(encodeRecord(rec).split('\n')[0]).toBe('1|queued|acme|imagine|');
+  });
+
+  it("gives a record's document to its tenant only, a tenant whose id begins like it included", () => {
+    const value = encodeRecord(recordOf({ action: 'imagine', prompt: 'x' }), 80_000);
+    expect(documentFor(value, 'acme')).toBe(documentOf(value));
+    for (const other of ['acm', 'acme2', 'ACME', 'imagine', 'queued']) expect(documentFor(value, other)).toBeNull();
+    expect(documentFor('no header here', 'acme')).toBeNull();
+    expect(() => documentFor('1|queued|acme|imagine|\n{}', 'acme')).toThrow(/malformed/);
   });
 });

@@ -1,0 +1,116 @@
+/**
+ * Redis calls on the request path (a task's create and read, the rate limit's Lua call): built here and written together, once per turn of the
+ * event loop, each batch as soon as it is complete.
+ *
+ * Why not ioredis's own commands with auto-pipelining, which every other call uses:
+ * - an auto-pipeline sends nothing while the answers of the batch in flight are still coming, so calls made meanwhile
+ *   wait a whole Redis turn before they are even sent;
+ * - every call's arguments go through `Array.prototype.flat` (in ioredis's Command), which V8 runs element by element
+ *   on its slow path: for the create's 24 arguments that cost more than the rest of the call on the client.
+ * Here the calls of one loop turn (every request read from the sockets that were ready) are queued, and written as one
+ * string in one socket write from a setImmediate callback, which runs once those sockets have all been served.
+ * Answers come back in order on the connection, as for any command; while it is down, ioredis refuses the commands or
+ * queues them, as the connection's options say (the API's connection refuses: the request is answered 503).
+ * Arguments are strings: ioredis converts other values when a command is built, which here is before it has any.
+ */
+import { createHash } from 'node:crypto';
+import { Command, type Redis } from 'ioredis';
+
+const NO_ARGS: string[] = [];
+
+const isNoScript = (err: unknown) => err instanceof Error && err.message.startsWith('NOSCRIPT');
+
+/** Commands written once per loop turn (see the file comment). */
+export class TurnBatch {
+  private queued: Command[] = [];
+  /** While a batch is flushed, what its commands write is gathered here and sent in one write. */
+  private gathering = false;
+  private gathered = '';
+  /**
+   * The stream the batch's commands are sent through: ioredis's hook for pipelines, which writes each command to it
+   * and keeps it with the command, to write the command again through it when the connection is re-established
+   * (that write goes straight to the connection).
+   */
+  private readonly sink: Exclude<Parameters<Redis['sendCommand']>[1], undefined>;
+
+  constructor(private readonly redis: Redis) {
+    this.sink = {
+      isPipeline: true,
+      destination: { redis },
+      write: (chunk: string | Buffer) => {
+        if (this.gathering && typeof chunk === 'string') this.gathered += chunk;
+        else {
+          this.writeGathered();
+          redis.stream.write(chunk);
+        }
+      },
+    };
+  }
+
+  /** Sends `name` with `args` (strings) in this turn's batch; the answer as ioredis gives it (bulk strings as UTF-8). */
+  send<T>(name: string, args: string[]): Promise<T> {
+    // Built empty, then given its arguments: the constructor would copy them through `flat` (see above).
+    const cmd = new Command(name, NO_ARGS, { replyEncoding: 'utf8' });
+    cmd.args = args;
+    if (this.queued.push(cmd) === 1) setImmediate(this.flush);
+    return cmd.promise as Promise<T>;
+  }
+
+  private writeGathered(): void {
+    if (this.gathered === '') return;
+    const data = this.gathered;
+    this.gathered = '';
+    this.redis.stream.write(data);
+  }
+
+  private readonly flush = () => {
+    const batch = this.queued;
+    this.queued = [];
+    this.gathering = true;
+    try {
+      // A command the connection cannot take now is refused or queued by ioredis, and writes nothing here.
+      for (const cmd of batch) void this.redis.sendCommand(cmd, this.sink);
+    } finally {
+      this.gathering = false;
+      this.writeGathered();
+    }
+  };
+}
+
+const batches = new WeakMap<Redis, TurnBatch>();
+
+/** The connection's TurnBatch: every request-path call on one connection shares it (one write per turn). */
+export function turnBatchOf(redis: Redis): TurnBatch {
+  let batch = batches.get(redis);
+  if (batch === undefined) {
+    batch = new TurnBatch(redis);
+    batches.set(redis, batch);
+  }
+  return batch;
+}
+
+/**
+ * A Lua script called through a TurnBatch. A NOSCRIPT answer (Redis restarted, or its scripts were flushed) ran
+ * nothing; the call is then sent again through `fallback`, ioredis's own path for the script, which loads it.
+ */
+export class HotScript<T> {
+  private readonly sha: string;
+  private readonly numKeys: string;
+
+  constructor(
+    private readonly batch: TurnBatch,
+    lua: string,
+    numberOfKeys: number,
+    private readonly fallback: (keysAndArgs: string[]) => Promise<T>,
+  ) {
+    this.sha = createHash('sha1').update(lua).digest('hex');
+    this.numKeys = String(numberOfKeys);
+  }
+
+  /** Runs the script with `keysAndArgs` (its keys, then its arguments, as strings). */
+  call(keysAndArgs: string[]): Promise<T> {
+    return this.batch
+      .send<T>('evalsha', [this.sha, this.numKeys, ...keysAndArgs])
+      .catch((err: unknown) => (isNoScript(err) ? this.fallback(keysAndArgs) : Promise.reject(err)));
+  }
+}

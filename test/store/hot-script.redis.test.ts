@@ -1,0 +1,126 @@
+/**
+ * The request path's Redis calls (src/store/hot-script.ts): written once per loop turn, answered each in its own
+ * promise, a script sent again through ioredis's own path when Redis has lost it, errors and a closed connection
+ * passed on.
+ */
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HotScript, TurnBatch } from '../../src/store/hot-script.js';
+import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/gateway.js';
+
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error('condition not met in 2 s');
+}
+
+describe('calls batched per loop turn', () => {
+  const prefix = uniquePrefix();
+  let redis: Redis;
+  beforeAll(async () => {
+    redis = new Redis(TEST_REDIS_URL, { enableOfflineQueue: false, lazyConnect: true });
+    await redis.connect();
+  });
+  afterAll(async () => {
+    await redis.quit().catch(() => undefined);
+    await dropPrefix(prefix);
+  });
+
+  it('writes the calls of one turn together and answers each one', async () => {
+    const batch = new TurnBatch(redis);
+    await redis.set(`${prefix}:k`, 'v');
+    // Writes to the connection's socket (nothing else uses this connection meanwhile).
+    let flushes = 0;
+    const write = redis.stream.write;
+    redis.stream.write = ((...args: Parameters<typeof write>) => {
+      flushes++;
+      return write.apply(redis.stream, args);
+    }) as typeof write;
+    try {
+      const answers = await Promise.all([
+        ...Array.from({ length: 30 }, (_, i) => batch.send<string>('set', [`${prefix}:n${i}`, String(i)])),
+        batch.send<string | null>('get', [`${prefix}:k`]),
+        batch.send<string | null>('get', [`${prefix}:missing`]),
+      ]);
+      expect(answers.slice(0, 30)).toEqual(Array(30).fill('OK'));
+      expect(answers.slice(30)).toEqual(['v', null]);
+      // One write for the 32 commands.
+      expect(flushes).toBe(1);
+      // Calls made by separate callbacks of one loop phase (as requests read from different sockets are) share a batch.
+      const together = await new Promise<Array<Promise<string | null>>>((resolve) => {
+        const calls: Array<Promise<string | null>> = [];
+        setImmediate(() => calls.push(batch.send('get', [`${prefix}:n1`])));
+        setImmediate(() => resolve([...calls, batch.send('get', [`${prefix}:n2`])]));
+      });
+      expect(await Promise.all(together)).toEqual(['1', '2']);
+      expect(flushes).toBe(2);
+      // A later turn's calls go in a batch of their own.
+      const next = [batch.send<string | null>('get', [`${prefix}:n7`])];
+      await new Promise((r) => setImmediate(r));
+      next.push(batch.send<string | null>('get', [`${prefix}:n8`]));
+      expect(await Promise.all(next)).toEqual(['7', '8']);
+      expect(flushes).toBe(4);
+    } finally {
+      redis.stream.write = write;
+    }
+  });
+
+  it("passes Redis's errors on to the call that caused them, and only to it", async () => {
+    const batch = new TurnBatch(redis);
+    await redis.hset(`${prefix}:h`, 'f', '1');
+    const [wrong, fine] = await Promise.allSettled([batch.send('get', [`${prefix}:h`]), batch.send('get', [`${prefix}:k`])]);
+    expect(wrong).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/^WRONGTYPE/) } });
+    expect(fine).toEqual({ status: 'fulfilled', value: 'v' });
+  });
+
+  it('runs a script Redis does not have through the fallback, then by its digest again', async () => {
+    const batch = new TurnBatch(redis);
+    // A script no one has loaded (its text is new): what Redis knows after a restart or a SCRIPT FLUSH.
+    const ECHO = `-- ${prefix}\nredis.call('SET', KEYS[1], ARGV[1]) return {0, ARGV[1]}`;
+    redis.defineCommand('hotEcho', { numberOfKeys: 1, lua: ECHO });
+    const viaFallback: string[][] = [];
+    const script = new HotScript<[number, string]>(batch, ECHO, 1, (args) => {
+      viaFallback.push(args);
+      return (redis as unknown as { hotEcho(...a: string[]): Promise<[number, string]> }).hotEcho(...args);
+    });
+    expect(await redis.script('EXISTS', createHash('sha1').update(ECHO).digest('hex'))).toEqual([0]);
+    expect(await script.call([`${prefix}:s1`, 'first'])).toEqual([0, 'first']);
+    expect(viaFallback).toEqual([[`${prefix}:s1`, 'first']]);
+    // Loaded now (the fallback sent the script itself): the next call needs no fallback.
+    expect(await script.call([`${prefix}:s2`, 'second'])).toEqual([0, 'second']);
+    expect(viaFallback).toHaveLength(1);
+    expect(await redis.mget(`${prefix}:s1`, `${prefix}:s2`)).toEqual(['first', 'second']);
+  });
+
+  it('sends a call again when its connection drops before the answer (ioredis resends it through the batch)', async () => {
+    const conn = new Redis(TEST_REDIS_URL, { lazyConnect: true, retryStrategy: () => 50 });
+    await conn.connect();
+    try {
+      const batch = new TurnBatch(conn);
+      const list = `${prefix}:list`;
+      const popped = batch.send<[string, string] | null>('blpop', [list, '5']);
+      const id = await conn.client('ID');
+      const clients = async (...only: string[]) => String(await redis.client('LIST', ...(only as ['ID', string])));
+      await until(async () => (await clients('ID', String(id))).includes('cmd=blpop'));
+      await redis.client('KILL', 'ID', String(id));
+      // Resent on the new connection: it waits there for the push.
+      await until(async () => (await clients()).split('\n').some((l) => l.includes('cmd=blpop') && !l.includes(`id=${id} `)));
+      await redis.rpush(list, 'item');
+      expect(await popped).toEqual([list, 'item']);
+    } finally {
+      conn.disconnect();
+    }
+  });
+
+  it('refuses calls at once when the connection is closed', async () => {
+    const other = new Redis(TEST_REDIS_URL, { enableOfflineQueue: false, lazyConnect: true, retryStrategy: () => null });
+    await other.connect();
+    const batch = new TurnBatch(other);
+    other.disconnect();
+    await expect(batch.send('get', [`${prefix}:k`])).rejects.toThrow(/Connection is closed|Stream isn't writeable/);
+  });
+});
