@@ -12,33 +12,42 @@ function encodeTime(ms: number): string {
   return out;
 }
 
-function encodeRandom(bytes: Buffer): string {
-  let out = '';
-  for (const b of bytes) out += ALPHABET[b & 31]!;
-  return out;
-}
-
 /** CSPRNG bytes drawn 4 KiB at a time (one system call per ~200 ids instead of one per id). */
 const pool = Buffer.allocUnsafe(4096);
 let poolAt = pool.length;
-function randomChunk(n: number): Buffer {
+/** Where the next `n` unused random bytes start in `pool`. */
+function takeRandom(n: number): number {
   if (poolAt + n > pool.length) {
     randomFillSync(pool);
     poolAt = 0;
   }
   poolAt += n;
-  return pool.subarray(poolAt - n, poolAt);
+  return poolAt - n;
 }
 
 let lastMs = 0;
 let seq = 0;
+const CODES = Buffer.from(ALPHABET, 'latin1');
+/** An id is written into this buffer as ASCII and read out once: no string is built a character at a time. */
+const ID = Buffer.from('tsk_'.padEnd(38, '0'), 'latin1');
+
+/** The `len` lowest base-32 digits of `n`, most significant first, at `at` in ID. */
+function putDigits(n: number, at: number, len: number): void {
+  for (let i = at + len - 1; i >= at; i--) {
+    ID[i] = CODES[n % 32]!;
+    n = Math.floor(n / 32);
+  }
+}
 
 /** `tsk_` + 10 chars of time + 4 chars of per-process sequence + 20 random chars (100 bits). */
 export function newTaskId(now = Date.now()): string {
   seq = now === lastMs ? seq + 1 : 0;
   lastMs = now;
-  const s = encodeTime(seq).slice(-4);
-  return `tsk_${encodeTime(now)}${s}${encodeRandom(randomChunk(20))}`;
+  putDigits(now, 4, 10);
+  putDigits(seq, 14, 4);
+  const r = takeRandom(20);
+  for (let i = 0; i < 20; i++) ID[18 + i] = CODES[pool[r + i]! & 31]!;
+  return ID.toString('latin1');
 }
 
 /** The smallest id at time `ms`: ids below it are older. */

@@ -43,9 +43,12 @@ declare module 'fastify' {
 /** Longest key looked up: anything longer is no key of ours (and not worth a hash). */
 const MAX_KEY_LENGTH = 512;
 
+const BEARER = /^Bearer\s+/i;
+
 export function presentedKey(req: FastifyRequest): string | undefined {
   const auth = req.headers.authorization;
-  if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim() || undefined;
+  const bearer = typeof auth === 'string' ? BEARER.exec(auth) : null;
+  if (bearer) return auth!.slice(bearer[0].length).trim() || undefined;
   const key = req.headers['x-api-key'];
   return typeof key === 'string' && key.length > 0 ? key : undefined;
 }
@@ -147,7 +150,8 @@ export default fp<AuthOptions>(
 
     app.decorate('authenticateAdmin', async (req: FastifyRequest) => {
       const auth = req.headers.authorization;
-      const token = typeof auth === 'string' && /^Bearer\s+/i.test(auth) ? auth.replace(/^Bearer\s+/i, '').trim() : '';
+      const bearer = typeof auth === 'string' ? BEARER.exec(auth) : null;
+      const token = bearer ? auth!.slice(bearer[0].length).trim() : '';
       if (!token) throw apiError('unauthorized', 'send the admin token as "Authorization: Bearer <adminToken>"');
       if (!adminDigest) throw apiError('forbidden', 'the admin API is disabled: set adminToken (or ADMIN_TOKEN) in the configuration');
       if (timingSafeEqual(digest(token), adminDigest)) return;

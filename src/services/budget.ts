@@ -4,7 +4,6 @@
  * `GET /v1/usage` reads the same counters.
  */
 import type { CanonicalRequest } from '../../providers/types.js';
-import { eligible } from '../domain/routing.js';
 import type { TaskRecord } from '../domain/task.js';
 import { apiError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
@@ -29,21 +28,16 @@ export interface UsageReport {
   budget: { month: string; monthlyBudgetUsd: number | null; spentUsd: number; reservedUsd: number; remainingUsd: number | null };
 }
 
-/** Where the task may run: its parent's provider, or every provider eligible for it now. */
-function candidateProviders(rt: Runtime, tenant: Tenant, req: CanonicalRequest, requested?: string, pinned?: string): string[] {
-  if (pinned) return [pinned];
-  return eligible(rt.providers.candidates(req), { allowList: tenant.providers, pinned: requested, excluded: [] }).ok.map((c) => c.id);
-}
-
 /** What accepting a task reserves: its estimate, the tenant's monthly limit, and when the reconciler looks at it. */
 export interface ReservationPlan extends NewReservation { estimateUsd: number }
 
 /**
- * The reservation of a task accepted at `at`. It is written (or refused past the budget) by the task store in the
- * same Lua call that creates the task, so a task is never created without it, nor it without the task.
+ * The reservation of a task accepted at `at` that may run on `providerIds` (the estimate is the dearest of them:
+ * failover can move it). It is written (or refused past the budget) by the task store in the same Lua call that
+ * creates the task, so a task is never created without it, nor it without the task.
  */
-export function planReservation(rt: Runtime, tenant: Tenant, req: CanonicalRequest, at: Date, opts: { requested?: string; pinned?: string }): ReservationPlan {
-  const estimate = estimateUsd(rt.config, candidateProviders(rt, tenant, req, opts.requested, opts.pinned), req.action);
+export function planReservation(rt: Runtime, tenant: Tenant, req: CanonicalRequest, at: Date, providerIds: string[]): ReservationPlan {
+  const estimate = estimateUsd(rt.config, providerIds, req.action);
   // Still open past this time, the reservation means the task's final listeners never ran: the reconciler ends it.
   const dueAt = at.getTime() + (req.action === 'video' ? rt.config.deadlines.videoMs : rt.config.deadlines.imageMs) + RECONCILE_GRACE_MS;
   return { estimateUsd: estimate, micros: toMicros(estimate), limitMicros: tenant.monthlyBudgetUsd === undefined ? null : toMicros(tenant.monthlyBudgetUsd), dueAt };

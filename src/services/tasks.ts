@@ -20,7 +20,8 @@ function stableJson(v: unknown): string {
 
 const parentIdOf = (req: CanonicalRequest): string | undefined => ('taskId' in req && typeof req.taskId === 'string' ? req.taskId : undefined);
 
-async function routeCheck(rt: Runtime, tenant: Tenant, body: SubmitBody, req: CanonicalRequest): Promise<{ pinnedProvider?: string; parentId?: string }> {
+/** Where the task may run (its parent's provider, or every provider eligible now), or the 4xx that says why nowhere. */
+async function routeCheck(rt: Runtime, tenant: Tenant, body: SubmitBody, req: CanonicalRequest): Promise<{ providers: string[]; pinnedProvider?: string; parentId?: string }> {
   const parentId = parentIdOf(req);
   if (parentId) {
     const parent = await rt.tasks.get(parentId);
@@ -31,7 +32,7 @@ async function routeCheck(rt: Runtime, tenant: Tenant, body: SubmitBody, req: Ca
     const entry = rt.providers.get(parent.task.provider);
     const why = entry ? rt.providers.unsupported(entry, req) : 'it is no longer configured';
     if (why) throw apiError('action_not_supported', `${describeRequest(req)} must run on ${parent.task.provider}, which ran the parent, but ${why}`);
-    return { pinnedProvider: parent.task.provider, parentId };
+    return { providers: [parent.task.provider], pinnedProvider: parent.task.provider, parentId };
   }
   if (body.provider && !rt.providers.get(body.provider)) throw apiError('invalid_request', `provider "${body.provider}" is not configured (see GET /v1/providers)`);
   if (body.provider && tenant.providers && !tenant.providers.includes(body.provider)) throw apiError('forbidden', `provider "${body.provider}" is not allowed for this tenant`);
@@ -40,7 +41,7 @@ async function routeCheck(rt: Runtime, tenant: Tenant, body: SubmitBody, req: Ca
     const reasons = Object.entries(refused).map(([id, why]) => `${id}: ${why}`);
     throw apiError('action_not_supported', `no enabled provider can run ${describeRequest(req)}${reasons.length ? ` (${reasons.join('; ')})` : ' (no providers are configured)'}`, { providers: refused });
   }
-  return {};
+  return { providers: ok.map((c) => c.id) };
 }
 
 export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, idempotencyKey?: string): Promise<{ task: string; created: boolean }> {
@@ -50,7 +51,7 @@ export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, 
     const problem = await callbackUrlProblem(body.callbackUrl, rt.config.allowPrivateCallbacks);
     if (problem) throw apiError('invalid_request', problem);
   }
-  const { pinnedProvider, parentId } = await routeCheck(rt, tenant, body, req);
+  const { providers, pinnedProvider, parentId } = await routeCheck(rt, tenant, body, req);
   const now = new Date();
   const at = now.toISOString();
   const { metadata, ...input } = body;
@@ -69,7 +70,7 @@ export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, 
     },
   };
   const idem = idempotencyKey ? { keyHash: sha256(idempotencyKey), bodyHash: sha256(stableJson(body)) } : undefined;
-  const plan = planReservation(rt, tenant, req, now, { requested: body.provider, pinned: pinnedProvider });
+  const plan = planReservation(rt, tenant, req, now, providers);
   // One Lua call: the idempotency claim, the budget reservation, the task and its id on the intake list, or nothing.
   // A worker's intake adds the submission job; the sweeper adds it if the intake lost it.
   const created = await rt.tasks.create(rec, idem, plan);

@@ -32,7 +32,9 @@ export interface Reservation { taskId: string; day: string; micros: number; tena
 export interface SettleTarget { taskId: string; day: string; tenantId: string; action: string; member?: string }
 
 /** `YYYY-MM-DD` of a time in UTC. */
-export const utcDay = (at: Date | number | string) => new Date(at).toISOString().slice(0, 10);
+/** A task time (`createdAt`, as `toISOString` wrote it: `YYYY-MM-DDTHH:mm:ss.sssZ`) is read as it is, not parsed. */
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
+export const utcDay = (at: Date | number | string) => (typeof at === 'string' && ISO_UTC.test(at) ? at.slice(0, 10) : new Date(at).toISOString().slice(0, 10));
 
 /** Every UTC day from `from` to `to` (inclusive), as `YYYY-MM-DD`. */
 export function daysBetween(from: string, to: string): string[] {

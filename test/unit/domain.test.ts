@@ -6,6 +6,7 @@ import { newTaskId, taskIdFloor } from '../../src/domain/ids.js';
 import { eligible, pick } from '../../src/domain/routing.js';
 import { callbackUrlProblem, isBlockedAddress } from '../../src/domain/ssrf.js';
 import { ApiError } from '../../src/errors.js';
+import { utcDay } from '../../src/store/usage-store.js';
 import type { Config } from '../../src/config.js';
 
 const retry: Config['retry'] = { sameProviderAttempts: 2, baseDelayMs: 100, maxDelayMs: 1000, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true };
@@ -114,6 +115,19 @@ describe('task ids', () => {
     expect(new Set(many).size).toBe(1000);
     // The random part alone is unique too, across refills of the random pool (20 bytes an id, 4 KiB a refill).
     expect(new Set(many.map((id) => id.slice(-20))).size).toBe(1000);
+  });
+});
+
+describe('UTC days', () => {
+  it('reads a stored task time as it is, and parses anything else', () => {
+    expect(utcDay('2026-11-22T23:59:59.999Z')).toBe('2026-11-22');
+    expect(utcDay('2026-11-22T00:00:00Z')).toBe('2026-11-22');
+    // Not UTC: parsed, so the day is the UTC one.
+    expect(utcDay('2026-11-22T23:30:00-05:00')).toBe('2026-11-23');
+    expect(utcDay(Date.UTC(2026, 10, 22, 23, 59))).toBe('2026-11-22');
+    expect(utcDay(new Date(Date.UTC(2026, 0, 1)))).toBe('2026-01-01');
+    const at = new Date().toISOString();
+    expect(utcDay(at)).toBe(new Date(at).toISOString().slice(0, 10));
   });
 });
 
