@@ -67,6 +67,26 @@ export function failTask(rec: TaskRecord, code: TaskErrorCode, message: string, 
   };
 }
 
+/**
+ * Fails a task that passed its deadline, saying where it was stuck: the worker that reads the job, the one that would
+ * submit it and the sweeper all use this, so whichever of them gets there first gives the same message.
+ */
+export function timeOut(rec: TaskRecord): TaskRecord {
+  const { task, priv } = rec;
+  const seconds = Math.round((priv.deadlineAt - Date.parse(task.createdAt)) / 1000);
+  let message: string;
+  if (task.status === 'queued') {
+    const pinned = priv.pinnedProvider ? ` to ${priv.pinnedProvider}` : '';
+    const why = priv.waitReason ?? (priv.phase === 'submitting' ? `a submit${pinned} was still in flight` : pinned && `waiting to be sent${pinned}`);
+    message = `the task could not be submitted within its ${seconds} s deadline${why ? `: ${why}` : ''}`;
+  } else if (task.provider) {
+    message = `the provider ${task.provider} did not finish the job within the ${seconds} s deadline`;
+  } else {
+    message = `the task did not finish within its ${seconds} s deadline`;
+  }
+  return failTask(rec, 'timeout', message);
+}
+
 export function addAttempt(task: Task, attempt: Omit<Attempt, 'at'>): Task {
   return { ...task, attempts: [...task.attempts, { ...attempt, at: now() }] };
 }

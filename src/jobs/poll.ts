@@ -6,7 +6,7 @@
 import { ProviderError, type UpstreamFailure } from '../../providers/types.js';
 import { pollDelay } from '../domain/backoff.js';
 import { eligible } from '../domain/routing.js';
-import { addAttempt, applySnapshot, failTask, isFinal, touch, type TaskRecord } from '../domain/task.js';
+import { addAttempt, applySnapshot, failTask, isFinal, timeOut, touch, type TaskRecord } from '../domain/task.js';
 import type { Runtime } from '../runtime.js';
 
 const FAILURE_CODE = { content_rejected: 'content_rejected', invalid_request: 'invalid_request', provider: 'upstream_error' } as const;
@@ -45,7 +45,7 @@ export function createPollProcessor(rt: Runtime) {
     const rec = await rt.tasks.getAndTakeWake(taskId);
     if (!rec || isFinal(rec.task.status) || rec.priv.generation !== generation || rec.priv.phase !== 'polling') return null;
     if (Date.now() > rec.priv.deadlineAt) {
-      await rt.transitions.apply(taskId, (r) => failTask(r, 'timeout', `the provider did not finish the job within the ${Math.round((r.priv.deadlineAt - Date.parse(r.task.createdAt)) / 1000)} s deadline`));
+      await rt.transitions.apply(taskId, timeOut);
       return null;
     }
     const entry = rt.providers.get(rec.task.provider ?? '');

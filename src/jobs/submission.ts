@@ -8,7 +8,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { ProviderError, type ParentRef } from '../../providers/types.js';
 import { afterSubmitError } from '../domain/failover.js';
 import { randomToken } from '../domain/ids.js';
-import { addAttempt, applySnapshot, failTask, isFinal, touch, type TaskRecord } from '../domain/task.js';
+import { addAttempt, applySnapshot, failTask, isFinal, timeOut, touch, type TaskRecord } from '../domain/task.js';
 import type { TaskErrorCode } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { releaseSlots, takeSlots } from '../services/admission.js';
@@ -61,7 +61,7 @@ export function createSubmissionProcessor(rt: Runtime) {
       }
       if (rec.task.status !== 'queued') return;
       if (Date.now() > rec.priv.deadlineAt) {
-        return void (await fail(taskId, 'timeout', `the task could not be submitted before its deadline${rec.priv.waitReason ? `: ${rec.priv.waitReason}` : ''}`));
+        return void (await rt.transitions.apply(taskId, timeOut));
       }
       const route = await chooseProvider(rt, rec, skip);
       if (route.kind === 'fail') return void (await fail(taskId, route.code, route.message));

@@ -8,7 +8,7 @@
  * backlog) may be added by both: the job id is derived from the task, so the second add is a no-op, and a job that
  * finds its task moved on returns.
  */
-import { failTask } from '../domain/task.js';
+import { timeOut } from '../domain/task.js';
 import { taskIdFloor } from '../domain/ids.js';
 import type { Runtime } from '../runtime.js';
 
@@ -22,7 +22,7 @@ export async function sweep(rt: Runtime, now = Date.now()): Promise<SweepReport>
   const report: SweepReport = { timedOut: 0, requeued: 0 };
   const overdue = await rt.redis.zrangebyscore(rt.keys.active, '-inf', now, 'LIMIT', 0, BATCH);
   for (const id of overdue) {
-    const out = await rt.transitions.apply(id, (r) => failTask(r, 'timeout', 'the task passed its deadline before it finished'));
+    const out = await rt.transitions.apply(id, timeOut);
     if (out?.changed) report.timedOut++;
     if (!out) await rt.redis.zrem(rt.keys.active, id); // the record itself is gone
   }

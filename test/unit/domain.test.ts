@@ -3,11 +3,13 @@ import { liftSpeed, toCanonical } from '../../src/domain/canonical.js';
 import { pollDelay, retryDelay } from '../../src/domain/backoff.js';
 import { afterSubmitError } from '../../src/domain/failover.js';
 import { newTaskId, taskIdFloor } from '../../src/domain/ids.js';
+import { timeOut, type TaskPrivate, type TaskRecord } from '../../src/domain/task.js';
 import { eligible, pick } from '../../src/domain/routing.js';
 import { callbackUrlProblem, isBlockedAddress } from '../../src/domain/ssrf.js';
 import { ApiError } from '../../src/errors.js';
 import { utcDay } from '../../src/store/usage-store.js';
 import type { Config } from '../../src/config.js';
+import type { Task } from '../../src/schemas/task.js';
 
 const retry: Config['retry'] = { sameProviderAttempts: 2, baseDelayMs: 100, maxDelayMs: 1000, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true };
 
@@ -147,5 +149,32 @@ describe('callback URL guard', () => {
     expect(await callbackUrlProblem('ftp://example.com/x', true)).toMatch(/http or https/);
     expect(await callbackUrlProblem('https://user:pw@93.184.216.34/x', false)).toMatch(/credentials/);
     expect(await callbackUrlProblem('https://93.184.216.34/x', false)).toBeNull();
+  });
+});
+
+describe('a task past its deadline', () => {
+  const createdAt = '2026-11-22T10:00:00.000Z';
+  const rec = (task: Partial<Task>, priv: Partial<TaskPrivate>): TaskRecord => ({
+    version: 3,
+    task: {
+      id: 'tsk_01M7ZZB9CC000YPR9VFY8NK05B6ES8VV8N', action: 'variation', status: 'queued', progress: 0, provider: null, upstreamId: null, parentId: null,
+      input: { action: 'variation', taskId: 'tsk_x', index: 1 }, output: null, error: null, cost: null, attempts: [], metadata: {},
+      createdAt, updatedAt: createdAt, submittedAt: null, finishedAt: null, ...task,
+    } as Task,
+    priv: {
+      tenantId: 'acme', request: { action: 'imagine', prompt: 'x' } as never, deadlineAt: Date.parse(createdAt) + 90_000, upstreamState: {},
+      phase: 'waiting', excluded: [], sameProviderTries: 0, resubmitted: false, notFound: 0, generation: 1, ...priv,
+    },
+  });
+
+  it('fails with timeout, saying where it was stuck, whoever notices first', () => {
+    const waiting = timeOut(rec({}, { waitReason: 'retrying primary after unavailable: 503', pinnedProvider: 'primary' }));
+    expect(waiting.task).toMatchObject({ status: 'failed', error: { code: 'timeout', message: 'the task could not be submitted within its 90 s deadline: retrying primary after unavailable: 503' } });
+    expect(waiting.task.finishedAt).not.toBeNull();
+    expect(timeOut(rec({}, { phase: 'submitting', pinnedProvider: 'primary' })).task.error?.message).toBe('the task could not be submitted within its 90 s deadline: a submit to primary was still in flight');
+    expect(timeOut(rec({}, { pinnedProvider: 'primary' })).task.error?.message).toMatch(/: waiting to be sent to primary$/);
+    expect(timeOut(rec({}, {})).task.error?.message).toBe('the task could not be submitted within its 90 s deadline');
+    const running = timeOut(rec({ status: 'running', provider: 'backup' }, { phase: 'polling' }));
+    expect(running.task.error).toMatchObject({ code: 'timeout', provider: 'backup', message: 'the provider backup did not finish the job within the 90 s deadline' });
   });
 });
