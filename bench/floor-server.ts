@@ -2,10 +2,17 @@
  * The floor: a bare Fastify server doing the same Redis work as the gateway's task API and nothing else, in its
  * own process. GET /floor/:id → one GET → the stored JSON string as is; POST /floor → one SET of the JSON → 202.
  * Same Fastify and ioredis as the gateway, logger off. Env: PORT, FLOOR_REDIS_URL, FLOOR_PREFIX.
+ *
+ * POST /floor/create is the create reference: the same bare route, but its write is the gateway's own create script
+ * (src/store/scripts.ts) with the arguments a gateway submit gives it (nine keys, the record of a new task with its
+ * private and public JSON, usage counters and reservation; no idempotency key, no budget limit), answering the task
+ * document. It has the gateway's Redis work per submit and none of the gateway's other work (authentication, rate
+ * limit, validation, routing, headers, metrics), so it separates what the atomic create costs from what the rest costs.
  */
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
+import { CREATE_TASK } from '../src/store/scripts.js';
 
 const redis = new Redis(process.env.FLOOR_REDIS_URL ?? 'redis://127.0.0.1:6379/14');
 const prefix = process.env.FLOOR_PREFIX ?? 'mjgbench-floor';
@@ -21,6 +28,31 @@ app.post('/floor', async (req, reply) => {
   const id = randomUUID();
   const doc = JSON.stringify({ id, ...(req.body as Record<string, unknown>) });
   await redis.set(`${prefix}:${id}`, doc);
+  return reply.code(202).type('application/json; charset=utf-8').send(doc);
+});
+
+redis.defineCommand('floorCreate', { numberOfKeys: 9, lua: CREATE_TASK });
+const HOUR_S = 3600;
+const DEADLINE_MS = 15 * 60_000;
+
+app.post('/floor/create', async (req, reply) => {
+  const id = `tsk_${randomUUID().replaceAll('-', '').slice(0, 34)}`;
+  const body = req.body as { action: string; prompt?: string };
+  const now = Date.now();
+  const at = new Date(now).toISOString();
+  const day = at.slice(0, 10);
+  const doc = JSON.stringify({
+    id, action: body.action, status: 'queued', progress: 0, provider: null, upstreamId: null, parentId: null, input: body, output: null, error: null,
+    cost: null, attempts: [], metadata: {}, createdAt: at, updatedAt: at, submittedAt: null, finishedAt: null,
+  });
+  const micros = 80_000;
+  const value = `1|queued|bench|${body.action}|${micros}\n${JSON.stringify({ deadlineAt: now + DEADLINE_MS, tenantCap: 1_000_000 })}\n${doc}`;
+  const k = (s: string) => `${prefix}:${s}`;
+  await (redis as unknown as { floorCreate: (...a: Array<string | number>) => Promise<unknown> }).floorCreate(
+    k(`task:${id}`), k('tidx:bench'), k('active'), k('unqueued'), '', k('reservations'), k(`usage:bench:${day}`), k(`usage:bench:${day.slice(0, 7)}`), k('intake'),
+    id, value, now + DEADLINE_MS, '', 24 * HOUR_S, 30 * 24 * HOUR_S, now, micros, -1, `sub|${body.action}`, 400 * 24 * HOUR_S, now + DEADLINE_MS + 60_000,
+    `${id}|${day}|${micros}|bench|${body.action}`,
+  );
   return reply.code(202).type('application/json; charset=utf-8').send(doc);
 });
 

@@ -1,7 +1,9 @@
 /**
  * 1. API path: GET /v1/tasks/{id} and POST /v1/tasks under autocannon (50 and 200 connections) against a ROLE=api
  * gateway process with no workers running, next to the floor (bare Fastify + ioredis, one GET / one SET) in the
- * same run. Also per request: Redis commands (INFO commandstats around each run) and server CPU (/proc).
+ * same run. Also per request: Redis commands (INFO commandstats around each run) and server CPU (/proc). POST also
+ * runs the create reference (the floor's route running the gateway's create script, bench/floor-server.ts): the
+ * gateway's Redis work on a bare route, which splits the gap to the floor into the create's share and the rest's.
  * A ROLE=worker process, paused (SIGSTOP) meanwhile, then drains every task the POST runs created; it and a second
  * ROLE=api process (started during the drain) stay up for scenarios 2–4.
  */
@@ -22,8 +24,10 @@ async function headerLines(url: string): Promise<number> {
   return Object.keys(res.headers).length;
 }
 
+type Target = 'floor' | 'reference' | 'gateway';
+
 interface Run extends CannonResult {
-  target: 'floor' | 'gateway'; method: 'GET' | 'POST'; redisPerReq: number; cpuUsPerReq: number; corePct: number; topCommands: Array<[string, number]>;
+  target: Target; method: 'GET' | 'POST'; redisPerReq: number; cpuUsPerReq: number; corePct: number; topCommands: Array<[string, number]>;
   /** CPU the Redis server spent per request (its process, /proc). */
   redisCpuUsPerReq: number;
   /** CPU the load generator (autocannon, in the bench process) spent per request: sending it and parsing its answer. */
@@ -53,8 +57,10 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
 
   const targets = {
     floor: { pid: ctx.floor.proc.pid, GET: `${ctx.floor.url}/floor/doc`, POST: `${ctx.floor.url}/floor` },
+    reference: { pid: ctx.floor.proc.pid, GET: '', POST: `${ctx.floor.url}/floor/create` },
     gateway: { pid: api.proc.pid, GET: `${api.url}/v1/tasks/${id}`, POST: `${api.url}/v1/tasks` },
   };
+  const targetsOf = (method: 'GET' | 'POST'): Target[] => (method === 'POST' ? ['floor', 'reference', 'gateway'] : ['floor', 'gateway']);
   // The gateway's answers carry security headers, RateLimit-* and x-request-id, which the floor's do not.
   const extraHeaders = (await headerLines(targets.gateway.GET)) - (await headerLines(targets.floor.GET));
   // Floor and gateway alternate in short rounds (the order flips every round) rather than one long run each: this
@@ -62,7 +68,7 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
   const rounds = ctx.quick ? 1 : { GET: 4, POST: 3 };
   const runs: Run[] = [];
   for (const method of ['GET', 'POST'] as const) {
-    for (const target of ['floor', 'gateway'] as const) {
+    for (const target of targetsOf(method)) {
       ctx.log(`  warm-up ${target} ${method}`);
       const body = method === 'POST' ? IMAGINE : undefined;
       if (ctx.quick) await warmUp({ url: targets[target][method], method, headers: AUTH, body, requests: 300 });
@@ -71,9 +77,10 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
     const n = typeof rounds === 'number' ? rounds : rounds[method];
     const roundS = durationS[method] / n;
     for (const connections of levels[method]) {
-      const parts: Record<'floor' | 'gateway', Array<{ r: CannonResult; cpuMs: number; redisCpuMs: number; loadCpuMs: number; wallMs: number; redis: ReturnType<typeof commandDelta> }>> = { floor: [], gateway: [] };
+      const parts: Record<Target, Array<{ r: CannonResult; cpuMs: number; redisCpuMs: number; loadCpuMs: number; wallMs: number; redis: ReturnType<typeof commandDelta> }>> = { floor: [], reference: [], gateway: [] };
       for (let i = 0; i < n; i++) {
-        for (const target of (i % 2 === 0 ? ['floor', 'gateway'] : ['gateway', 'floor']) as Array<'floor' | 'gateway'>) {
+        const order = targetsOf(method);
+        for (const target of i % 2 === 0 ? order : order.reverse()) {
           const before = await commandStats(ctx.redis);
           // The load generator is this process (autocannon): its CPU per request shows what parsing each answer costs.
           const cpu = cpuMeter([targets[target].pid, ctx.redisPid, process.pid]);
@@ -82,7 +89,7 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
           parts[target].push({ r, cpuMs: used!.cpuMs, redisCpuMs: redisUsed!.cpuMs, loadCpuMs: loadUsed!.cpuMs, wallMs: used!.wallMs, redis: commandDelta(before, await commandStats(ctx.redis)) });
         }
       }
-      for (const target of ['floor', 'gateway'] as const) {
+      for (const target of targetsOf(method)) {
         const p = parts[target];
         const requests = p.reduce((a, x) => a + x.r.requests, 0);
         const seconds = p.reduce((a, x) => a + x.r.durationS, 0);
@@ -117,6 +124,7 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
     floorGET: await traffic(ctx.redis, async () => { for (let i = 0; i < k; i++) await floorCall('/floor/doc', 'GET'); }),
     gatewayGET: await traffic(ctx.redis, async () => { for (let i = 0; i < k; i++) await client!.getText(`/v1/tasks/${id}`); }),
     floorPOST: await traffic(ctx.redis, async () => { for (let i = 0; i < k; i++) await floorCall('/floor', 'POST'); }),
+    referencePOST: await traffic(ctx.redis, async () => { for (let i = 0; i < k; i++) await floorCall('/floor/create', 'POST'); }),
     gatewayPOST: await traffic(ctx.redis, async () => { for (let i = 0; i < k; i++) await client!.submit(); }),
   };
   const per = (t: Traffic) => `${fmt(t.sent / k, 1)} sent + ${fmt(t.inLua / k, 1)} in Lua`;
@@ -132,7 +140,8 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
   const drainRate = perSecond(verified.rows.map((r) => r.finishedAt ?? 0), drainFrom, drain.at);
   ctx.log(`  a worker drained ${verified.created} tasks in ${((drain.at - drainFrom) / 1000).toFixed(1)} s (per second: ${drainRate.join(' ')}): ${JSON.stringify(verified.statuses)}`);
 
-  const pair = (method: string, c: number) => ({ f: runs.find((r) => r.method === method && r.connections === c && r.target === 'floor')!, g: runs.find((r) => r.method === method && r.connections === c && r.target === 'gateway')! });
+  const runOf = (method: string, c: number, target: Target) => runs.find((r) => r.method === method && r.connections === c && r.target === target);
+  const pair = (method: string, c: number) => ({ f: runOf(method, c, 'floor')!, g: runOf(method, c, 'gateway')! });
   const rows: Array<Array<string | number>> = [];
   const goals: Goal[] = [];
   for (const method of ['GET', 'POST'] as const) {
@@ -149,6 +158,13 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
       goals.push({ what: `${method} throughput, ${c} connections`, target: `≥ ${target}× floor`, measured: `${fmt(ratio)}×`, ok: ratio >= target, miss: ratio >= target ? undefined : below(ratio, target) });
     }
   }
+  const refRows: Array<Array<string | number>> = [];
+  for (const c of levels.POST) {
+    const { f, g } = pair('POST', c);
+    const r = runOf('POST', c, 'reference')!;
+    const three = (v: (x: Run) => number) => `${fmtInt(v(f))} / ${fmtInt(v(r))} / ${fmtInt(v(g))}`;
+    refRows.push([`POST ${c}`, fmtInt(f.rps), fmtInt(r.rps), fmtInt(g.rps), `${fmt(r.rps / f.rps)}×`, `${fmt(g.rps / r.rps)}×`, three((x) => x.cpuUsPerReq), three((x) => x.redisCpuUsPerReq), three((x) => x.loadCpuUsPerReq)]);
+  }
   const notes: string[] = [];
   for (const method of ['GET', 'POST'] as const) {
     const { f, g } = pair(method, levels[method].at(-1)!);
@@ -157,14 +173,18 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
   }
   return {
     id: 'S1', title: 'API path: GET and POST /v1/tasks against the floor',
-    method: `autocannon, closed loop, pipelining 1: GET for ${durationS.GET} s per target at ${levels.GET.join(' and ')} connections, POST for ${durationS.POST} s per target at ${levels.POST.join(' and ')} (every POST creates a task the workers must finish afterwards), each target and method after a warm-up (${ctx.quick ? '300 requests' : '2 s at 50 connections'}). ${typeof rounds === 'number' ? 'One round per target.' : `Floor and gateway take turns in ${rounds.GET} rounds (GET) and ${rounds.POST} rounds (POST), the order flipping every round, so both see the same drift of the machine's speed; req/s = all requests of a target over all its rounds' time, latency = the median round's.`} Gateway: one \`ROLE=api\` process (no workers while measuring; tenant rate limit 100,000,000/min so the limiter runs but never refuses). Floor: bench/floor-server.ts (Fastify + ioredis; GET → one GET; POST → one SET → 202), reading the same task JSON the gateway returns. Both run with the Node flags the Docker image gives the gateway (\`${SERVER_NODE_FLAGS.join(' ')}\`). Redis commands per request from INFO commandstats around each run (commands inside Lua scripts count individually); CPU from /proc/<pid>/stat of the server process.`,
+    method: `autocannon, closed loop, pipelining 1: GET for ${durationS.GET} s per target at ${levels.GET.join(' and ')} connections, POST for ${durationS.POST} s per target at ${levels.POST.join(' and ')} (every POST creates a task the workers must finish afterwards), each target and method after a warm-up (${ctx.quick ? '300 requests' : '2 s at 50 connections'}). ${typeof rounds === 'number' ? 'One round per target.' : `Floor and gateway (and, for POST, the create reference) take turns in ${rounds.GET} rounds (GET) and ${rounds.POST} rounds (POST), the order flipping every round, so both see the same drift of the machine's speed; req/s = all requests of a target over all its rounds' time, latency = the median round's.`} Gateway: one \`ROLE=api\` process (no workers while measuring; tenant rate limit 100,000,000/min so the limiter runs but never refuses). Floor: bench/floor-server.ts (Fastify + ioredis; GET → one GET; POST → one SET → 202), reading the same task JSON the gateway returns; create reference: the same server's POST /floor/create, the gateway's create script with a submit's arguments → 202 with the task JSON. Both run with the Node flags the Docker image gives the gateway (\`${SERVER_NODE_FLAGS.join(' ')}\`). Redis commands per request from INFO commandstats around each run (commands inside Lua scripts count individually); CPU from /proc/<pid>/stat of the server process.`,
     tables: [{
       head: ['run (conns)', 'floor req/s', 'gateway req/s', 'gateway/floor', 'gateway/floor by round', 'floor p50/p99 ms', 'gateway p50/p99 ms', 'Redis cmds/req incl. Lua, floor/gw', 'CPU µs/req floor/gw', 'Redis CPU µs/req floor/gw', 'load generator CPU µs/req floor/gw', 'server CPU % floor/gw', 'errors floor/gw'],
       rows,
     }, {
       caption: `Redis traffic of one request (MONITOR, ${k} requests one after another, not timed): commands the server process sends, and commands its Lua scripts run inside Redis:`,
-      head: ['request', 'floor', 'gateway', 'gateway commands sent, per request'],
-      rows: [['GET', per(wire.floorGET), per(wire.gatewayGET), perCmd(wire.gatewayGET)], ['POST', per(wire.floorPOST), per(wire.gatewayPOST), perCmd(wire.gatewayPOST)]],
+      head: ['request', 'floor', 'create reference', 'gateway', 'gateway commands sent, per request'],
+      rows: [['GET', per(wire.floorGET), '—', per(wire.gatewayGET), perCmd(wire.gatewayGET)], ['POST', per(wire.floorPOST), per(wire.referencePOST), per(wire.gatewayPOST), perCmd(wire.gatewayPOST)]],
+    }, {
+      caption: "POST split in two, same rounds as above: the create reference is the floor's route running the gateway's create script with a submit's arguments (bench/floor-server.ts) — the gateway's Redis work with none of its other work. reference/floor is what the atomic create costs by itself; gateway/reference is what authentication, the rate limit, validation, routing, the id, the record, headers and metrics cost on top of it.",
+      head: ['run (conns)', 'floor req/s', 'reference req/s', 'gateway req/s', 'reference/floor', 'gateway/reference', 'CPU µs/req floor / reference / gw', 'Redis CPU µs/req floor / reference / gw', 'load generator CPU µs/req floor / reference / gw'],
+      rows: refRows,
     }],
     goals, notes,
     verified: { created: verified.created, statuses: verified.statuses, allFinal: verified.allFinal && drain.ok },
