@@ -166,6 +166,16 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
     refRows.push([`POST ${c}`, fmtInt(f.rps), fmtInt(r.rps), fmtInt(g.rps), `${fmt(r.rps / f.rps)}×`, `${fmt(g.rps / r.rps)}×`, three((x) => x.cpuUsPerReq), three((x) => x.redisCpuUsPerReq), three((x) => x.loadCpuUsPerReq)]);
   }
   const notes: string[] = [];
+  {
+    // The gap in factors: gateway/floor = (reference/floor) × (gateway/reference); each factor's share of it in logs.
+    const c = levels.POST[0]!;
+    const { f, g } = pair('POST', c);
+    const r = runOf('POST', c, 'reference')!;
+    const share = Math.log(r.rps / f.rps) / Math.log(g.rps / f.rps);
+    if (g.rps < f.rps && Number.isFinite(share)) {
+      notes.push(`POST at ${c} connections, split: the gateway's create alone (the reference) runs at ${fmt(r.rps / f.rps)}× the floor, and the gateway at ${fmt(g.rps / r.rps)}× the reference: of the gateway's ${fmt(g.rps / f.rps)}×, the atomic create's Redis work and its client side account for ${fmtInt(Math.max(0, Math.min(1, share)) * 100)} % (as factors: log share), everything else on the submit path for the rest. The reference's Redis CPU per request is ${fmtInt(r.redisCpuUsPerReq)} µs against the floor's ${fmtInt(f.redisCpuUsPerReq)} µs, its server CPU ${fmtInt(r.cpuUsPerReq)} µs against ${fmtInt(f.cpuUsPerReq)} µs.`);
+    }
+  }
   for (const method of ['GET', 'POST'] as const) {
     const { f, g } = pair(method, levels[method].at(-1)!);
     const w = method === 'GET' ? wire.gatewayGET : wire.gatewayPOST;
