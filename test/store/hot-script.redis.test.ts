@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HotScript, TurnBatch } from '../../src/store/hot-script.js';
+import { FLUSH_BYTES, HotScript, TurnBatch } from '../../src/store/hot-script.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/gateway.js';
 
 
@@ -64,6 +64,37 @@ describe('calls batched per loop turn', () => {
       next.push(batch.send<string | null>('get', [`${prefix}:n8`]));
       expect(await Promise.all(next)).toEqual(['7', '8']);
       expect(flushes).toBe(4);
+    } finally {
+      redis.stream.write = write;
+    }
+  });
+
+  it('sends a batch at once when its arguments reach FLUSH_BYTES, the rest at the end of the turn, all in order', async () => {
+    const batch = new TurnBatch(redis);
+    const writes: number[] = [];
+    const write = redis.stream.write;
+    redis.stream.write = ((...args: Parameters<typeof write>) => {
+      writes.push(Buffer.byteLength(args[0] as string));
+      return write.apply(redis.stream, args);
+    }) as typeof write;
+    try {
+      const value = (i: number) => `${i}:`.padEnd(1000, 'x');
+      const perSet = `${prefix}:big00`.length + 1000;
+      const n = Math.ceil(FLUSH_BYTES / perSet) + 4;
+      const calls: Array<Promise<unknown>> = [];
+      for (let i = 0; i < n; i++) {
+        calls.push(batch.send('set', [`${prefix}:big${String(i).padStart(2, '0')}`, value(i)]));
+        // Sent as soon as the arguments reach the limit, in the same turn: Redis can start on them meanwhile.
+        if (i === n - 5) expect(writes).toHaveLength(1);
+      }
+      calls.push(batch.send('get', [`${prefix}:big${String(n - 1).padStart(2, '0')}`]));
+      expect(writes).toHaveLength(1);
+      expect(writes[0]).toBeGreaterThanOrEqual(FLUSH_BYTES);
+      const answers = await Promise.all(calls);
+      // The four SETs left and the GET went at the end of the turn; the GET, sent after the last SET, sees its value.
+      expect(writes).toHaveLength(2);
+      expect(answers.slice(0, n)).toEqual(Array(n).fill('OK'));
+      expect(answers[n]).toBe(value(n - 1));
     } finally {
       redis.stream.write = write;
     }
