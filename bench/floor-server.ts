@@ -12,7 +12,10 @@
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
+import { newTaskId } from '../src/domain/ids.js';
+import { createKeys } from '../src/store/keys.js';
 import { CREATE_TASK } from '../src/store/scripts.js';
+import { reservationMember, USAGE_TTL_SEC } from '../src/store/usage-store.js';
 
 const redis = new Redis(process.env.FLOOR_REDIS_URL ?? 'redis://127.0.0.1:6379/14');
 const prefix = process.env.FLOOR_PREFIX ?? 'mjgbench-floor';
@@ -32,11 +35,13 @@ app.post('/floor', async (req, reply) => {
 });
 
 redis.defineCommand('floorCreate', { numberOfKeys: 9, lua: CREATE_TASK });
+/** The gateway's own key layout, under the floor's prefix. */
+const keys = createKeys(prefix);
 const HOUR_S = 3600;
 const DEADLINE_MS = 15 * 60_000;
 
 app.post('/floor/create', async (req, reply) => {
-  const id = `tsk_${randomUUID().replaceAll('-', '').slice(0, 34)}`;
+  const id = newTaskId();
   const body = req.body as { action: string; prompt?: string };
   const now = Date.now();
   const at = new Date(now).toISOString();
@@ -47,11 +52,10 @@ app.post('/floor/create', async (req, reply) => {
   });
   const micros = 80_000;
   const value = `1|queued|bench|${body.action}|${micros}\n${JSON.stringify({ deadlineAt: now + DEADLINE_MS, tenantCap: 1_000_000 })}\n${doc}`;
-  const k = (s: string) => `${prefix}:${s}`;
   await (redis as unknown as { floorCreate: (...a: Array<string | number>) => Promise<unknown> }).floorCreate(
-    k(`task:${id}`), k('tidx:bench'), k('active'), k('unqueued'), '', k('reservations'), k(`usage:bench:${day}`), k(`usage:bench:${day.slice(0, 7)}`), k('intake'),
-    id, value, now + DEADLINE_MS, '', 24 * HOUR_S, 30 * 24 * HOUR_S, now, micros, -1, `sub|${body.action}`, 400 * 24 * HOUR_S, now + DEADLINE_MS + 60_000,
-    `${id}|${day}|${micros}|bench|${body.action}`,
+    keys.task(id), keys.tenantIndex('bench'), keys.active, keys.unqueued, '', keys.reservations, keys.usageDay('bench', day), keys.usageMonth('bench', day.slice(0, 7)), keys.intake,
+    id, value, now + DEADLINE_MS, '', 24 * HOUR_S, 30 * 24 * HOUR_S, now, micros, -1, `sub|${body.action}`, USAGE_TTL_SEC, now + DEADLINE_MS + 60_000,
+    reservationMember({ taskId: id, day, micros, tenantId: 'bench', action: body.action }),
   );
   return reply.code(202).type('application/json; charset=utf-8').send(doc);
 });

@@ -109,7 +109,6 @@ export interface RateDecision {
   resetMs: number;
 }
 
-
 type Reply = [granted: number, remaining: number, resetMs: number, secondLeftMs: number];
 
 /** What this process holds for one tenant: admissions (or a refusal) valid until Redis's second ends. */

@@ -1,6 +1,6 @@
 /**
- * Redis calls on the request path (a task's create and read, the rate limit's Lua call): built here and written together, once per turn of the
- * event loop, each batch as soon as it is complete.
+ * Redis calls on the request path (a task's create and read, the rate limit's Lua call): built here and written
+ * together, once per turn of the event loop or once 16 KB of them are waiting, whichever comes first.
  *
  * Why not ioredis's own commands with auto-pipelining, which every other call uses:
  * - an auto-pipeline sends nothing while the answers of the batch in flight are still coming, so calls made meanwhile
@@ -92,7 +92,7 @@ export class TurnBatch {
 
 const batches = new WeakMap<Redis, TurnBatch>();
 
-/** The connection's TurnBatch: every request-path call on one connection shares it (one write per turn). */
+/** The connection's TurnBatch: every request-path call on one connection shares it (one write per turn or per 16 KB). */
 export function turnBatchOf(redis: Redis): TurnBatch {
   let batch = batches.get(redis);
   if (batch === undefined) {
