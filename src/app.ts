@@ -2,6 +2,7 @@
  * The app as a Fastify plugin tree: explicit register order, one error handler, one not-found handler.
  * It receives a Runtime; it never reads process.env.
  */
+import { randomBytes } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
@@ -125,12 +126,18 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }, { name: 'mj-gateway' });
 
+/** This process's part of every request id it makes: ids stay unique across processes and restarts. */
+const REQUEST_ID_TAG = randomBytes(8).toString('hex');
+let requestSeq = 0;
+/** A request id (when the client sent no x-request-id): the process tag and a counter, no entropy drawn per request. */
+const nextRequestId = () => `${REQUEST_ID_TAG}-${(++requestSeq).toString(36)}`;
+
 /** Builds a ready Fastify instance around a Runtime (tests and the server both use this). */
 export async function buildApp(runtime: Runtime, opts: FastifyServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: runtime.config.bodyLimitBytes,
     requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    genReqId: nextRequestId,
     logController: new RequestLog(),
     // With a logger, each request's `req.log` builds its pino child only if the request logs something.
     ...(opts.logger || opts.loggerInstance ? { childLoggerFactory: requestLogger } : {}),
@@ -150,7 +157,7 @@ export async function buildApp(runtime: Runtime, opts: FastifyServerOptions = {}
   const { httpRequests } = runtime.metrics ?? {};
   if (httpRequests) {
     app.addHook('onResponse', (req, reply, done) => {
-      httpRequests.observe({ route: req.routeOptions.url ?? 'unknown', method: req.method, status: reply.statusCode }, reply.elapsedTime / 1000);
+      httpRequests.observe(req.routeOptions.url ?? 'unknown', req.method, reply.statusCode, reply.elapsedTime / 1000);
       done();
     });
   }

@@ -57,6 +57,33 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
 /** The key's SHA-256 in hex, as stored (the one-shot form: a quarter of createHash's cost on a request's path). */
 const keyHash = (key: string) => hash('sha256', key, 'hex');
 
+/** Equal strings, compared without stopping at the first difference (keys: their lengths are no secret). */
+function sameKey(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+const kKeyMemo = Symbol('mjg.keyDigest');
+type MemoSocket = { [kKeyMemo]?: { key: string; digest: string } };
+
+/**
+ * The key's digest, remembered on the connection: a client's keep-alive connection presents the same key on every
+ * request, so only its first request pays for the hash. The memo lives and dies with the socket (no process-wide
+ * map of raw keys), and only names a digest: what the digest grants is still looked up, through the cache that
+ * revocations invalidate, on every request. A different key on the same connection (a proxy pooling connections of
+ * several clients) is compared in constant time and hashed.
+ */
+export function keyDigest(socket: object | null | undefined, key: string): string {
+  const holder = socket as MemoSocket | null | undefined;
+  const memo = holder?.[kKeyMemo];
+  if (memo !== undefined && sameKey(memo.key, key)) return memo.digest;
+  const digestHex = keyHash(key);
+  if (holder) holder[kKeyMemo] = { key, digest: digestHex };
+  return digestHex;
+}
+
 const noop = () => undefined;
 
 /** The 429 of a refused decision (`headers` are its `rateLimitHeaders`). */
@@ -115,10 +142,10 @@ export default fp<AuthOptions>(
       const key = presentedKey(req);
       if (!key) return done(apiError('unauthorized', 'send your tenant key as "Authorization: Bearer <key>" or "x-api-key: <key>"'));
       if (key.length > MAX_KEY_LENGTH) return done(unknownKey());
-      const keyDigest = keyHash(key);
-      const cached = cache.peek(keyDigest);
+      const digestHex = keyDigest(req.raw.socket, key);
+      const cached = cache.peek(digestHex);
       if (cached) return admit(req, reply, cached, done);
-      cache.lookup(keyDigest).then((found) => (found ? admit(req, reply, found, done) : done(unknownKey())), done);
+      cache.lookup(digestHex).then((found) => (found ? admit(req, reply, found, done) : done(unknownKey())), done);
     });
 
     /** Answers the error instead of what the route produced, as the error handler would have. */

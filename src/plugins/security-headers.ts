@@ -7,14 +7,18 @@
  * (Referrer-Policy, the Cross-Origin-*-Policy pair, X-DNS-Prefetch-Control, X-Permitted-Cross-Domain-Policies) go
  * where HTML is served, `/docs`, whose CSP allows Swagger UI's own scripts and styles and nothing else. An API answer
  * is JSON behind a bearer key: there is no document for those to govern, only bytes on every answer.
+ *
+ * HSTS goes only on answers that travel over HTTPS, as RFC 6797 §7.2 requires (a browser ignores it on plain HTTP):
+ * the gateway speaks plain HTTP behind a TLS proxy, so that is a request the proxy marks `X-Forwarded-Proto: https`
+ * (the server trusts the proxy's headers), or one on a TLS socket.
  */
 import fp from 'fastify-plugin';
 
 const BOTH: Record<string, string> = {
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
-  'strict-transport-security': 'max-age=15552000; includeSubDomains',
 };
+const HSTS = { 'strict-transport-security': 'max-age=15552000; includeSubDomains' };
 const API_HEADERS = { ...BOTH, 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; frame-ancestors 'none'" };
 const DOCS_HEADERS = {
   ...BOTH,
@@ -25,12 +29,17 @@ const DOCS_HEADERS = {
   'x-permitted-cross-domain-policies': 'none',
   'content-security-policy': "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
 };
+const SETS = {
+  http: { api: API_HEADERS, docs: DOCS_HEADERS },
+  https: { api: { ...API_HEADERS, ...HSTS }, docs: { ...DOCS_HEADERS, ...HSTS } },
+};
 
 export default fp(
   async (app) => {
     // Callback form: no promise per request. Fastify sends no x-powered-by (nothing to remove).
     app.addHook('onSend', (req, reply, payload, done) => {
-      reply.headers(req.url.startsWith('/docs') ? DOCS_HEADERS : API_HEADERS);
+      const set = req.protocol === 'https' ? SETS.https : SETS.http;
+      reply.headers(req.url.startsWith('/docs') ? set.docs : set.api);
       done(null, payload);
     });
   },

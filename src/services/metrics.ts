@@ -4,6 +4,7 @@
  * scrape time, so any process answers for the whole deployment.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestHistogram } from './request-histogram.js';
 
 const LATENCY = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const TASK_SECONDS = [1, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1800];
@@ -14,7 +15,8 @@ export function createMetrics(defaults = true) {
   const r = [registry];
   return {
     registry,
-    httpRequests: new Histogram({ name: 'mjg_http_request_duration_seconds', help: 'HTTP requests by route, method and status', labelNames: ['route', 'method', 'status'], buckets: LATENCY, registers: r }),
+    /** Labels route, method, status (observed on every request: see request-histogram.ts). */
+    httpRequests: new RequestHistogram('mjg_http_request_duration_seconds', 'HTTP requests by route, method and status', LATENCY, registry),
     tasksFinished: new Counter({ name: 'mjg_tasks_finished_total', help: 'Tasks that reached a final status', labelNames: ['action', 'provider', 'status', 'code'], registers: r }),
     taskDuration: new Histogram({ name: 'mjg_task_duration_seconds', help: 'Time from submit to final status', labelNames: ['action', 'status'], buckets: TASK_SECONDS, registers: r }),
     upstreamCalls: new Histogram({ name: 'mjg_upstream_call_duration_seconds', help: 'Upstream calls by provider, endpoint (submit|poll) and outcome (ok or error class)', labelNames: ['provider', 'endpoint', 'outcome'], buckets: LATENCY, registers: r }),

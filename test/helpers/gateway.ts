@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import { request } from 'undici';
 import { buildApp } from '../../src/app.js';
+import { SERVER_OPTIONS } from '../../src/server.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { startWorkers, type Workers } from '../../src/worker.js';
@@ -66,7 +67,8 @@ export function testConfig(opts: GatewayOptions = {}): Config {
 export async function startGateway(opts: GatewayOptions = {}): Promise<TestGateway> {
   const config = testConfig(opts);
   const rt = await createRuntime(config, opts.logger ?? pino({ level: 'silent' }));
-  const app = await buildApp(rt, opts.logger ? { loggerInstance: opts.logger } : { logger: false });
+  // The server's own options (timeouts, trusted proxy headers), with the test's logger.
+  const app = await buildApp(rt, { ...SERVER_OPTIONS, ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }) });
   await app.listen({ port: typeof opts.config?.port === 'number' ? opts.config.port : 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
