@@ -18,8 +18,9 @@ import { codeVersion, HAS_POLL_BUDGET } from './lib/gateway.js';
 import { hostMonitor } from './lib/host.js';
 import { PROF_DIR, ROOT, stopAll } from './lib/proc.js';
 import { loadProfiles, profileMarkdown, saveProfiles, summarizeAll, type ProfileRun, type ProfileSummary } from './lib/profile.js';
-import { connect, dropPrefix, REDIS_URL, redisPid, serverInfo } from './lib/redis.js';
+import { connect, dropPrefix, pingRoundTrip, REDIS_URL, redisPid, serverInfo } from './lib/redis.js';
 import { writeResults, type Environment, type ScenarioResult } from './lib/report.js';
+import { fmt } from './lib/stats.js';
 import { addProcess, codesStarted, createStage, stopStage, type Ctx, type Stage } from './lib/stage.js';
 import { startFloor, startSim } from './lib/upstream.js';
 import { runApi } from './scenarios/api.js';
@@ -55,6 +56,7 @@ function profileNote(p: ProfileSummary): string {
 
 async function main(): Promise<void> {
   const redis = connect();
+  const roundTrips: Array<{ p50: number; mean: number }> = [];
   const runId = `mjgbench-${randomBytes(4).toString('hex')}`;
   const results: ScenarioResult[] = [];
   let sim: Awaited<ReturnType<typeof startSim>> | undefined;
@@ -66,6 +68,7 @@ async function main(): Promise<void> {
     const stale = await dropPrefix(redis, 'mjgbench-');
     if (stale) log(`removed ${stale} stale keys of an earlier bench run`);
     if (cpuProf) rmSync(PROF_DIR, { recursive: true, force: true });
+    roundTrips.push(await pingRoundTrip(redis));
     log(`${quick ? 'quick run' : 'full run'}; Redis ${REDIS_URL}, prefix ${runId}; poll budget key ${HAS_POLL_BUDGET ? 'present' : 'ABSENT'}`);
     const [s, floor] = await Promise.all([startSim(false), startFloor(REDIS_URL, `${runId}-floor`)]);
     sim = s;
@@ -125,10 +128,12 @@ async function main(): Promise<void> {
     }
   }
 
+  roundTrips.push(await pingRoundTrip(redis));
   const cpu = cpus();
   const env: Environment = {
     date: new Date().toISOString(), command, quick, publish: !quick && !only, mode: `${quick ? 'quick (smaller, shorter: a smoke run)' : 'full'}${only ? `, only ${only.join(', ')}` : ''}`,
     machine: `${cpu.length} cores (nproc), ${cpuModel()}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Linux ${release()}; load average before the run ${loadBefore}`,
+    roundTrip: roundTrips.map((t) => `p50 ${fmt(t.p50, 0)} µs, mean ${fmt(t.mean, 0)} µs`).join(' at the start of the run; ') + ' at the end',
     node: process.version, redis: `${(await serverInfo(redis)).version} (${REDIS_URL})`,
     commit,
   };

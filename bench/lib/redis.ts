@@ -57,6 +57,23 @@ export function commandDelta(before: Record<string, number>, after: Record<strin
   return { total, byCommand };
 }
 
+/**
+ * What a system call and a wake-up of another process cost on this machine right now: PINGs to Redis on one
+ * connection, one at a time (each is a socket write, Redis waking to answer, and a read), in µs. The floor pays one
+ * such exchange per request on its own; the gateway shares one among every request of a loop turn.
+ */
+export async function pingRoundTrip(r: Redis, n = 3000): Promise<{ p50: number; mean: number }> {
+  for (let i = 0; i < 200; i++) await r.ping();
+  const us: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await r.ping();
+    us.push((performance.now() - t) * 1000);
+  }
+  us.sort((a, b) => a - b);
+  return { p50: us[Math.floor(n / 2)]!, mean: us.reduce((a, b) => a + b, 0) / n };
+}
+
 export async function usedMemory(r: Redis): Promise<number> {
   return Number((await infoSection(r, 'memory')).used_memory);
 }

@@ -26,7 +26,10 @@ export interface ScenarioResult {
 }
 
 export interface Environment {
-  date: string; command: string; machine: string; node: string; redis: string; commit: string; quick: boolean; mode: string;
+  date: string; command: string; machine: string;
+  /** Redis PING round trips, one at a time on one connection, at the start and the end of the run. */
+  roundTrip: string;
+  node: string; redis: string; commit: string; quick: boolean; mode: string;
   /** Only a full run of every scenario is published to BENCHMARKS.md. */
   publish: boolean;
 }
@@ -55,6 +58,7 @@ export function render(env: Environment, results: ScenarioResult[], extra: strin
     '| --- | --- |',
     `| date | ${env.date} |`,
     `| machine | ${env.machine} |`,
+    `| round trip to Redis (PING, one at a time) | ${env.roundTrip} |`,
     `| Node | ${env.node} |`,
     `| Redis | ${env.redis} |`,
     `| git commit (gateway code) | ${env.commit} |`,
@@ -65,6 +69,9 @@ export function render(env: Environment, results: ScenarioResult[], extra: strin
     'the direct-to-simulator references were measured the same way, in the same run. The machine\'s speed also moves',
     'from run to run (the floor\'s own throughput by a third or more between runs of the same code), so a goal near its',
     'line can pass in one run and miss in the next: read ratios within one run, and the CPU per request beside them.',
+    'What moves the API ratios most is what a system call and a wake-up of another process cost (the round trip',
+    'above): the floor writes to Redis once per request, the gateway once per event-loop turn for all the requests of',
+    'that turn, so when these cost more the floor loses more of its speed than the gateway does, and the reverse.',
     '',
     `**Goals: ${met} of ${allGoals.filter((g) => g.ok !== null).length} met.**${missed.length ? ` Missed: ${missed.map((g) => `${g.what}: ${g.measured} against ${g.target} — ${g.miss}`).join('; ')}.` : ''}`,
     '',
