@@ -13,10 +13,13 @@ export interface CannonResult {
   p50: number; p99: number; mean: number; max: number; non2xx: number; errors: number; timeouts: number;
 }
 
-/** req/s = requests completed ÷ the run's own duration (autocannon's, to 10 ms). */
-export async function cannon(o: { url: string; connections: number; durationS: number; method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }): Promise<CannonResult> {
+/**
+ * req/s = requests completed ÷ the run's own duration (autocannon's, to 10 ms). `amount`: stop after that many
+ * requests instead (autocannon runs for at least a second whatever `durationS` says).
+ */
+export async function cannon(o: { url: string; connections: number; durationS: number; amount?: number; method: 'GET' | 'POST'; headers?: Record<string, string>; body?: string }): Promise<CannonResult> {
   const r = await autocannon({
-    url: o.url, connections: o.connections, duration: o.durationS, method: o.method, headers: o.headers, body: o.body, pipelining: 1,
+    url: o.url, connections: o.connections, ...(o.amount ? { amount: o.amount } : { duration: o.durationS }), method: o.method, headers: o.headers, body: o.body, pipelining: 1,
   });
   return {
     connections: o.connections, durationS: r.duration, requests: r.requests.total, rps: r.requests.total / r.duration,

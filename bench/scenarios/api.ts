@@ -39,8 +39,9 @@ interface Run extends CannonResult {
 export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
   const started = Date.now();
   // Every POST creates a task the workers must finish afterwards: POST runs are shorter, and --quick runs POST at 50
-  // connections only and warms up with 300 requests instead of 2 s of autocannon.
+  // connections only, for 3,000 requests per target, and warms up with 300 requests instead of 2 s of autocannon.
   const durationS = { GET: ctx.quick ? 1 : 10, POST: ctx.quick ? 1 : 5 };
+  const quickPosts = 3000;
   const levels = { GET: [50, 200], POST: ctx.quick ? [50] : [50, 200] };
   await ctx.sim.reset();
   await ctx.sim.behaviour({ jobDurationMs: 50, jitterMs: 0 });
@@ -84,7 +85,7 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
           const before = await commandStats(ctx.redis);
           // The load generator is this process (autocannon): its CPU per request shows what parsing each answer costs.
           const cpu = cpuMeter([targets[target].pid, ctx.redisPid, process.pid]);
-          const r = await cannon({ url: targets[target][method], connections, durationS: roundS, method, headers: AUTH, body: method === 'POST' ? IMAGINE : undefined });
+          const r = await cannon({ url: targets[target][method], connections, durationS: roundS, amount: ctx.quick && method === 'POST' ? quickPosts : undefined, method, headers: AUTH, body: method === 'POST' ? IMAGINE : undefined });
           const [used, redisUsed, loadUsed] = cpu();
           parts[target].push({ r, cpuMs: used!.cpuMs, redisCpuMs: redisUsed!.cpuMs, loadCpuMs: loadUsed!.cpuMs, wallMs: used!.wallMs, redis: commandDelta(before, await commandStats(ctx.redis)) });
         }
@@ -183,7 +184,7 @@ export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
   }
   return {
     id: 'S1', title: 'API path: GET and POST /v1/tasks against the floor',
-    method: `autocannon, closed loop, pipelining 1: GET for ${durationS.GET} s per target at ${levels.GET.join(' and ')} connections, POST for ${durationS.POST} s per target at ${levels.POST.join(' and ')} (every POST creates a task the workers must finish afterwards), each target and method after a warm-up (${ctx.quick ? '300 requests' : '2 s at 50 connections'}). ${typeof rounds === 'number' ? 'One round per target.' : `Floor and gateway (and, for POST, the create reference) take turns in ${rounds.GET} rounds (GET) and ${rounds.POST} rounds (POST), the order flipping every round, so both see the same drift of the machine's speed; req/s = all requests of a target over all its rounds' time, latency = the median round's.`} Gateway: one \`ROLE=api\` process (no workers while measuring; tenant rate limit 100,000,000/min so the limiter runs but never refuses). Floor: bench/floor-server.ts (Fastify + ioredis; GET → one GET; POST → one SET → 202), reading the same task JSON the gateway returns; create reference: the same server's POST /floor/create, the gateway's create script with a submit's arguments → 202 with the task JSON. Both run with the Node flags the Docker image gives the gateway (\`${SERVER_NODE_FLAGS.join(' ')}\`). Redis commands per request from INFO commandstats around each run (commands inside Lua scripts count individually); CPU from /proc/<pid>/stat of the server process.`,
+    method: `autocannon, closed loop, pipelining 1: GET for ${durationS.GET} s per target at ${levels.GET.join(' and ')} connections, POST for ${ctx.quick ? `${quickPosts} requests` : `${durationS.POST} s`} per target at ${levels.POST.join(' and ')} (every POST creates a task the workers must finish afterwards), each target and method after a warm-up (${ctx.quick ? '300 requests' : '2 s at 50 connections'}). ${typeof rounds === 'number' ? 'One round per target.' : `Floor and gateway (and, for POST, the create reference) take turns in ${rounds.GET} rounds (GET) and ${rounds.POST} rounds (POST), the order flipping every round, so both see the same drift of the machine's speed; req/s = all requests of a target over all its rounds' time, latency = the median round's.`} Gateway: one \`ROLE=api\` process (no workers while measuring; tenant rate limit 100,000,000/min so the limiter runs but never refuses). Floor: bench/floor-server.ts (Fastify + ioredis; GET → one GET; POST → one SET → 202), reading the same task JSON the gateway returns; create reference: the same server's POST /floor/create, the gateway's create script with a submit's arguments → 202 with the task JSON. Both run with the Node flags the Docker image gives the gateway (\`${SERVER_NODE_FLAGS.join(' ')}\`). Redis commands per request from INFO commandstats around each run (commands inside Lua scripts count individually); CPU from /proc/<pid>/stat of the server process.`,
     tables: [{
       head: ['run (conns)', 'floor req/s', 'gateway req/s', 'gateway/floor', 'gateway/floor by round', 'floor p50/p99 ms', 'gateway p50/p99 ms', 'Redis cmds/req incl. Lua, floor/gw', 'CPU µs/req floor/gw', 'Redis CPU µs/req floor/gw', 'load generator CPU µs/req floor/gw', 'server CPU % floor/gw', 'errors floor/gw'],
       rows,

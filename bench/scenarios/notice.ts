@@ -15,7 +15,7 @@ import { fmt, fmtInt, mergeCounts, summarize, type Summary } from '../lib/stats.
 interface ModeResult { mode: string; tasks: number; notice: Summary; webhook: Summary; pollsPerTask: number; callbacks: number; verified: Awaited<ReturnType<typeof newTasks>>; drained: boolean }
 
 async function measure(ctx: Ctx, stage: Stage, mode: string, receiver: Receiver): Promise<ModeResult> {
-  const n = ctx.quick ? 20 : 100;
+  const n = ctx.quick ? 12 : 100;
   const base = ctx.quick ? 1000 : 2000;
   const client = stage.clients[0]!;
   await ctx.sim.reset();

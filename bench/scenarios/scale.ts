@@ -1,5 +1,5 @@
 /**
- * 5. Scale: N tasks (10,000; 1,000 with --quick) held in flight by a simulator whose jobs last an hour, on two
+ * 5. Scale: N tasks (10,000; 400 with --quick) held in flight by a simulator whose jobs last an hour, on two
  * `ROLE=all` gateway processes sharing one poll budget (providers[].pollsPerSecond = 200). Measured while they wait:
  * Redis memory per in-flight task (used_memory delta; per key class with MEMORY USAGE), CPU of each process
  * (/proc), event-loop delay (each process's /metrics, prom-client's monitor, reset by the first scrape), and upstream
@@ -24,7 +24,7 @@ const eld = (text: string) => ({
 
 export async function runScale(ctx: Ctx): Promise<ScenarioResult> {
   const started = Date.now();
-  const n = ctx.quick ? 1000 : 10_000;
+  const n = ctx.quick ? 400 : 10_000;
   const windowS = ctx.quick ? 3 : 30;
   await ctx.sim.reset();
   await ctx.sim.behaviour({ jobDurationMs: 3_600_000, jitterMs: 0 });

@@ -27,7 +27,7 @@ interface Variant { load: OpenLoopResult; cpu: { api: number; worker: number; re
 
 export async function runSteady(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
   const started = Date.now();
-  const durationS = ctx.quick ? 0.75 : 10;
+  const durationS = ctx.quick ? 0.5 : 10;
   const api = stage.procs.find((p) => p.role === 'api')!;
   let worker = stage.procs.find((p) => p.role === 'worker')!;
   // The same deployment, the worker at a lower priority: the stage's config plus workers.niceness.
