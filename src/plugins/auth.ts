@@ -1,7 +1,7 @@
 /**
- * Authentication. Tenants: `Authorization: Bearer <key>` or `x-api-key`, looked up by SHA-256 digest through a
- * per-process cache invalidated over pub/sub, then counted against `rateLimitPerMinute` (services/rate-limit.ts: from
- * this process's lease when it holds one, otherwise one Lua call).
+ * Authentication. Tenants: `Authorization: Bearer <key>` or `x-api-key`, looked up by SHA-256 digest (remembered per
+ * connection: `keyDigest`) through a per-process cache invalidated over pub/sub, then counted against
+ * `rateLimitPerMinute` (services/rate-limit.ts: from this process's lease when it holds one, otherwise one Lua call).
  * Admin: `Authorization: Bearer <adminToken>`, compared in constant time.
  *
  * A decision that needs the Lua call is awaited before anything else runs, except on read-only routes that declare
