@@ -3,6 +3,7 @@
  * command counts, memory, the gateway's `active` set (non-final tasks) and task statuses, and clean-up by prefix.
  */
 import { Redis } from 'ioredis';
+import { summarize } from './stats.js';
 
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
 
@@ -55,23 +56,6 @@ export function commandDelta(before: Record<string, number>, after: Record<strin
   }
   byCommand.sort((a, b) => b[1] - a[1]);
   return { total, byCommand };
-}
-
-/**
- * What a system call and a wake-up of another process cost on this machine right now: PINGs to Redis on one
- * connection, one at a time (each is a socket write, Redis waking to answer, and a read), in µs. The floor pays one
- * such exchange per request on its own; the gateway shares one among every request of a loop turn.
- */
-export async function pingRoundTrip(r: Redis, n = 3000): Promise<{ p50: number; mean: number }> {
-  for (let i = 0; i < 200; i++) await r.ping();
-  const us: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    await r.ping();
-    us.push((performance.now() - t) * 1000);
-  }
-  us.sort((a, b) => a - b);
-  return { p50: us[Math.floor(n / 2)]!, mean: us.reduce((a, b) => a + b, 0) / n };
 }
 
 export async function usedMemory(r: Redis): Promise<number> {
@@ -209,4 +193,22 @@ export function pingProbe(): { stop(): Promise<number[]> } {
       return rtts;
     },
   };
+}
+
+/**
+ * What a system call and a wake-up of another process cost on this machine right now: PINGs to Redis on one
+ * connection, one at a time (each is a socket write, Redis waking to answer, and a read), in µs. The floor pays one
+ * such exchange per request on its own; the gateway shares one among every request of a loop turn. Unlike
+ * `pingProbe` (a PING every 10 ms while a scenario runs), these go back to back on a quiet machine.
+ */
+export async function pingRoundTrip(r: Redis, n = 3000): Promise<{ p50: number; mean: number }> {
+  for (let i = 0; i < 200; i++) await r.ping();
+  const us: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await r.ping();
+    us.push((performance.now() - t) * 1000);
+  }
+  const { p50, mean } = summarize(us);
+  return { p50, mean };
 }

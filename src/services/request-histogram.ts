@@ -18,6 +18,8 @@ interface Series {
 }
 
 interface Value { labels: Record<string, string | number>; sharedLabels?: Record<string, string | number>; value: number; metricName: string }
+/** What a prom-client metric's `get` answers. */
+interface Exported { name: string; help: string; type: string; aggregator: string; values: Value[] }
 
 export class RequestHistogram {
   readonly type = 'histogram';
@@ -52,7 +54,7 @@ export class RequestHistogram {
   }
 
   /** For the text exposition (what Registry#metrics reads): series labels as shared labels, `le` on buckets. */
-  async getForPromString(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Value[] }> {
+  async getForPromString(): Promise<Exported> {
     const values: Value[] = [];
     const bucket = `${this.name}_bucket`;
     for (const s of this.series) {
@@ -71,7 +73,7 @@ export class RequestHistogram {
   }
 
   /** For Registry#getMetricsAsJSON: each value's labels complete (series labels and `le`). */
-  async get(): Promise<{ name: string; help: string; type: string; aggregator: string; values: Value[] }> {
+  async get(): Promise<Exported> {
     const data = await this.getForPromString();
     return { ...data, values: data.values.map(({ sharedLabels, labels, ...v }) => ({ ...v, labels: { ...labels, ...sharedLabels } })) };
   }
