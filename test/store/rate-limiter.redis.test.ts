@@ -2,7 +2,7 @@
  * The per-tenant rate limiter's script on real Redis: a hash of per-second buckets per tenant. Windows are built or
  * aged by writing the hash directly (fields are seconds of Redis's clock), so no test waits for a minute to pass.
  * Each request here goes through a limiter of its own (a process that holds no lease), so every decision is the
- * script's; leases are covered in test/integration/rate-limit-lease.test.ts.
+ * script's; leases are covered in test/integration/rate-limit-lease.redis.test.ts.
  */
 import { Redis, type Command } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
