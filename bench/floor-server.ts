@@ -4,7 +4,7 @@
  * Same Fastify and ioredis as the gateway, logger off. Env: PORT, FLOOR_REDIS_URL, FLOOR_PREFIX.
  *
  * POST /floor/create is the create reference: the same bare route, but its write is the gateway's own create script
- * (src/store/scripts.ts) with the arguments a gateway submit gives it (nine keys, the record of a new task with its
+ * (src/store/lua/create-task-9.lua, through its builder in src/store/scripts.ts) with the arguments a gateway submit gives it (nine keys, the record of a new task with its
  * private and public JSON, usage counters and reservation; no idempotency key, no budget limit), answering the task
  * document. It has the gateway's Redis work per submit and none of the gateway's other work (authentication, rate
  * limit, validation, routing, headers, metrics), so it separates what the atomic create costs from what the rest costs.
@@ -13,8 +13,12 @@ import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { Redis } from 'ioredis';
 import { newTaskId } from '../src/domain/ids.js';
+import { requestFromInput, type TaskRecord } from '../src/domain/task.js';
+import type { SubmitBody, Task } from '../src/schemas/task.js';
 import { createKeys } from '../src/store/keys.js';
-import { CREATE_TASK } from '../src/store/scripts.js';
+import { runScript } from '../src/store/lua.js';
+import { createTask } from '../src/store/scripts.js';
+import { encodeRecord } from '../src/store/task-record.js';
 import { reservationMember, USAGE_TTL_SEC } from '../src/store/usage-store.js';
 
 const redis = new Redis(process.env.FLOOR_REDIS_URL ?? 'redis://127.0.0.1:6379/14');
@@ -34,7 +38,6 @@ app.post('/floor', async (req, reply) => {
   return reply.code(202).type('application/json; charset=utf-8').send(doc);
 });
 
-redis.defineCommand('floorCreate', { numberOfKeys: 9, lua: CREATE_TASK });
 /** The gateway's own key layout, under the floor's prefix. */
 const keys = createKeys(prefix);
 const HOUR_S = 3600;
@@ -42,21 +45,30 @@ const DEADLINE_MS = 15 * 60_000;
 
 app.post('/floor/create', async (req, reply) => {
   const id = newTaskId();
-  const body = req.body as { action: string; prompt?: string };
+  const body = req.body as SubmitBody;
   const now = Date.now();
   const at = new Date(now).toISOString();
   const day = at.slice(0, 10);
-  const doc = JSON.stringify({
+  const task: Task = {
     id, action: body.action, status: 'queued', progress: 0, provider: null, upstreamId: null, parentId: null, input: body, output: null, error: null,
     cost: null, attempts: [], metadata: {}, createdAt: at, updatedAt: at, submittedAt: null, finishedAt: null,
-  });
+  };
+  const rec: TaskRecord = {
+    task, version: 1,
+    priv: {
+      tenantId: 'bench', request: requestFromInput(body), deadlineAt: now + DEADLINE_MS, upstreamState: {}, phase: 'waiting', excluded: [],
+      sameProviderTries: 0, resubmitted: false, notFound: 0, generation: 1, tenantCap: 1_000_000,
+    },
+  };
+  const doc = JSON.stringify(task);
   const micros = 80_000;
-  const value = `1|queued|bench|${body.action}|${micros}\n${JSON.stringify({ deadlineAt: now + DEADLINE_MS, tenantCap: 1_000_000 })}\n${doc}`;
-  await (redis as unknown as { floorCreate: (...a: Array<string | number>) => Promise<unknown> }).floorCreate(
-    keys.task(id), keys.tenantIndex('bench'), keys.active, keys.unqueued, '', keys.reservations, keys.usageDay('bench', day), keys.usageMonth('bench', day.slice(0, 7)), keys.intake,
-    id, value, now + DEADLINE_MS, '', 24 * HOUR_S, 30 * 24 * HOUR_S, now, micros, -1, `sub|${body.action}`, USAGE_TTL_SEC, now + DEADLINE_MS + 60_000,
-    reservationMember({ taskId: id, day, micros, tenantId: 'bench', action: body.action }),
-  );
+  await runScript(redis, keys, createTask, {
+    taskId: id, tenantId: 'bench', record: encodeRecord(rec, { doc, reservedMicros: micros }), deadlineAt: now + DEADLINE_MS, now, recordTtlSec: 30 * 24 * HOUR_S,
+    reservation: {
+      micros, limitMicros: null, dueAt: now + DEADLINE_MS + 60_000, day, usageTtlSec: USAGE_TTL_SEC, countField: `sub|${body.action}`,
+      member: reservationMember({ taskId: id, day, micros, tenantId: 'bench', action: body.action }),
+    },
+  });
   return reply.code(202).type('application/json; charset=utf-8').send(doc);
 });
 

@@ -3,7 +3,6 @@
  * the poll dispatcher that reads in-flight upstream jobs on schedule; all closed on shutdown.
  */
 import { Worker, type Processor } from 'bullmq';
-import { adoptOldPollJobs } from './jobs/adopt.js';
 import { startPollDispatcher } from './jobs/poll-dispatcher.js';
 import { QUEUE, retryBackoff } from './jobs/queues.js';
 import { createSubmissionProcessor } from './jobs/submission.js';
@@ -20,7 +19,7 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
   const { workers: w } = rt.config;
   const connection = createRedis(rt.config.redisUrl, { worker: true, log: rt.log });
   const opts = {
-    connection, prefix: rt.keys.queuePrefix, lockDuration: w.lockDurationMs, stalledInterval: w.stalledIntervalMs, maxStalledCount: 1000,
+    connection, prefix: rt.queues.prefix, lockDuration: w.lockDurationMs, stalledInterval: w.stalledIntervalMs, maxStalledCount: 1000,
     settings: { backoffStrategy: retryBackoff },
   };
   const make = (name: string, processor: Processor, concurrency: number) => {
@@ -51,7 +50,6 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
     }
   })();
   const polls = await startPollDispatcher(rt);
-  void adoptOldPollJobs(rt, connection).catch((err: Error) => rt.log.warn({ err: err.message }, 'could not adopt poll jobs of an earlier version'));
   await Promise.all(list.map((x) => x.waitUntilReady().catch((err: Error) => rt.log.warn({ err: err.message }, 'worker not ready yet; it keeps connecting'))));
   rt.log.info({ queues: Object.values(QUEUE), concurrency: w.concurrency }, 'workers started');
   return {

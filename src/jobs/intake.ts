@@ -6,7 +6,6 @@
  */
 import { Queues, retryBackoff } from './queues.js';
 import type { Runtime } from '../runtime.js';
-import { createRedis } from '../store/connections.js';
 
 /** Ids moved per round. */
 const BATCH = 100;
@@ -15,8 +14,8 @@ const BLOCK_SEC = 5;
 
 export interface Intake { close(): Promise<void> }
 
-export function startIntake(rt: Runtime): Intake {
-  const conn = createRedis(rt.config.redisUrl, { worker: true, log: rt.log });
+export function startIntake(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'queues'>): Intake {
+  const reader = rt.tasks.intakeReader(rt.config.redisUrl, rt.log);
   let closing = false;
   let wake = () => {};
   /** A backoff pause that close() cuts short. */
@@ -37,8 +36,7 @@ export function startIntake(rt: Runtime): Intake {
     while (!closing) {
       let ids: string[];
       try {
-        const popped = await conn.blmpop(BLOCK_SEC, 1, rt.keys.intake, 'RIGHT', 'COUNT', BATCH);
-        ids = popped?.[1] ?? [];
+        ids = await reader.pop(BLOCK_SEC, BATCH);
         failures = 0;
       } catch (err) {
         if (closing) break;
@@ -68,7 +66,7 @@ export function startIntake(rt: Runtime): Intake {
       closing = true;
       wake();
       // Cuts a waiting pop short (it fails, and the loop sees `closing`); a batch being added is finished first.
-      conn.disconnect();
+      reader.close();
       await loop;
     },
   };

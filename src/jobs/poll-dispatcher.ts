@@ -8,7 +8,6 @@
  */
 import { parseMember } from '../store/poll-schedule.js';
 import type { Runtime } from '../runtime.js';
-import { createSubscriber } from '../store/connections.js';
 import { createPollProcessor } from './poll.js';
 import { retryBackoff } from './queues.js';
 
@@ -44,11 +43,9 @@ export async function startPollDispatcher(rt: Runtime): Promise<PollDispatcher> 
       sleepers.set(providerId, done);
     });
 
-  const sub = createSubscriber(rt.config.redisUrl);
-  sub.on('message', (_channel: string, providerId: string) => kick(providerId));
-  sub.on('error', (err: Error) => rt.log.warn({ err: err.message }, 'poll wake subscription error'));
+  const sub = rt.polls.subscribeWakes(rt.config.redisUrl, kick, (err) => rt.log.warn({ err: err.message }, 'poll wake subscription error'));
   // Without the subscription, reads brought forward still go within IDLE_MS: start anyway.
-  await sub.connect().then(() => sub.subscribe(rt.polls.wakeChannel)).catch((err: Error) => rt.log.warn({ err: err.message }, 'poll wake subscription not ready; it keeps connecting'));
+  await sub.ready.catch((err: Error) => rt.log.warn({ err: err.message }, 'poll wake subscription not ready; it keeps connecting'));
 
   function read(providerId: string, member: string, leaseEnd: number): void {
     const { taskId, generation } = parseMember(member);
@@ -119,7 +116,7 @@ export async function startPollDispatcher(rt: Runtime): Promise<PollDispatcher> 
         rt.log.warn({ reads: left.length }, 'reads still running at shutdown: handing them back');
         await Promise.all(left.map(([member, r]) => rt.polls.release(r.providerId, [member], r.leaseEnd).catch(() => undefined)));
       }
-      await sub.quit().catch(() => sub.disconnect());
+      await sub.close();
     },
   };
 }

@@ -1,7 +1,6 @@
 /** Queue names, their default job options, and the enqueue helpers (jobs carry ids, never secrets). */
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type JobsOptions, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Keys } from '../store/keys.js';
 
 export const QUEUE = { submissions: 'submissions', maintenance: 'maintenance', webhooks: 'webhooks' } as const;
 
@@ -26,21 +25,40 @@ const JOB_DEFAULTS: JobsOptions = {
   removeOnFail: { age: 7 * 86_400, count: 1000 },
 };
 
+/** The gateway's queues, each created on first use (a runtime that never enqueues never connects BullMQ). */
 export class Queues {
-  readonly submissions: Queue<TaskJobData>;
-  readonly maintenance: Queue;
-  /** One job per task's webhook chain (payload `{ taskId, chain }`, see jobs/webhooks.ts). */
-  readonly webhooks: Queue<{ taskId: string; chain: number }>;
+  private readonly made = new Map<string, Queue>();
+  private readonly opts: QueueOptions;
 
-  constructor(connection: Redis, keys: Keys) {
+  /** BullMQ's key prefix (workers use the same). */
+  constructor(connection: Redis, readonly prefix: string) {
     // Nothing here listens to BullMQ's event streams: keep them short instead of 10,000 entries a queue.
-    const opts = { connection, prefix: keys.queuePrefix, defaultJobOptions: JOB_DEFAULTS, streams: { events: { maxLen: 100 } } };
-    this.submissions = new Queue<TaskJobData>(QUEUE.submissions, opts);
-    this.maintenance = new Queue(QUEUE.maintenance, { ...opts, defaultJobOptions: { removeOnComplete: true, removeOnFail: 100 } });
+    this.opts = { connection, prefix, defaultJobOptions: JOB_DEFAULTS, streams: { events: { maxLen: 100 } } };
+  }
+
+  private queue<T>(name: string, defaultJobOptions: JobsOptions): Queue<T> {
+    let q = this.made.get(name);
+    if (!q) {
+      q = new Queue(name, { ...this.opts, defaultJobOptions });
+      // Connection errors surface on the shared connection's own listener (runtime.ts); the queues only re-emit them.
+      q.on('error', () => undefined);
+      this.made.set(name, q);
+    }
+    return q as Queue<T>;
+  }
+
+  get submissions(): Queue<TaskJobData> {
+    return this.queue(QUEUE.submissions, JOB_DEFAULTS);
+  }
+
+  get maintenance(): Queue {
+    return this.queue(QUEUE.maintenance, { removeOnComplete: true, removeOnFail: 100 });
+  }
+
+  /** One job per task's webhook chain (payload `{ taskId, chain }`, see jobs/webhooks.ts). */
+  get webhooks(): Queue<{ taskId: string; chain: number }> {
     // Removed when done either way: a chain's job id must be free for a later re-add to re-create it.
-    this.webhooks = new Queue(QUEUE.webhooks, { ...opts, defaultJobOptions: { ...JOB_DEFAULTS, removeOnFail: true } });
-    // Connection errors surface on the shared connection's own listener (runtime.ts); the queues only re-emit them.
-    for (const q of [this.submissions, this.maintenance, this.webhooks]) q.on('error', () => undefined);
+    return this.queue(QUEUE.webhooks, { ...JOB_DEFAULTS, removeOnFail: true });
   }
 
   static submissionId = (taskId: string, generation: number) => `${taskId}-s${generation}`;
@@ -56,6 +74,6 @@ export class Queues {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.submissions.close(), this.maintenance.close(), this.webhooks.close()]);
+    await Promise.all([...this.made.values()].map((q) => q.close()));
   }
 }

@@ -7,20 +7,22 @@
 import { DelayedError, type Job } from 'bullmq';
 import { ProviderError, type ParentRef } from '../../providers/types.js';
 import { afterSubmitError } from '../domain/failover.js';
-import { randomToken } from '../domain/ids.js';
 import { addAttempt, applySnapshot, failTask, isFinal, timeOut, touch, type TaskRecord } from '../domain/task.js';
 import type { TaskErrorCode } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { releaseSlots, takeSlots } from '../services/admission.js';
 import type { ProviderEntry } from '../services/providers.js';
 import { chooseProvider } from '../services/router.js';
+import { issueCallbackUrl } from '../services/callbacks.js';
 import type { TaskJobData } from './queues.js';
 
 const REJECTED = new Set(['content_rejected', 'invalid_request', 'auth_invalid', 'quota_exhausted', 'rate_limited']);
 
 export const upstreamOf = (err: ProviderError) => ({ status: err.upstream.status ?? null, code: err.upstream.code ?? null, message: err.upstream.message ?? null });
 
-async function parentRef(rt: Runtime, rec: TaskRecord): Promise<ParentRef | undefined | null> {
+type Deps = Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'circuits' | 'slots' | 'polls' | 'metrics'>;
+
+async function parentRef(rt: Pick<Runtime, 'tasks'>, rec: TaskRecord): Promise<ParentRef | undefined | null> {
   if (!rec.task.parentId) return undefined;
   const parent = await rt.tasks.get(rec.task.parentId);
   if (!parent || !parent.task.upstreamId) return null;
@@ -28,15 +30,12 @@ async function parentRef(rt: Runtime, rec: TaskRecord): Promise<ParentRef | unde
 }
 
 /** Registers an unguessable callback URL for this upstream job when the gateway is reachable and the provider calls back. */
-async function callbackFor(rt: Runtime, entry: ProviderEntry, rec: TaskRecord): Promise<{ url?: string }> {
+async function callbackFor(rt: Pick<Runtime, 'config' | 'tasks'>, entry: ProviderEntry, rec: TaskRecord): Promise<{ url?: string }> {
   if (!rt.config.publicUrl || !entry.adapter.capabilities.callbacks) return {};
-  const token = randomToken();
-  const ttl = Math.max(60, Math.ceil((rec.priv.deadlineAt - Date.now()) / 1000) + 3600);
-  await rt.redis.set(rt.keys.callback(token), `${entry.config.id}|${rec.task.id}`, 'EX', ttl);
-  return { url: `${rt.config.publicUrl.replace(/\/+$/, '')}/v1/callbacks/${entry.config.id}/${token}` };
+  return { url: await issueCallbackUrl(rt, rt.config.publicUrl, entry.config.id, rec.task.id, rec.priv.deadlineAt) };
 }
 
-export function createSubmissionProcessor(rt: Runtime) {
+export function createSubmissionProcessor(rt: Deps) {
   const { metrics } = rt;
   const fail = (id: string, code: TaskErrorCode, message: string) => rt.transitions.apply(id, (r) => failTask(r, code, message));
   /** Remembers why the task waits (one write, only when the reason changes). */
@@ -138,7 +137,7 @@ export function createSubmissionProcessor(rt: Runtime) {
   };
 }
 
-async function accepted(rt: Runtime, taskId: string, generation: number, providerId: string, result: Awaited<ReturnType<ProviderEntry['adapter']['submit']>>, known: TaskRecord): Promise<void> {
+async function accepted(rt: Deps, taskId: string, generation: number, providerId: string, result: Awaited<ReturnType<ProviderEntry['adapter']['submit']>>, known: TaskRecord): Promise<void> {
   // The support map (job id → task) goes out alongside the transition: nothing depends on it but the admin lookup.
   const mapped = rt.tasks.mapUpstream(providerId, result.upstreamId, taskId).catch((err: Error) => rt.log.warn({ taskId, provider: providerId, err: err.message }, 'upstream id map not written'));
   const out = await rt.transitions.apply(taskId, (r) => {

@@ -18,16 +18,16 @@ const enqueueGraceMs = (sweepIntervalMs: number) => Math.min(10_000, 5 * sweepIn
 
 export interface SweepReport { timedOut: number; requeued: number }
 
-export async function sweep(rt: Runtime, now = Date.now()): Promise<SweepReport> {
+export async function sweep(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tenants' | 'transitions' | 'queues'>, now = Date.now()): Promise<SweepReport> {
   const report: SweepReport = { timedOut: 0, requeued: 0 };
-  const overdue = await rt.redis.zrangebyscore(rt.keys.active, '-inf', now, 'LIMIT', 0, BATCH);
+  const overdue = await rt.tasks.overdue(now, BATCH);
   for (const id of overdue) {
     const out = await rt.transitions.apply(id, timeOut);
     if (out?.changed) report.timedOut++;
-    if (!out) await rt.redis.zrem(rt.keys.active, id); // the record itself is gone
+    if (!out) await rt.tasks.dropActive(id); // the record itself is gone
   }
 
-  const unqueued = await rt.redis.zrangebyscore(rt.keys.unqueued, '-inf', now - enqueueGraceMs(rt.config.workers.sweepIntervalMs), 'LIMIT', 0, BATCH);
+  const unqueued = await rt.tasks.unqueuedBefore(now - enqueueGraceMs(rt.config.workers.sweepIntervalMs), BATCH);
   for (const id of unqueued) {
     const rec = await rt.tasks.get(id);
     if (rec && rec.task.status === 'queued') {
@@ -38,9 +38,7 @@ export async function sweep(rt: Runtime, now = Date.now()): Promise<SweepReport>
   }
 
   const floor = taskIdFloor(now - rt.config.taskRetentionDays * 86_400_000);
-  for (const tenantId of await rt.redis.smembers(rt.keys.tenants)) {
-    await rt.redis.zremrangebylex(rt.keys.tenantIndex(tenantId), '-', `(${floor}`);
-  }
+  for (const tenantId of await rt.tenants.ids()) await rt.tasks.trimIndex(tenantId, floor);
   if (report.timedOut || report.requeued) rt.log.info(report, 'sweep');
   return report;
 }

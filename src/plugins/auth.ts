@@ -100,9 +100,9 @@ export default fp<AuthOptions>(
   async (app, opts) => {
     const cache = new AuthCache(app.rt.tenants, app.rt.log);
     const adminDigest = app.rt.config.adminToken ? digest(app.rt.config.adminToken) : null;
-    // Docs-only builds (openapi export) have no Redis: nothing to subscribe to.
+    // An offline runtime (the OpenAPI export) has no Redis: nothing to subscribe to.
     app.addHook('onReady', async () => {
-      if (app.rt.redis) await cache.start(app.rt.config.redisUrl);
+      if (app.rt.online) await cache.start(app.rt.config.redisUrl);
     });
     app.addHook('onClose', async () => cache.close());
 

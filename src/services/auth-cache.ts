@@ -1,13 +1,12 @@
 /**
  * Per-process cache of "key digest → key record + tenant", so an authenticated request costs no Redis read.
- * Every revoke and tenant change is published (TenantStore.channel); each process drops the entries at once.
+ * Every revoke and tenant change is published (TenantStore.subscribeChanges); each process drops the entries at once.
  * While the subscription is down the cache is bypassed and emptied, so a missed message can never keep a
  * revoked key alive; entries also expire after `maxAgeMs` as a last resort.
  */
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Subscription } from '../store/connections.js';
 import type { KeyRecord, Tenant, TenantStore } from '../store/tenant-store.js';
-import { createSubscriber } from '../store/connections.js';
 
 export interface Authenticated { rec: KeyRecord; tenant: Tenant }
 
@@ -16,30 +15,24 @@ export class AuthCache {
   /** Bumped on every invalidation: a lookup that overlapped one does not cache what it read. */
   private epoch = 0;
   private live = false;
-  private subscribed = false;
-  private sub?: Redis;
+  private sub?: Subscription;
 
   constructor(private readonly store: TenantStore, private readonly log: Logger, private readonly maxAgeMs = 30_000, private readonly maxEntries = 10_000) {}
 
   /** Subscribes to the change channel; until this is live, every lookup reads Redis. */
   async start(redisUrl: string): Promise<void> {
-    const sub = createSubscriber(redisUrl);
-    this.sub = sub;
-    sub.on('message', (_channel: string, message: string) => this.invalidate(message));
-    sub.on('close', () => this.setLive(false));
-    sub.on('error', (err: Error) => this.log.warn({ err: err.message }, 'auth cache subscription error'));
-    // ioredis re-subscribes right after 'ready': a PING queued behind that answers once the subscription is back.
-    sub.on('ready', () => setImmediate(() => this.subscribed && void sub.ping().then(() => this.setLive(true), () => undefined)));
-    await sub.connect();
-    await sub.subscribe(this.store.channel);
-    this.subscribed = true;
-    this.setLive(true);
+    this.sub = this.store.subscribeChanges(redisUrl, {
+      onChange: (message) => this.invalidate(message),
+      onLive: (live) => this.setLive(live),
+      onError: (err) => this.log.warn({ err: err.message }, 'auth cache subscription error'),
+    });
+    await this.sub.ready;
   }
 
   private setLive(live: boolean): void {
     this.epoch++;
     this.entries.clear();
-    this.live = live && this.sub?.status === 'ready';
+    this.live = live && this.sub?.live === true;
   }
 
   private invalidate(message: string): void {
@@ -74,6 +67,6 @@ export class AuthCache {
 
   async close(): Promise<void> {
     this.live = false;
-    await this.sub?.quit().catch(() => this.sub?.disconnect());
+    await this.sub?.close();
   }
 }

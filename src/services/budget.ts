@@ -9,7 +9,8 @@ import { apiError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import type { Tenant } from '../store/tenant-store.js';
 import type { NewReservation } from '../store/task-store.js';
-import { daysBetween, utcDay, type Outcome, type UsageStore } from '../store/usage-store.js';
+import { daysBetween, utcDay } from '../domain/time.js';
+import type { Outcome, UsageStore } from '../store/usage-store.js';
 import { estimateUsd, fromMicros, priceUsd, toMicros } from './prices.js';
 
 /** Key of `byProvider` for tasks that ended before any provider took them. */
@@ -36,7 +37,7 @@ export interface ReservationPlan extends NewReservation { estimateUsd: number }
  * failover can move it). It is written (or refused past the budget) by the task store in the same Lua call that
  * creates the task, so a task is never created without it, nor it without the task.
  */
-export function planReservation(rt: Runtime, tenant: Tenant, req: CanonicalRequest, at: Date, providerIds: string[]): ReservationPlan {
+export function planReservation(rt: Pick<Runtime, 'config'>, tenant: Tenant, req: CanonicalRequest, at: Date, providerIds: string[]): ReservationPlan {
   const estimate = estimateUsd(rt.config, providerIds, req.action);
   // Still open past this time, the reservation means the task's final listeners never ran: the reconciler ends it.
   const dueAt = at.getTime() + (req.action === 'video' ? rt.config.deadlines.videoMs : rt.config.deadlines.imageMs) + RECONCILE_GRACE_MS;
@@ -57,7 +58,7 @@ export function budgetExceeded(tenant: Tenant, req: CanonicalRequest, plan: Rese
 export const reservationOf = (rec: TaskRecord) => ({ taskId: rec.task.id, day: utcDay(rec.task.createdAt), tenantId: rec.priv.tenantId, action: rec.task.action });
 
 /** Settles a final task: the reported cost (or the list price when none was reported) for a success, nothing else. */
-export async function settleTask(rt: Runtime, rec: TaskRecord): Promise<void> {
+export async function settleTask(rt: Pick<Runtime, 'config' | 'usage'>, rec: TaskRecord): Promise<void> {
   const t = rec.task;
   const outcome = t.status as Outcome;
   const provider = t.provider ?? NO_PROVIDER;
@@ -66,7 +67,7 @@ export async function settleTask(rt: Runtime, rec: TaskRecord): Promise<void> {
 }
 
 /** Settles every task that reaches a final status, whichever process wrote it. */
-export function registerBudgetSettle(rt: Runtime): void {
+export function registerBudgetSettle(rt: Pick<Runtime, 'config' | 'usage' | 'log' | 'transitions'>): void {
   rt.transitions.onStatusChange(async (rec) => {
     if (rec.task.status !== 'succeeded' && rec.task.status !== 'failed' && rec.task.status !== 'canceled') return;
     // A failure here must not fail the transition that was already stored.

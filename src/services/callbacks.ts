@@ -1,23 +1,32 @@
 /** Provider callbacks: a valid token brings the task's next read forward (a re-read of the job); the body is never trusted. */
+import { randomToken } from '../domain/ids.js';
 import type { Runtime } from '../runtime.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 const WAKE_TTL_SEC = 300;
 
+type Deps = Pick<Runtime, 'tasks' | 'polls'>;
+
+/** A new unguessable callback URL for one upstream job of the task, valid until its deadline (plus an hour). */
+export async function issueCallbackUrl(rt: Pick<Runtime, 'tasks'>, publicUrl: string, providerId: string, taskId: string, deadlineAt: number): Promise<string> {
+  const token = randomToken();
+  await rt.tasks.saveCallback(token, providerId, taskId, Math.max(60, Math.ceil((deadlineAt - Date.now()) / 1000) + 3600));
+  return `${publicUrl.replace(/\/+$/, '')}/v1/callbacks/${providerId}/${token}`;
+}
+
 /** The task a callback URL belongs to, or null when the token is unknown or names another provider. */
-export async function callbackTarget(rt: Runtime, providerId: string, token: string): Promise<string | null> {
-  const target = TOKEN.test(token) ? await rt.redis.get(rt.keys.callback(token)) : null;
-  const [owner, taskId] = target?.split('|') ?? [];
-  return taskId && owner === providerId ? taskId : null;
+export async function callbackTarget(rt: Pick<Runtime, 'tasks'>, providerId: string, token: string): Promise<string | null> {
+  const target = TOKEN.test(token) ? await rt.tasks.callbackTarget(token) : null;
+  return target && target.providerId === providerId ? target.taskId : null;
 }
 
 /**
  * Asks for an immediate re-read: moves the task's scheduled read to the front of the line and leaves a flag that a
  * read in progress (or the first read, when the submit is still being recorded) sees.
  */
-export async function wakeTask(rt: Runtime, taskId: string): Promise<void> {
+export async function wakeTask(rt: Deps, taskId: string): Promise<void> {
   const rec = await rt.tasks.get(taskId);
   if (!rec) return;
-  await rt.redis.set(rt.keys.wake(taskId), '1', 'EX', WAKE_TTL_SEC);
+  await rt.tasks.flagWake(taskId, WAKE_TTL_SEC);
   if (rec.priv.phase === 'polling' && rec.task.provider) await rt.polls.wake(rec.task.provider, taskId, rec.priv.generation);
 }

@@ -2,9 +2,9 @@
 import { isFinal } from '../domain/task.js';
 import type { Runtime } from '../runtime.js';
 import { registerSharedGauges } from './metrics.js';
-import { providerScope } from './slots.js';
+import { providersInUse } from './admission.js';
 
-export function registerTaskMetrics(rt: Runtime): void {
+export function registerTaskMetrics(rt: Pick<Runtime, 'metrics' | 'transitions' | 'providers' | 'queues' | 'polls' | 'slots' | 'circuits'>): void {
   const { metrics } = rt;
   rt.transitions.onStatusChange((rec) => {
     const t = rec.task;
@@ -22,7 +22,7 @@ export function registerTaskMetrics(rt: Runtime): void {
       return { ...Object.fromEntries(entries), polls: { wait: reads.due, active: reads.running, delayed: reads.scheduled, failed: 0 } };
     },
     async slotUse() {
-      const used = await rt.slots.inUse(ids().map(providerScope));
+      const used = await providersInUse(rt, ids());
       return ids().map((provider, i) => ({ provider, inUse: used[i]!, max: rt.providers.get(provider)!.config.maxConcurrency }));
     },
     async circuitStates() {

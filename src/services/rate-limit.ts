@@ -1,6 +1,6 @@
 /**
  * Per-tenant request limit: a sliding one-minute window of per-second buckets, kept in one small Redis hash per
- * tenant and checked in one Lua call on Redis's own clock, so the limit holds across any number of API processes
+ * tenant and checked in one Lua call on Redis's own clock (store/lua/rate-window-1.lua, which explains the buckets), so the limit holds across any number of API processes
  * (never `limit × replicas`).
  *
  * What it guarantees:
@@ -22,80 +22,10 @@
  * A refusal is shared the same way until Redis's second ends: room in the window only appears when a second leaves
  * it, so a refusal cannot turn into an admission within the same second.
  */
-import type { Redis } from 'ioredis';
-import { HotScript, turnBatchOf } from '../store/hot-script.js';
-import type { Keys } from '../store/keys.js';
-
-/**
- * KEYS: the tenant's window, a hash: field = a second of Redis's clock (Unix seconds) → requests admitted in it,
- *       plus `n` (the sum of the bucket fields) and `o` (the oldest bucket field present).
- * ARGV: limit, window (seconds), want (admissions asked for: 1, or more for a lease)
- * Returns {granted, remaining, ms, secondLeftMs}: granted ≥ 1 admitted (min(want, max(1, ⌊room / 16⌋)), all counted
- * now), with ms until the oldest counted bucket leaves the window (a request frees up); granted 0 refused, with ms
- * until enough of the oldest buckets have left for one more request. secondLeftMs: what is left of Redis's current
- * second, the second every grant is counted in.
- *
- * Buckets wholly out of the window (older than now − window, in seconds) are subtracted from `n` and deleted, oldest
- * first, and `o` moves to the next bucket present. Every bucket is at most `window` s newer than `o`, so when `o` is
- * more than twice the window old nothing is live and the key simply starts over; otherwise the walk is at most
- * 2 × window + 1 steps, and each second is walked past once in the key's life (amortised O(1) per request).
- * A bucket `s` is counted until Redis's clock reaches second `s + window + 1`: that is when it frees its requests.
- */
-const BUCKET_WINDOW = `
-local key = KEYS[1]
-local limit = tonumber(ARGV[1])
-local span = tonumber(ARGV[2])
-local want = tonumber(ARGV[3]) or 1
-local t = redis.call('TIME')
-local sec = tonumber(t[1])
-local now = sec * 1000 + math.floor(tonumber(t[2]) / 1000)
-local secondLeft = (sec + 1) * 1000 - now
-local first = sec - span
-local state = redis.call('HMGET', key, 'n', 'o')
-local n = tonumber(state[1]) or 0
-local o = tonumber(state[2]) or sec
-local changed = false
-if n <= 0 or o + span < first then
-  if state[1] then redis.call('DEL', key) end
-  n = 0
-  o = sec
-elseif o < first then
-  local s = o
-  while s <= sec do
-    local c = tonumber(redis.call('HGET', key, s))
-    if c then
-      if s >= first then break end
-      n = n - c
-      redis.call('HDEL', key, s)
-    end
-    s = s + 1
-  end
-  o = s
-  changed = true
-end
-if n < limit then
-  local g = math.min(want, math.max(1, math.floor((limit - n) / 16)))
-  if n == 0 or sec < o then
-    o = sec
-    changed = true
-  end
-  if changed then redis.call('HSET', key, 'n', n + g, 'o', o) else redis.call('HINCRBY', key, 'n', g) end
-  if redis.call('HINCRBY', key, sec, g) == g then redis.call('PEXPIREAT', key, (sec + span + 2) * 1000) end
-  return {g, limit - n - g, (o + span + 1) * 1000 - now, secondLeft}
-end
-if changed then redis.call('HSET', key, 'n', n, 'o', o) end
-local need = n - limit + 1
-local free = o
-for s = o, o + 2 * span do
-  need = need - (tonumber(redis.call('HGET', key, s)) or 0)
-  free = s
-  if need <= 0 then break end
-end
-return {0, 0, (free + span + 1) * 1000 - now, secondLeft}
-`;
+import type { RateWindowStore } from '../store/rate-window-store.js';
 
 export const RATE_WINDOW_MS = 60_000;
-const WINDOW_ARG = String(RATE_WINDOW_MS / 1000);
+const WINDOW_SEC = RATE_WINDOW_MS / 1000;
 /** Most admissions one lease asks for. */
 const MAX_LEASE = 256;
 /** Tenants' lease states kept before expired ones are dropped. */
@@ -108,8 +38,6 @@ export interface RateDecision {
   /** Milliseconds until the window has room for one more request. */
   resetMs: number;
 }
-
-type Reply = [granted: number, remaining: number, resetMs: number, secondLeftMs: number];
 
 /** What this process holds for one tenant: admissions (or a refusal) valid until Redis's second ends. */
 interface Lease {
@@ -134,22 +62,10 @@ interface Lease {
 }
 
 export class RateLimiter {
-  private readonly prefix: string;
   private readonly leases = new Map<string, Lease>();
   private prunedAt = 0;
 
-  /** Sent in the connection's per-turn batch (store/hot-script.ts), so a read made in the same turn shares its write. */
-  private readonly script: HotScript<Reply>;
-
-  constructor(redis: Redis, keys: Keys) {
-    this.prefix = `${keys.prefix}:rlw:`;
-    this.script = new HotScript(turnBatchOf(redis), BUCKET_WINDOW, 1, (args) => redis.eval(BUCKET_WINDOW, 1, ...args) as Promise<Reply>);
-  }
-
-  /** The Redis hash holding the tenant's window. */
-  key(tenantId: string): string {
-    return this.prefix + tenantId;
-  }
+  constructor(private readonly windows: RateWindowStore) {}
 
   /**
    * Counts one request of the tenant, unless `perMinute` requests were already admitted in the last 60 s. Decided at
@@ -188,7 +104,7 @@ export class RateLimiter {
     lease.granted = 0;
     lease.refused = false;
     let decided!: RateDecision;
-    lease.pending = this.script.call([this.prefix + tenantId, String(lease.limit), WINDOW_ARG, String(lease.want)]).then(
+    lease.pending = this.windows.take({ tenantId, limit: lease.limit, windowSec: WINDOW_SEC, want: lease.want }).then(
       ([granted, remaining, resetMs, secondLeftMs]) => {
         const now = performance.now();
         // Redis read its clock after `sentAt` and before now: its second ends no sooner than sentAt + secondLeftMs

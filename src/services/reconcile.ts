@@ -15,7 +15,7 @@ const BATCH = 200;
 /** A task past its deadline but not final yet (the sweeper has not got to it) is looked at again this much later. */
 const RECHECK_MS = 60_000;
 
-export async function reconcile(rt: Runtime, now = Date.now()): Promise<number> {
+export async function reconcile(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tenants' | 'usage' | 'webhookEvents' | 'queues'>, now = Date.now()): Promise<number> {
   let finished = 0;
   for (const member of await rt.usage.overdue(now, BATCH)) {
     const resv = parseReservationMember(member);
@@ -28,10 +28,8 @@ export async function reconcile(rt: Runtime, now = Date.now()): Promise<number> 
       await recordWebhookEvent(rt, rec);
       await settleTask(rt, rec);
     } else {
-      // The task expired: release what it reserved. A bare task id was reserved by an older version, in a key of its own.
-      const r = 'day' in resv ? resv : await rt.usage.legacyReservation(resv.taskId);
-      if (r) await rt.usage.settle({ ...r, member: 'day' in resv ? member : undefined }, { provider: NO_PROVIDER, outcome: null, chargedMicros: 0 });
-      else await rt.usage.forget(member); // its key expired too: nothing is left to release
+      // The task expired: release what it reserved (the member says how much).
+      await rt.usage.settle({ ...resv, member }, { provider: NO_PROVIDER, outcome: null, chargedMicros: 0 });
     }
     finished++;
   }

@@ -7,14 +7,16 @@ import { describeRequest, eligible, pick, type RouteCandidate } from '../domain/
 import type { TaskRecord } from '../domain/task.js';
 import type { Runtime } from '../runtime.js';
 import type { ProviderEntry } from './providers.js';
-import { providerScope } from './slots.js';
+import { providersInUse } from './admission.js';
 
 export type RouteChoice =
   | { kind: 'provider'; entry: ProviderEntry }
   | { kind: 'wait'; untilMs: number; reason: string }
   | { kind: 'fail'; code: 'no_provider_available'; message: string };
 
-function pinnedChoice(rt: Runtime, rec: TaskRecord, id: string): RouteChoice {
+type Deps = Pick<Runtime, 'config' | 'providers' | 'circuits' | 'slots'>;
+
+function pinnedChoice(rt: Pick<Runtime, 'providers'>, rec: TaskRecord, id: string): RouteChoice {
   const entry = rt.providers.get(id);
   if (!entry) return { kind: 'fail', code: 'no_provider_available', message: `provider ${id}, which ran the parent task, is no longer configured` };
   const why = rt.providers.unsupported(entry, rec.priv.request);
@@ -23,7 +25,7 @@ function pinnedChoice(rt: Runtime, rec: TaskRecord, id: string): RouteChoice {
 }
 
 /** Chooses among candidates; `skip` lists providers found unusable earlier in this run (e.g. a probe already taken). */
-export async function chooseProvider(rt: Runtime, rec: TaskRecord, skip: string[] = [], now = Date.now()): Promise<RouteChoice> {
+export async function chooseProvider(rt: Deps, rec: TaskRecord, skip: string[] = [], now = Date.now()): Promise<RouteChoice> {
   const { priv } = rec;
   const { openWaitMs } = rt.config.routing;
   let ok: RouteCandidate[];
@@ -53,7 +55,7 @@ export async function chooseProvider(rt: Runtime, rec: TaskRecord, skip: string[
   const tier = usable.filter((c) => c.priority === usable[0]!.priority);
   let chosen = pick(tier);
   if (rt.config.routing.strategy === 'least-busy' && tier.length > 1) {
-    const used = await rt.slots.inUse(tier.map((c) => providerScope(c.id)), now);
+    const used = await providersInUse(rt, tier.map((c) => c.id));
     const free = tier.map((c, i) => rt.providers.get(c.id)!.config.maxConcurrency - used[i]!);
     const best = Math.max(...free);
     chosen = pick(tier.filter((_, i) => free[i] === best));

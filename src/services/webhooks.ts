@@ -82,7 +82,7 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, ran
 }
 
 /** Records an event for a task's status change and makes sure its chain is queued (transition listener). */
-export async function recordWebhookEvent(rt: Runtime, rec: TaskRecord): Promise<void> {
+export async function recordWebhookEvent(rt: Pick<Runtime, 'tenants' | 'webhookEvents' | 'queues'>, rec: TaskRecord): Promise<void> {
   const type = rec.task.status;
   if (!WEBHOOK_EVENTS.has(type)) return;
   const url = rec.priv.callbackUrl ?? (await rt.tenants.get(rec.priv.tenantId))?.webhookUrl;
@@ -96,14 +96,14 @@ export async function recordWebhookEvent(rt: Runtime, rec: TaskRecord): Promise<
 }
 
 /** Records webhook events for every status change that matters, whichever process wrote it. */
-export function registerWebhookEvents(rt: Runtime): void {
+export function registerWebhookEvents(rt: Pick<Runtime, 'log' | 'tenants' | 'webhookEvents' | 'queues' | 'transitions'>): void {
   rt.transitions.onStatusChange(async (rec) => {
     await recordWebhookEvent(rt, rec).catch((err: Error) => rt.log.error({ taskId: rec.task.id, err: err.message }, 'webhook event not recorded'));
   });
 }
 
 /** The delivery log of one of the tenant's tasks (404 for another tenant's, as for an unknown one). */
-export async function listDeliveries(rt: Runtime, tenantId: string, taskId: string) {
+export async function listDeliveries(rt: Pick<Runtime, 'tasks' | 'webhookEvents'>, tenantId: string, taskId: string) {
   if ((await rt.tasks.tenantOf(taskId)) !== tenantId) throw apiError('not_found', `task ${taskId} not found`);
   return (await rt.webhookEvents.list(taskId)).map(({ tenantId: _t, ...ev }) => ev);
 }

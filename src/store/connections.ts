@@ -11,7 +11,7 @@ export function createRedis(url: string, opts: { worker?: boolean; log?: Logger 
     lazyConnect: true,
     enableOfflineQueue: opts.worker ?? false,
     // Commands issued in the same tick by concurrent requests go out in one write (fewer syscalls under load). A
-    // task's create and read and the rate limit's call on the request path are batched by store/hot-script.ts instead.
+    // task's create and read and the rate limit's call on the request path are batched by hot-script.ts instead.
     enableAutoPipelining: !opts.worker,
     maxRetriesPerRequest: opts.worker ? null : 1,
     retryStrategy: reconnectDelay,
@@ -29,10 +29,45 @@ export function createRedis(url: string, opts: { worker?: boolean; log?: Logger 
   return redis;
 }
 
-/**
- * A connection for SUBSCRIBE (pub/sub: cache invalidations, poll wakes): reconnects for ever, and ioredis subscribes
- * it again after every reconnect. Connect it with `connect()`.
- */
-export function createSubscriber(url: string): Redis {
+/** A connection for SUBSCRIBE: reconnects for ever, and ioredis subscribes it again after every reconnect. */
+function createSubscriber(url: string): Redis {
   return new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: reconnectDelay });
+}
+
+export interface Subscription {
+  /** Settles once the first subscription is in place (rejects if the first connection fails; it keeps trying). */
+  readonly ready: Promise<void>;
+  /** True while the connection is up and subscribed. */
+  readonly live: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Subscribes to one channel. `onLive(false)` when the connection drops, `onLive(true)` once it is subscribed again:
+ * ioredis re-subscribes right after 'ready', and a PING queued behind that answers once the subscription is back.
+ */
+export function subscribe(
+  url: string,
+  channel: string,
+  on: { onMessage(message: string): void; onLive?(live: boolean): void; onError?(err: Error): void },
+): Subscription {
+  const sub = createSubscriber(url);
+  let subscribed = false;
+  sub.on('message', (_channel: string, message: string) => on.onMessage(message));
+  sub.on('close', () => on.onLive?.(false));
+  sub.on('error', (err: Error) => on.onError?.(err));
+  sub.on('ready', () => setImmediate(() => subscribed && void sub.ping().then(() => on.onLive?.(true), () => undefined)));
+  const ready = sub.connect().then(() => sub.subscribe(channel)).then(() => {
+    subscribed = true;
+    on.onLive?.(true);
+  });
+  return {
+    ready,
+    get live() {
+      return subscribed && sub.status === 'ready';
+    },
+    async close() {
+      await sub.quit().catch(() => sub.disconnect());
+    },
+  };
 }

@@ -17,8 +17,9 @@
  * queues them, as the connection's options say (the API's connection refuses: the request is answered 503).
  * Arguments are strings: ioredis converts other values when a command is built, which here is before it has any.
  */
-import { createHash } from 'node:crypto';
 import { Command, type Redis } from 'ioredis';
+import type { Keys } from './keys.js';
+import type { Script } from './lua.js';
 
 const NO_ARGS: string[] = [];
 /** Queued argument characters (≈ bytes: keys, ids and JSON are ASCII but for a prompt's) that send the batch at once. */
@@ -104,26 +105,23 @@ export function turnBatchOf(redis: Redis): TurnBatch {
 
 /**
  * A Lua script called through a TurnBatch. A NOSCRIPT answer (Redis restarted, or its scripts were flushed) ran
- * nothing; the call is then sent again through `fallback`, ioredis's own path for the script, which loads it.
+ * nothing; the call is then sent again with the script's text (EVAL), which loads it.
  */
-export class HotScript<T> {
+export class HotScript<I, R> {
   private readonly sha: string;
-  private readonly numKeys: string;
+  private readonly lua: string;
 
-  constructor(
-    private readonly batch: TurnBatch,
-    lua: string,
-    numberOfKeys: number,
-    private readonly fallback: (keysAndArgs: string[]) => Promise<T>,
-  ) {
-    this.sha = createHash('sha1').update(lua).digest('hex');
-    this.numKeys = String(numberOfKeys);
+  constructor(private readonly batch: TurnBatch, private readonly keys: Keys, private readonly script: Script<I, R>) {
+    this.sha = script.source.sha;
+    this.lua = script.source.lua;
   }
 
-  /** Runs the script with `keysAndArgs` (its keys, then its arguments, as strings). */
-  call(keysAndArgs: string[]): Promise<T> {
+  /** Runs the script with the input its builder takes. */
+  call(input: I): Promise<R> {
+    const { keys, argv } = this.script.build(this.keys, input);
+    const numKeys = String(keys.length);
     return this.batch
-      .send<T>('evalsha', [this.sha, this.numKeys, ...keysAndArgs])
-      .catch((err: unknown) => (isNoScript(err) ? this.fallback(keysAndArgs) : Promise.reject(err)));
+      .send<R>('evalsha', [this.sha, numKeys, ...keys, ...argv])
+      .catch((err: unknown) => (isNoScript(err) ? this.batch.send<R>('eval', [this.lua, numKeys, ...keys, ...argv]) : Promise.reject(err)));
   }
 }

@@ -1,42 +1,63 @@
-/** Every Redis key the gateway writes, under one prefix. */
+/**
+ * Every Redis key and channel the gateway uses, under one prefix: nothing else in the code builds a key.
+ * Lua scripts receive their keys from here (src/store/scripts.ts).
+ */
 export function createKeys(prefix: string) {
+  const p = prefix;
   return {
     prefix,
-    task: (id: string) => `${prefix}:task:${id}`,
-    tenantIndex: (tenantId: string) => `${prefix}:tidx:${tenantId}`,
+    // Tasks (task-store.ts; the record format is in task-record.ts)
+    task: (id: string) => `${p}:task:${id}`,
+    tenantIndex: (tenantId: string) => `${p}:tidx:${tenantId}`,
     /** Non-final tasks, scored by deadline (the sweeper's worklist). */
-    active: `${prefix}:active`,
-    /** Tasks written but maybe not enqueued yet (a crash between the two), scored by time. */
-    unqueued: `${prefix}:unqueued`,
+    active: `${p}:active`,
+    /** Tasks written whose submission job has not run yet (a crash between the two), scored by time. */
+    unqueued: `${p}:unqueued`,
     /** Ids of new tasks whose submission job is still to be added (a list: the API pushes, the workers' intake pops). */
-    intake: `${prefix}:intake`,
-    /** A tenant's usage counters of one UTC day (`YYYY-MM-DD`), and its month's running totals (`YYYY-MM`). */
-    usageDay: (tenantId: string, day: string) => `${prefix}:usage:${tenantId}:${day}`,
-    usageMonth: (tenantId: string, month: string) => `${prefix}:usage:${tenantId}:m:${month}`,
-    /** Open budget reservations, scored by when their task must have ended (the reconciler's worklist). */
-    reservations: `${prefix}:resv-open`,
-    /** A reservation as written before it moved into the members of `reservations` (read only: reservations made by older versions). */
-    legacyReservation: (taskId: string) => `${prefix}:resv:${taskId}`,
-    idempotency: (tenantId: string, keyHash: string) => `${prefix}:idem:${tenantId}:${keyHash}`,
+    intake: `${p}:intake`,
+    idempotency: (tenantId: string, keyHash: string) => `${p}:idem:${tenantId}:${keyHash}`,
     /** Upstream job id → task id, one hash per provider and UTC day of the submit (support lookups). */
-    upstreamDay: (providerId: string, day: string) => `${prefix}:upd:${providerId}:${day}`,
-    /** The same map as one key per job, as earlier versions wrote it (still read). */
-    upstream: (providerId: string, upstreamId: string) => `${prefix}:up:${providerId}:${upstreamId}`,
-    callback: (token: string) => `${prefix}:cb:${token}`,
-    wake: (taskId: string) => `${prefix}:wake:${taskId}`,
-    tenant: (id: string) => `${prefix}:tenant:${id}`,
-    tenants: `${prefix}:tenants`,
-    apiKey: (hash: string) => `${prefix}:key:${hash}`,
-    tenantKeys: (tenantId: string) => `${prefix}:tkeys:${tenantId}`,
-    circuit: (providerId: string) => `${prefix}:circuit:${providerId}`,
-    circuitProbe: (providerId: string) => `${prefix}:circuit:${providerId}:probe`,
-    circuitWindow: (providerId: string) => `${prefix}:circuit:${providerId}:all`,
-    circuitFailures: (providerId: string) => `${prefix}:circuit:${providerId}:fail`,
-    /** Semaphores: holders scored by lease end; waiters scored by arrival, with a heartbeat set beside. */
-    slots: (scope: string) => `${prefix}:slots:${scope}`,
-    slotWaiters: (scope: string) => `${prefix}:slots:${scope}:wait`,
-    slotHeartbeats: (scope: string) => `${prefix}:slots:${scope}:hb`,
-    queuePrefix: `${prefix}:bull`,
+    upstreamDay: (providerId: string, day: string) => `${p}:upd:${providerId}:${day}`,
+    /** A provider callback's token → `<providerId>|<taskId>`. */
+    callback: (token: string) => `${p}:cb:${token}`,
+    /** Set by a provider callback: the task's next read is made at once. */
+    wake: (taskId: string) => `${p}:wake:${taskId}`,
+    // Usage and budgets (usage-store.ts)
+    /** A tenant's usage counters of one UTC day (`YYYY-MM-DD`), and its month's running totals (`YYYY-MM`). */
+    usageDay: (tenantId: string, day: string) => `${p}:usage:${tenantId}:${day}`,
+    usageMonth: (tenantId: string, month: string) => `${p}:usage:${tenantId}:m:${month}`,
+    /** Open budget reservations, scored by when their task must have ended (the reconciler's worklist). */
+    reservations: `${p}:resv-open`,
+    // Tenants and keys (tenant-store.ts)
+    tenant: (id: string) => `${p}:tenant:${id}`,
+    tenants: `${p}:tenants`,
+    apiKey: (hash: string) => `${p}:key:${hash}`,
+    tenantKeys: (tenantId: string) => `${p}:tkeys:${tenantId}`,
+    /** Digests of revoked keys (a config upsert never revives them). */
+    revokedKeys: `${p}:revoked-keys`,
+    /** Pub/sub: `key:<hash>` / `tenant:<id>` changed, drop what you cached. */
+    authChannel: `${p}:auth-changes`,
+    /** A tenant's request-rate window (rate-window-store.ts). */
+    rateWindow: (tenantId: string) => `${p}:rlw:${tenantId}`,
+    // Provider circuits (circuit-store.ts)
+    circuit: (providerId: string) => `${p}:circuit:${providerId}`,
+    circuitProbe: (providerId: string) => `${p}:circuit:${providerId}:probe`,
+    circuitWindow: (providerId: string) => `${p}:circuit:${providerId}:all`,
+    circuitFailures: (providerId: string) => `${p}:circuit:${providerId}:fail`,
+    // Semaphores (slot-store.ts): holders scored by lease end; waiters scored by arrival, with a heartbeat set beside.
+    slots: (scope: string) => `${p}:slots:${scope}`,
+    slotWaiters: (scope: string) => `${p}:slots:${scope}:wait`,
+    slotHeartbeats: (scope: string) => `${p}:slots:${scope}:hb`,
+    // The read schedule of in-flight upstream jobs (poll-schedule.ts)
+    pollsDue: (providerId: string) => `${p}:polls:${providerId}:due`,
+    pollsRunning: (providerId: string) => `${p}:polls:${providerId}:run`,
+    pollBudget: (providerId: string) => `${p}:polls:${providerId}:budget`,
+    /** Pub/sub: a provider callback brought a read of that provider forward. */
+    pollWakeChannel: `${p}:polls:wake`,
+    /** A task's webhook events (webhook-store.ts). */
+    webhook: (taskId: string, part: 'seq' | 'q' | 'ev' | 'body' | 'own' | 'fin') => `${p}:wh:${taskId}:${part}`,
+    /** BullMQ's prefix: its queues' keys are built by BullMQ under it. */
+    queuePrefix: `${p}:bull`,
   };
 }
 export type Keys = ReturnType<typeof createKeys>;

@@ -1,130 +1,168 @@
 /**
- * Lua scripts: each task write is one atomic call that checks the version and never touches a final task.
- *
- * A task is one Redis string (see task-store.ts): `<version>|<status>|<tenant>|<action>|<reserved micros>`, a
- * newline, the private JSON, a newline, the public JSON. JSON text never holds a raw newline.
+ * Every Lua script the gateway runs (files in ./lua, loaded by ./lua.ts), each with the typed builder that turns a
+ * named input into its KEYS and ARGV. Positions live here and in the script's header, nowhere else.
  */
+import type { Keys } from './keys.js';
+import { defineScript, optional } from './lua.js';
 
-/**
- * Accepting a task, all or nothing: the idempotency claim, the budget check and reservation, the record, its indexes
- * and the intake list (the workers' intake adds its submission job).
- * KEYS: task, tenant index, active set, unqueued set, idempotency key ('' when none), open reservations (zset),
- * the usage hash of the task's day, the month's running totals, intake list
- * ARGV: id, value, deadline(ms), idemValue, idemTtlSec, safetyTtlSec, now(ms), reserved micros ('' reserves nothing),
- * monthly limit in micros (-1: none), count field (`sub|<action>`), usage ttlSec, reconcile due (ms), reservation member
- * Returns {0, ''} when created (or already created by this very call, run again after a lost answer), {1, stored
- * idempotency value} when the key was already used, {2, month's spent + reserved} when the budget would be passed.
- */
-export const CREATE_TASK = `
--- The record first, only if it is new (one command for the check and the write): a call run again after a lost answer
--- finds it and changes nothing. A refusal below takes it back, so a refused call leaves nothing either.
-if not redis.call('SET', KEYS[1], ARGV[2], 'NX', 'EX', ARGV[6]) then return {0, ''} end
-if KEYS[5] ~= '' then
-  local existing = redis.call('GET', KEYS[5])
-  if existing then
-    redis.call('DEL', KEYS[1])
-    return {1, existing}
-  end
-end
-local reserve = ARGV[8] ~= ''
-if reserve and tonumber(ARGV[9]) >= 0 then
-  local m = redis.call('HMGET', KEYS[8], 'res', 'spent')
-  local used = (tonumber(m[1]) or 0) + (tonumber(m[2]) or 0)
-  if used + tonumber(ARGV[8]) > tonumber(ARGV[9]) then
-    redis.call('DEL', KEYS[1])
-    return {2, used}
-  end
-end
-if KEYS[5] ~= '' then redis.call('SET', KEYS[5], ARGV[4], 'EX', ARGV[5]) end
-redis.call('ZADD', KEYS[2], 0, ARGV[1])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[1])
-redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1])
-redis.call('LPUSH', KEYS[9], ARGV[1])
-if reserve then
-  redis.call('HINCRBY', KEYS[7], 'res', ARGV[8])
-  redis.call('HINCRBY', KEYS[8], 'res', ARGV[8])
-  -- A day hash is new only with the first task of some action that day, and a month hash only when its day hash is:
-  -- their expiry is set then, not on every create (usage keys live for a year past their first write).
-  if redis.call('HINCRBY', KEYS[7], ARGV[10], 1) == 1 then
-    redis.call('EXPIRE', KEYS[7], ARGV[11])
-    redis.call('EXPIRE', KEYS[8], ARGV[11])
-  end
-  redis.call('ZADD', KEYS[6], ARGV[12], ARGV[13])
-end
-return {0, ''}
-`;
+const s = String;
 
-/**
- * KEYS: task, active set
- * ARGV: expected version, status, private JSON + newline + public JSON, final('1'|'0'), retentionSec, id,
- * tenant and action (used only to rewrite a record of an older version, a hash, in today's form)
- * Returns the new version, -1 missing, -2 already final, -3 version conflict.
- */
-export const UPDATE_TASK = `
-local cur = redis.pcall('GET', KEYS[1])
-if not cur then return -1 end
-local legacy = type(cur) == 'table'
-local v, st, fixed
-if legacy then
-  local h = redis.call('HMGET', KEYS[1], 'v', 'st')
-  if not h[1] then return -1 end
-  v, st, fixed = h[1], h[2], ARGV[7] .. '|' .. ARGV[8] .. '|'
-else
-  v, st, fixed = string.match(cur, '^(%d+)|(%a+)|([^\\n]*)\\n')
-end
-if st == 'succeeded' or st == 'failed' or st == 'canceled' then return -2 end
-if v ~= ARGV[1] then return -3 end
-local nv = tonumber(v) + 1
-local value = nv .. '|' .. ARGV[2] .. '|' .. fixed .. '\\n' .. ARGV[3]
-if legacy then
-  local ttl = redis.call('PTTL', KEYS[1])
-  redis.call('DEL', KEYS[1])
-  if ttl > 0 then redis.call('SET', KEYS[1], value, 'PX', ttl) else redis.call('SET', KEYS[1], value) end
-else
-  redis.call('SET', KEYS[1], value, 'KEEPTTL')
-end
-if ARGV[4] == '1' then
-  redis.call('ZREM', KEYS[2], ARGV[6])
-  redis.call('EXPIRE', KEYS[1], ARGV[5])
-end
-return nv
-`;
+// --- tasks ----------------------------------------------------------------------------------------------------------
 
-/**
- * Ends a reservation once. Its member in the open set is the token: removed here, so a second settle finds nothing.
- * KEYS: open reservations (zset), the usage hash of the task's day, that month's running totals, task,
- * the reservation key of an older version
- * ARGV: member ('' = build it from the task's record), task id, day, tenant, action, charged micros,
- * outcome field ('' none), cost field
- * Returns 1 when settled now, 0 when there was nothing (left) to settle.
- */
-export const SETTLE = `
-local member = ARGV[1]
-if member == '' then
-  local cur = redis.pcall('GET', KEYS[4])
-  if type(cur) == 'string' then
-    local micros = string.match(cur, '^%d+|%a+|[^|\\n]*|[^|\\n]*|(%d+)\\n')
-    if micros then member = ARGV[2] .. '|' .. ARGV[3] .. '|' .. micros .. '|' .. ARGV[4] .. '|' .. ARGV[5] end
-  end
-end
-local reserved
-if member ~= '' then
-  if redis.call('ZREM', KEYS[1], member) == 0 then return 0 end
-  reserved = tonumber(string.match(member, '^[^|]*|[^|]*|(%d+)|'))
-else
-  -- Reserved by an older version: a key of its own (day|micros|tenant|action), the bare task id in the open set.
-  local old = redis.call('GET', KEYS[5])
-  if not old then return 0 end
-  reserved = tonumber(string.match(old, '^[^|]*|(%d+)|'))
-  redis.call('DEL', KEYS[5])
-  redis.call('ZREM', KEYS[1], ARGV[2])
-end
-local charged = tonumber(ARGV[6])
-redis.call('HINCRBY', KEYS[2], 'res', -reserved)
-redis.call('HINCRBY', KEYS[2], 'spent', charged)
-redis.call('HINCRBY', KEYS[3], 'res', -reserved)
-redis.call('HINCRBY', KEYS[3], 'spent', charged)
-if ARGV[7] ~= '' then redis.call('HINCRBY', KEYS[2], ARGV[7], 1) end
-if charged > 0 then redis.call('HINCRBY', KEYS[2], ARGV[8], charged) end
-return 1
-`;
+export interface CreateTaskInput {
+  taskId: string;
+  tenantId: string;
+  /** The record as encoded by task-record.ts (version 1). */
+  record: string;
+  deadlineAt: number;
+  now: number;
+  recordTtlSec: number;
+  /** The idempotency claim: the key's hash and the value it stores (`<taskId>|<bodyHash>`). */
+  idempotency?: { keyHash: string; value: string; ttlSec: number };
+  /** The budget reservation written with the task. */
+  reservation?: { micros: number; limitMicros: number | null; dueAt: number; member: string; day: string; usageTtlSec: number; countField: string };
+}
+
+/** {0, ''} created; {1, stored idempotency value}; {2, month's spent + reserved micros}. */
+export const createTask = defineScript<CreateTaskInput, [number, string | number]>('create-task', (k, i) => {
+  const day = i.reservation?.day ?? '';
+  return {
+    keys: [
+      k.task(i.taskId), k.tenantIndex(i.tenantId), k.active, k.unqueued, k.idempotency(i.tenantId, i.idempotency?.keyHash ?? '-') /* not touched without a claim */,
+      k.reservations, k.usageDay(i.tenantId, day), k.usageMonth(i.tenantId, day.slice(0, 7)), k.intake,
+    ],
+    argv: [
+      i.taskId, i.record, s(i.deadlineAt), i.idempotency?.value ?? '', s(i.idempotency?.ttlSec ?? 0), s(i.recordTtlSec), s(i.now),
+      optional(i.reservation?.micros), optional(i.reservation?.limitMicros), i.reservation?.countField ?? '', s(i.reservation?.usageTtlSec ?? 0),
+      s(i.reservation?.dueAt ?? 0), i.reservation?.member ?? '',
+    ],
+  };
+});
+
+export interface UpdateTaskInput { taskId: string; expectedVersion: number; status: string; body: string; final: boolean; retentionSec: number }
+
+/** The new version; -1 missing, -2 already final, -3 version conflict. */
+export const updateTask = defineScript<UpdateTaskInput, number>('update-task', (k, i) => ({
+  keys: [k.task(i.taskId), k.active],
+  argv: [s(i.expectedVersion), i.status, i.body, i.final ? '1' : '0', s(i.retentionSec), i.taskId],
+}));
+
+export interface SettleInput {
+  taskId: string;
+  day: string;
+  tenantId: string;
+  action: string;
+  /** The reservation's member when known; else it is rebuilt from the task's record. */
+  member?: string;
+  chargedMicros: number;
+  /** Usage field counting the outcome (`<outcome>|<action>|<provider>`), if counted. */
+  outcomeField?: string;
+  costField: string;
+}
+
+/** 1 settled now, 0 nothing left to settle. */
+export const settle = defineScript<SettleInput, number>('settle', (k, i) => ({
+  keys: [k.reservations, k.usageDay(i.tenantId, i.day), k.usageMonth(i.tenantId, i.day.slice(0, 7)), k.task(i.taskId)],
+  argv: [i.member ?? '', i.taskId, i.day, i.tenantId, i.action, s(i.chargedMicros), i.outcomeField ?? '', i.costField],
+}));
+
+// --- the read schedule ----------------------------------------------------------------------------------------------
+
+export interface PollClaimInput { providerId: string; max: number; grants: number; bucketMs: number; leaseMs: number; bucketsCounted: number }
+
+export const pollClaim = defineScript<PollClaimInput, Array<number | string>>('poll-claim', (k, i) => ({
+  keys: [k.pollsDue(i.providerId), k.pollsRunning(i.providerId), k.pollBudget(i.providerId)],
+  argv: [s(i.max), s(i.grants), s(i.bucketMs), s(i.leaseMs), s(i.bucketsCounted)],
+}));
+
+export interface PollFinishInput { providerId: string; taskId: string; member: string; leaseEnd: number; nextAt: number | null }
+
+export const pollFinish = defineScript<PollFinishInput, number>('poll-finish', (k, i) => ({
+  keys: [k.pollsDue(i.providerId), k.pollsRunning(i.providerId), k.wake(i.taskId)],
+  argv: [i.member, s(i.leaseEnd), i.nextAt === null ? '' : s(Math.round(i.nextAt))],
+}));
+
+export interface PollScheduleInput { providerId: string; taskId: string; member: string; at: number }
+
+export const pollSchedule = defineScript<PollScheduleInput, number>('poll-schedule', (k, i) => ({
+  keys: [k.pollsDue(i.providerId), k.pollsRunning(i.providerId), k.wake(i.taskId)],
+  argv: [i.member, s(Math.round(i.at))],
+}));
+
+// --- webhooks -------------------------------------------------------------------------------------------------------
+
+const webhookKeys = (k: Keys, taskId: string) => ({
+  seq: k.webhook(taskId, 'seq'), queue: k.webhook(taskId, 'q'), events: k.webhook(taskId, 'ev'),
+  bodies: k.webhook(taskId, 'body'), owner: k.webhook(taskId, 'own'), final: k.webhook(taskId, 'fin'),
+});
+
+export interface WebhookAppendInput { taskId: string; event: string; body: string; ttlSec: number; final: boolean }
+
+export const webhookAppend = defineScript<WebhookAppendInput, [number, number]>('webhook-append', (k, i) => {
+  const w = webhookKeys(k, i.taskId);
+  return { keys: [w.seq, w.queue, w.events, w.bodies, w.owner, w.final], argv: [i.event, i.body, s(i.ttlSec), i.final ? '1' : '0'] };
+});
+
+export interface WebhookAdvanceInput { taskId: string; chain: number; done?: number }
+
+export const webhookAdvance = defineScript<WebhookAdvanceInput, number>('webhook-advance', (k, i) => {
+  const w = webhookKeys(k, i.taskId);
+  return { keys: [w.queue, w.owner, w.bodies], argv: [s(i.chain), optional(i.done)] };
+});
+
+// --- circuits -------------------------------------------------------------------------------------------------------
+
+export interface CircuitPassInput { providerId: string; now: number; probeTimeoutMs: number; token: string }
+
+export const circuitPass = defineScript<CircuitPassInput, 'closed' | 'probe' | 'open'>('circuit-pass', (k, i) => ({
+  keys: [k.circuit(i.providerId), k.circuitProbe(i.providerId)],
+  argv: [s(i.now), s(i.probeTimeoutMs), i.token],
+}));
+
+export interface CircuitRecordInput {
+  providerId: string;
+  now: number;
+  healthy: boolean;
+  /** 'ok' or the error class. */
+  kind: string;
+  windowMs: number;
+  minRequests: number;
+  failureRatio: number;
+  openMs: number;
+  longOpenMs: number;
+  retryAfterMs: number;
+}
+
+export const circuitRecord = defineScript<CircuitRecordInput, string>('circuit-record', (k, i) => ({
+  keys: [k.circuit(i.providerId), k.circuitProbe(i.providerId), k.circuitWindow(i.providerId), k.circuitFailures(i.providerId)],
+  argv: [s(i.now), i.healthy ? '1' : '0', i.kind, s(i.windowMs), s(i.minRequests), s(i.failureRatio), s(i.openMs), s(i.longOpenMs), s(i.retryAfterMs)],
+}));
+
+// --- slots ----------------------------------------------------------------------------------------------------------
+
+const scopeKeys = (k: Keys, scopes: string[]) => scopes.flatMap((sc) => [k.slots(sc), k.slotWaiters(sc), k.slotHeartbeats(sc)]);
+
+export interface SlotAcquireInput { scopes: Array<{ scope: string; max: number }>; member: string; now: number; leaseUntil: number; order: number; staleMs: number }
+
+/** 0 when every slot is held, else the 1-based index of the full scope. */
+export const slotAcquire = defineScript<SlotAcquireInput, number>('slot-acquire', (k, i) => ({
+  keys: scopeKeys(k, i.scopes.map((x) => x.scope)),
+  argv: [i.member, s(i.now), s(i.leaseUntil), s(i.order), s(i.staleMs), ...i.scopes.map((x) => s(x.max))],
+}));
+
+export interface SlotReleaseInput { scopes: string[]; member: string }
+
+export const slotRelease = defineScript<SlotReleaseInput, number>('slot-release', (k, i) => ({ keys: scopeKeys(k, i.scopes), argv: [i.member] }));
+
+// --- rate limit -----------------------------------------------------------------------------------------------------
+
+export interface RateWindowInput { tenantId: string; limit: number; windowSec: number; want: number }
+
+/** {granted, remaining, ms, secondLeftMs} (see the script's header). */
+export const rateWindow = defineScript<RateWindowInput, [number, number, number, number]>('rate-window', (k, i) => ({
+  keys: [k.rateWindow(i.tenantId)],
+  argv: [s(i.limit), s(i.windowSec), s(i.want)],
+}));
+
+/** Every script, for the tests that check each builder against its file. */
+export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, slotAcquire, slotRelease, rateWindow];

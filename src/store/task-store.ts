@@ -1,33 +1,22 @@
 /**
- * The task store in Redis: one string per task, a newest-first index per tenant, idempotency keys, upstream maps.
- *
- * A record is `<version>|<status>|<tenant>|<action>|<reserved micros>`, a newline, the private JSON, a newline, the
- * public JSON. The header is what the Lua scripts and the list filters read; the public JSON is the document
- * `GET /v1/tasks/{id}` sends as it is; the private JSON is compacted (`compactPrivate` in domain/task.ts); the
- * reserved amount (empty: none) is what settling the task's budget reservation reads. One string rather than a hash:
- * Redis keeps a hash with a value over 64 bytes as a hashtable, whose every field costs ~50 bytes more.
- * Records written by older versions (a hash: doc, pv, st, tn, ac, v) are still read, and rewritten in this form by
- * their next update.
+ * The task store in Redis: one string per task (format: task-record.ts), a newest-first index per tenant, the
+ * sweeper's worklists (`active`, `unqueued`), the intake list, idempotency keys, upstream maps, callback tokens and
+ * wake flags.
  */
-import type { Redis, Result } from 'ioredis';
-import { compactPrivate, expandPrivate, isFinal, type TaskPrivate, type TaskRecord } from '../domain/task.js';
-import type { Task, TaskStatus } from '../schemas/task.js';
-import type { Keys } from './keys.js';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createRedis } from './connections.js';
+import { isFinal, type TaskRecord } from '../domain/task.js';
+import type { TaskStatus } from '../schemas/task.js';
 import { HotScript, turnBatchOf, type TurnBatch } from './hot-script.js';
-import { CREATE_TASK, UPDATE_TASK } from './scripts.js';
-import { reservationMember, USAGE_TTL_SEC, utcDay } from './usage-store.js';
+import type { Keys } from './keys.js';
+import { runScript } from './lua.js';
+import { createTask, updateTask } from './scripts.js';
+import { decodeRecord, documentFor, encodeBody, encodeRecord, splitRecord } from './task-record.js';
+import { utcDay } from '../domain/time.js';
+import { reservationMember, USAGE_TTL_SEC } from './usage-store.js';
 
 const IDEMPOTENCY_TTL_SEC = 24 * 3600;
-/** The create script's arguments are strings (see hot-script.ts). */
-const IDEMPOTENCY_TTL = String(IDEMPOTENCY_TTL_SEC);
-const USAGE_TTL = String(USAGE_TTL_SEC);
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    mjgCreateTask(...args: Array<string | number>): Result<[number, string | number], Context>;
-    mjgUpdateTask(...args: Array<string | number>): Result<number, Context>;
-  }
-}
 
 /**
  * `doc` is the public JSON as stored, so the 202 answer can be sent without serialising the task again. `overBudget`:
@@ -41,63 +30,25 @@ export type CreateResult =
 /** The budget reservation written with a new task: its estimate, the tenant's monthly limit, when the reconciler looks. */
 export interface NewReservation { micros: number; limitMicros: number | null; dueAt: number }
 
+export interface IntakeReader {
+  /** Up to `max` ids, oldest first, waiting up to `blockSec` for one; [] when none came. */
+  pop(blockSec: number, max: number): Promise<string[]>;
+  /** Cuts a waiting pop short (it fails). */
+  close(): void;
+}
+
 export interface ListOptions { status?: TaskStatus; action?: string; limit: number; cursor?: string }
-
-interface Parts { version: number; status: string; tenantId: string; action: string; pv: string; doc: string }
-
-function split(value: string): Parts {
-  const a = value.indexOf('\n');
-  const b = value.indexOf('\n', a + 1);
-  if (a < 0 || b < 0) throw new Error('malformed task record');
-  const [v = '', status = '', tenantId = '', action = ''] = value.slice(0, a).split('|');
-  return { version: Number(v), status, tenantId, action, pv: value.slice(a + 1, b), doc: value.slice(b + 1) };
-}
-
-/** What follows a record's header: the compact private JSON and the public JSON. */
-const body = (rec: TaskRecord, doc: string) => `${JSON.stringify(compactPrivate(rec.priv, rec.task))}\n${doc}`;
-
-/** A record as stored (see the file comment). */
-export function encodeRecord(rec: TaskRecord, reservedMicros?: number): string {
-  return `${rec.version}|${rec.task.status}|${rec.priv.tenantId}|${rec.task.action}|${reservedMicros ?? ''}\n${body(rec, JSON.stringify(rec.task))}`;
-}
-
-export function decodeRecord(value: string): TaskRecord {
-  const p = split(value);
-  const task = JSON.parse(p.doc) as Task;
-  return { task, priv: expandPrivate(JSON.parse(p.pv) as Record<string, unknown>, p.tenantId, task), version: p.version };
-}
-
-/** The public JSON of a stored record. */
-export const documentOf = (value: string) => split(value).doc;
-
-const PIPE = 124; // '|'
-
-/**
- * The public JSON of a stored record if the record is `tenantId`'s, else null: what a read answers, found by position
- * (the tenant is the header's third field) without splitting the record.
- */
-export function documentFor(value: string, tenantId: string): string | null {
-  const tenantAt = value.indexOf('|', value.indexOf('|') + 1) + 1;
-  if (tenantAt === 0 || !value.startsWith(tenantId, tenantAt) || value.charCodeAt(tenantAt + tenantId.length) !== PIPE) return null;
-  const b = value.indexOf('\n', value.indexOf('\n') + 1);
-  if (b < 0) throw new Error('malformed task record');
-  return value.slice(b + 1);
-}
-
-const isWrongType = (err: unknown) => err instanceof Error && err.message.startsWith('WRONGTYPE');
 
 export class TaskStore {
   private readonly retentionSec: number;
   /** The request path's calls (a create, a read of one task): see hot-script.ts. */
   private readonly hot: TurnBatch;
-  private readonly createScript: HotScript<[number, string | number]>;
+  private readonly createScript: HotScript<Parameters<typeof createTask.build>[1], [number, string | number]>;
 
   constructor(private readonly redis: Redis, private readonly keys: Keys, retentionDays: number) {
     this.retentionSec = Math.round(retentionDays * 86_400);
-    redis.defineCommand('mjgCreateTask', { numberOfKeys: 9, lua: CREATE_TASK });
-    redis.defineCommand('mjgUpdateTask', { numberOfKeys: 2, lua: UPDATE_TASK });
     this.hot = turnBatchOf(redis);
-    this.createScript = new HotScript(this.hot, CREATE_TASK, 9, (args) => redis.mjgCreateTask(...args));
+    this.createScript = new HotScript(this.hot, keys, createTask);
   }
 
   /**
@@ -107,78 +58,51 @@ export class TaskStore {
   async create(rec: TaskRecord, idem?: { keyHash: string; bodyHash: string }, reservation?: NewReservation): Promise<CreateResult> {
     const t = rec.task;
     const tenantId = rec.priv.tenantId;
-    const safetyTtl = this.retentionSec + Math.ceil((rec.priv.deadlineAt - Date.now()) / 1000) + 3600;
+    const now = Date.now();
     const doc = JSON.stringify(t);
-    const value = `1|${t.status}|${tenantId}|${t.action}|${reservation ? reservation.micros : ''}\n${body(rec, doc)}`;
     const day = utcDay(t.createdAt);
-    const [code, detail] = await this.createScript.call([
-      this.keys.task(t.id), this.keys.tenantIndex(tenantId), this.keys.active, this.keys.unqueued,
-      idem ? this.keys.idempotency(tenantId, idem.keyHash) : '', this.keys.reservations,
-      this.keys.usageDay(tenantId, day), this.keys.usageMonth(tenantId, day.slice(0, 7)), this.keys.intake,
-      t.id, value, String(rec.priv.deadlineAt), idem ? `${t.id}|${idem.bodyHash}` : '', IDEMPOTENCY_TTL, String(safetyTtl), String(Date.now()),
-      reservation ? String(reservation.micros) : '', reservation?.limitMicros != null ? String(reservation.limitMicros) : '-1', `sub|${t.action}`, USAGE_TTL,
-      reservation ? String(reservation.dueAt) : '0',
-      reservation ? reservationMember({ taskId: t.id, day, micros: reservation.micros, tenantId, action: t.action }) : '',
-    ]);
+    const [code, detail] = await this.createScript.call({
+      taskId: t.id, tenantId, deadlineAt: rec.priv.deadlineAt, now,
+      record: encodeRecord({ ...rec, version: 1 }, { doc, reservedMicros: reservation?.micros }),
+      recordTtlSec: this.retentionSec + Math.ceil((rec.priv.deadlineAt - now) / 1000) + 3600,
+      idempotency: idem && { keyHash: idem.keyHash, value: `${t.id}|${idem.bodyHash}`, ttlSec: IDEMPOTENCY_TTL_SEC },
+      reservation: reservation && {
+        ...reservation, day, usageTtlSec: USAGE_TTL_SEC, countField: `sub|${t.action}`,
+        member: reservationMember({ taskId: t.id, day, micros: reservation.micros, tenantId, action: t.action }),
+      },
+    });
     if (code === 0) return { created: true, doc };
     if (code === 2) return { created: false, overBudget: { usedMicros: Number(detail) } };
     const [taskId = '', bodyHash = ''] = String(detail).split('|');
     return { created: false, existing: { taskId, bodyHash } };
   }
 
-  /** A record of an older version (a hash), in today's shape. */
-  private async legacy(id: string): Promise<TaskRecord | null> {
-    const [doc, pv, v] = await this.redis.hmget(this.keys.task(id), 'doc', 'pv', 'v');
-    return doc && pv && v ? { task: JSON.parse(doc) as Task, priv: JSON.parse(pv) as TaskPrivate, version: Number(v) } : null;
-  }
-
-  /** The record from a GET's answer (a WRONGTYPE error: the hash of an older version). */
-  private async fromReply(id: string, err: Error | null | undefined, value: unknown): Promise<TaskRecord | null> {
-    if (err) {
-      if (isWrongType(err)) return this.legacy(id);
-      throw err;
-    }
-    return typeof value === 'string' ? decodeRecord(value) : null;
-  }
-
   /** The record, and the task marked as enqueued (its submission job is running), in one round trip. */
   async getForSubmission(id: string): Promise<TaskRecord | null> {
-    const rows = (await this.redis.pipeline().get(this.keys.task(id)).zrem(this.keys.unqueued, id).exec()) ?? [];
-    return this.fromReply(id, rows[0]?.[0], rows[0]?.[1]);
+    const [value] = await Promise.all([this.redis.get(this.keys.task(id)), this.redis.zrem(this.keys.unqueued, id)]);
+    return value === null ? null : decodeRecord(value);
   }
 
   async get(id: string): Promise<TaskRecord | null> {
-    const [err, value] = await this.redis.get(this.keys.task(id)).then((v) => [null, v] as const, (e: Error) => [e, null] as const);
-    return this.fromReply(id, err, value);
+    const value = await this.redis.get(this.keys.task(id));
+    return value === null ? null : decodeRecord(value);
   }
 
   /** The record, taking a provider callback's wake flag with it (the read about to be made is the one it asked for). */
   async getAndTakeWake(id: string): Promise<TaskRecord | null> {
-    const rows = (await this.redis.pipeline().get(this.keys.task(id)).getdel(this.keys.wake(id)).exec()) ?? [];
-    return this.fromReply(id, rows[0]?.[0], rows[0]?.[1]);
+    const [value] = await Promise.all([this.redis.get(this.keys.task(id)), this.redis.getdel(this.keys.wake(id))]);
+    return value === null ? null : decodeRecord(value);
   }
 
   /** The public document as stored (a JSON string), only if it belongs to the tenant. */
   async getDoc(id: string, tenantId: string): Promise<string | null> {
-    let value: string | null;
-    try {
-      value = await this.hot.send<string | null>('get', [this.keys.task(id)]);
-    } catch (err) {
-      if (!isWrongType(err)) throw err;
-      const [doc, tn] = await this.redis.hmget(this.keys.task(id), 'doc', 'tn');
-      return doc && tn === tenantId ? doc : null;
-    }
+    const value = await this.hot.send<string | null>('get', [this.keys.task(id)]);
     return value === null ? null : documentFor(value, tenantId);
   }
 
   async tenantOf(id: string): Promise<string | null> {
-    try {
-      const value = await this.redis.get(this.keys.task(id));
-      return value === null ? null : split(value).tenantId;
-    } catch (err) {
-      if (!isWrongType(err)) throw err;
-      return this.redis.hget(this.keys.task(id), 'tn');
-    }
+    const value = await this.redis.get(this.keys.task(id));
+    return value === null ? null : splitRecord(value).tenantId;
   }
 
   /**
@@ -193,11 +117,9 @@ export class TaskStore {
       if (isFinal(rec.task.status)) return { rec, changed: false };
       const next = fn(rec);
       if (!next) return { rec, changed: false };
-      const final = isFinal(next.task.status);
-      const v = await this.redis.mjgUpdateTask(
-        this.keys.task(id), this.keys.active,
-        rec.version, next.task.status, body(next, JSON.stringify(next.task)), final ? '1' : '0', this.retentionSec, id, next.priv.tenantId, next.task.action,
-      );
+      const v = await runScript(this.redis, this.keys, updateTask, {
+        taskId: id, expectedVersion: rec.version, status: next.task.status, body: encodeBody(next), final: isFinal(next.task.status), retentionSec: this.retentionSec,
+      });
       if (v > 0) return { rec: { ...next, version: v }, changed: true };
       if (v === -1) return null;
       // -2 (became final meanwhile) or -3 (someone else wrote): read again and let fn decide anew.
@@ -211,24 +133,66 @@ export class TaskStore {
     await this.redis.zrem(this.keys.unqueued, id);
   }
 
+  /** Reads new tasks' ids off the intake list, on a blocking connection of its own (one reader per worker process). */
+  intakeReader(redisUrl: string, log?: Logger): IntakeReader {
+    const conn = createRedis(redisUrl, { worker: true, log });
+    return {
+      pop: async (blockSec, max) => (await conn.blmpop(blockSec, 1, this.keys.intake, 'RIGHT', 'COUNT', max))?.[1] ?? [],
+      close: () => conn.disconnect(),
+    };
+  }
+
+  /** Tasks written before `before` whose submission job never ran (the sweeper adds their jobs). */
+  unqueuedBefore(before: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.unqueued, '-inf', before, 'LIMIT', 0, limit);
+  }
+
+  /** Non-final tasks whose deadline is past. */
+  overdue(now: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.active, '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  /** Drops a task from the deadline worklist (its record is gone). */
+  async dropActive(id: string): Promise<void> {
+    await this.redis.zrem(this.keys.active, id);
+  }
+
+  /** Removes index entries of tasks older than `floorId` (past retention) from a tenant's index. */
+  async trimIndex(tenantId: string, floorId: string): Promise<void> {
+    await this.redis.zremrangebylex(this.keys.tenantIndex(tenantId), '-', `(${floorId}`);
+  }
+
   /**
    * Remembers which task a provider's job belongs to: a field of the provider's hash for the day (~150 B a job,
    * against ~240 B for a key of its own), kept until retention has passed for the whole day.
    */
   async mapUpstream(providerId: string, upstreamId: string, taskId: string, now = Date.now()): Promise<void> {
-    const key = this.keys.upstreamDay(providerId, new Date(now).toISOString().slice(0, 10));
-    await this.redis.pipeline().hset(key, upstreamId, taskId).expire(key, this.retentionSec + 2 * 86_400).exec();
+    const key = this.keys.upstreamDay(providerId, utcDay(now));
+    await Promise.all([this.redis.hset(key, upstreamId, taskId), this.redis.expire(key, this.retentionSec + 2 * 86_400)]);
   }
 
-  /** The task of a provider's job id, within retention (the day hashes, newest first, then the older layout). */
+  /** The task of a provider's job id, within retention (the day hashes, newest first). */
   async taskForUpstream(providerId: string, upstreamId: string, now = Date.now()): Promise<string | null> {
-    const pipe = this.redis.pipeline();
     const days = Math.ceil(this.retentionSec / 86_400) + 2;
-    for (let d = 0; d < days; d++) pipe.hget(this.keys.upstreamDay(providerId, new Date(now - d * 86_400_000).toISOString().slice(0, 10)), upstreamId);
-    pipe.get(this.keys.upstream(providerId, upstreamId));
-    const rows = (await pipe.exec()) ?? [];
-    for (const [, v] of rows) if (typeof v === 'string') return v;
-    return null;
+    const found = await Promise.all(Array.from({ length: days }, (_, d) => this.redis.hget(this.keys.upstreamDay(providerId, utcDay(now - d * 86_400_000)), upstreamId)));
+    return found.find((v) => v !== null) ?? null;
+  }
+
+  /** Registers a provider callback's token for a task, until `ttlSec`. */
+  async saveCallback(token: string, providerId: string, taskId: string, ttlSec: number): Promise<void> {
+    await this.redis.set(this.keys.callback(token), `${providerId}|${taskId}`, 'EX', ttlSec);
+  }
+
+  /** The provider and task a callback token was issued for, or null. */
+  async callbackTarget(token: string): Promise<{ providerId: string; taskId: string } | null> {
+    const value = await this.redis.get(this.keys.callback(token));
+    const [providerId, taskId] = value?.split('|') ?? [];
+    return providerId && taskId ? { providerId, taskId } : null;
+  }
+
+  /** Leaves the flag that makes the task's next read immediate (read by the poll schedule's scripts). */
+  async flagWake(taskId: string, ttlSec: number): Promise<void> {
+    await this.redis.set(this.keys.wake(taskId), '1', 'EX', ttlSec);
   }
 
   /** A tenant's tasks, newest first. Filters are applied while paging, so a page may be short but never wrong. */
@@ -240,29 +204,19 @@ export class TaskStore {
     for (let scanned = 0; scanned < 2000; ) {
       const ids = await this.redis.zrevrangebylex(index, cursor ? `(${cursor}` : '+', '-', 'LIMIT', 0, batch);
       if (ids.length === 0) return { docs, nextCursor: null };
-      const pipe = this.redis.pipeline();
-      for (const id of ids) pipe.get(this.keys.task(id));
-      const rows = (await pipe.exec()) ?? [];
+      const values = await this.redis.mget(ids.map((id) => this.keys.task(id)));
       const gone: string[] = [];
       for (let i = 0; i < ids.length; i++) {
-        const [err, value] = rows[i] ?? [null, null];
-        let row: { doc: string | null; st?: string | null; ac?: string | null };
-        if (err) {
-          if (!isWrongType(err)) throw err;
-          const [doc, st, ac] = await this.redis.hmget(this.keys.task(ids[i]!), 'doc', 'st', 'ac');
-          row = { doc: doc ?? null, st, ac };
-        } else if (typeof value === 'string') {
-          const p = split(value);
-          row = { doc: p.doc, st: p.status, ac: p.action };
-        } else row = { doc: null };
+        const value = values[i];
         cursor = ids[i]!;
         scanned++;
-        if (!row.doc) {
+        if (typeof value !== 'string') {
           gone.push(cursor);
           continue;
         }
-        if ((opts.status && row.st !== opts.status) || (opts.action && row.ac !== opts.action)) continue;
-        docs.push(row.doc);
+        const p = splitRecord(value);
+        if ((opts.status && p.status !== opts.status) || (opts.action && p.action !== opts.action)) continue;
+        docs.push(p.doc);
         if (docs.length === opts.limit) {
           if (gone.length) await this.redis.zrem(index, ...gone);
           return { docs, nextCursor: i < ids.length - 1 || ids.length === batch ? cursor : null };

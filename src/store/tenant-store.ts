@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { TenantConfig } from '../config.js';
 import type { SecretBox } from '../services/secrets.js';
 import type { Keys } from './keys.js';
+import { subscribe, type Subscription } from './connections.js';
 
 export interface Tenant {
   id: string;
@@ -55,15 +56,19 @@ export interface TenantStoreOptions {
 }
 
 export class TenantStore {
-  /** The pub/sub channel that says "drop what you cached for `key:<hash>` / `tenant:<id>`". */
-  readonly channel: string;
+  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly opts: TenantStoreOptions = {}) {}
 
-  constructor(private readonly redis: Redis, private readonly keys: Keys, private readonly opts: TenantStoreOptions = {}) {
-    this.channel = `${keys.prefix}:auth-changes`;
+  /**
+   * Calls `onChange` with `key:<hash>` or `tenant:<id>` whenever a key or tenant changes in any process (what was
+   * cached for it is stale), and `onLive` when the subscription goes down or comes back (changes may have been missed).
+   */
+  subscribeChanges(redisUrl: string, on: { onChange(message: string): void; onLive(live: boolean): void; onError(err: Error): void }): Subscription {
+    return subscribe(redisUrl, this.keys.authChannel, { onMessage: on.onChange, onLive: on.onLive, onError: on.onError });
   }
 
-  private get revoked(): string {
-    return `${this.keys.prefix}:revoked-keys`;
+  /** Every tenant id. */
+  ids(): Promise<string[]> {
+    return this.redis.smembers(this.keys.tenants);
   }
 
   async get(id: string): Promise<Tenant | null> {
@@ -80,7 +85,7 @@ export class TenantStore {
 
   async put(tenant: Tenant): Promise<void> {
     await this.redis.multi().set(this.keys.tenant(tenant.id), JSON.stringify(tenant)).sadd(this.keys.tenants, tenant.id).exec();
-    await this.redis.publish(this.channel, `tenant:${tenant.id}`);
+    await this.redis.publish(this.keys.authChannel, `tenant:${tenant.id}`);
   }
 
   /** Creates a tenant; null when the id is taken. */
@@ -133,7 +138,7 @@ export class TenantStore {
     // The file's secret replaces one set through the admin API; without one in the file, an admin-set one stays.
     const sealed = webhookSecret ? undefined : existing?.webhookSecretSealed;
     await this.put({ ...limits, ...(sealed ? { webhookSecretSealed: sealed } : {}), source: 'config', createdAt: existing?.createdAt ?? new Date().toISOString() });
-    const revoked = new Set(await this.redis.smembers(this.revoked));
+    const revoked = new Set(await this.redis.smembers(this.keys.revokedKeys));
     for (const hash of [...apiKeys.map(sha256), ...apiKeyHashes]) if (!revoked.has(hash)) await this.addKeyHash(t.id, hash, hash.slice(0, 8));
   }
 
@@ -161,8 +166,8 @@ export class TenantStore {
   async revokeKey(tenantId: string, keyId: string): Promise<boolean> {
     const hash = await this.redis.hget(this.keys.tenantKeys(tenantId), keyId);
     if (!hash) return false;
-    await this.redis.multi().del(this.keys.apiKey(hash)).hdel(this.keys.tenantKeys(tenantId), keyId).sadd(this.revoked, hash).exec();
-    await this.redis.publish(this.channel, `key:${hash}`);
+    await this.redis.multi().del(this.keys.apiKey(hash)).hdel(this.keys.tenantKeys(tenantId), keyId).sadd(this.keys.revokedKeys, hash).exec();
+    await this.redis.publish(this.keys.authChannel, `key:${hash}`);
     return true;
   }
 

@@ -8,15 +8,10 @@
  * `<taskId>|<day>|<micros>|<tenant>|<action>` of the open set (scored by when the task must have ended: the
  * reconciler's worklist), and its amount is kept in the task's record. Settling removes the member: once only.
  */
-import type { Redis, Result } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
-import { SETTLE } from './scripts.js';
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    mjgSettle(...args: Array<string | number>): Result<number, Context>;
-  }
-}
+import { runScript } from './lua.js';
+import { settle } from './scripts.js';
 
 /** Day hashes outlive a year of usage queries. */
 export const USAGE_TTL_SEC = 400 * 86_400;
@@ -31,48 +26,24 @@ export interface Reservation { taskId: string; day: string; micros: number; tena
 /** A reservation to settle: its task, and its member when known (else it is read from the task's record). */
 export interface SettleTarget { taskId: string; day: string; tenantId: string; action: string; member?: string }
 
-/** `YYYY-MM-DD` of a time in UTC. */
-/** A task time (`createdAt`, as `toISOString` wrote it: `YYYY-MM-DDTHH:mm:ss.sssZ`) is read as it is, not parsed. */
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z$/;
-export const utcDay = (at: Date | number | string) => (typeof at === 'string' && ISO_UTC.test(at) ? at.slice(0, 10) : new Date(at).toISOString().slice(0, 10));
-
-/** Every UTC day from `from` to `to` (inclusive), as `YYYY-MM-DD`. */
-export function daysBetween(from: string, to: string): string[] {
-  const out: string[] = [];
-  for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += 86_400_000) out.push(utcDay(t));
-  return out;
-}
-
 /** The open set's member of a reservation. None of its parts holds a `|` (ids, days, tenant ids, action names). */
 export const reservationMember = (r: Reservation) => `${r.taskId}|${r.day}|${r.micros}|${r.tenantId}|${r.action}`;
 
-/** The reservation a member stands for; for a bare task id (reserved by an older version) only `taskId`. */
-export function parseReservationMember(member: string): Reservation | { taskId: string } {
-  const [taskId = '', day, micros, tenantId, action] = member.split('|');
-  return day && micros && tenantId && action ? { taskId, day, micros: Number(micros), tenantId, action } : { taskId };
+/** The reservation a member stands for. */
+export function parseReservationMember(member: string): Reservation {
+  const [taskId = '', day = '', micros = '0', tenantId = '', action = ''] = member.split('|');
+  return { taskId, day, micros: Number(micros), tenantId, action };
 }
 
 export class UsageStore {
-  constructor(private readonly redis: Redis, private readonly keys: Keys) {
-    redis.defineCommand('mjgSettle', { numberOfKeys: 5, lua: SETTLE });
-  }
+  constructor(private readonly redis: Redis, private readonly keys: Keys) {}
 
   /** Ends a task's reservation (see Settlement). Idempotent: false when there was nothing left to settle. */
   async settle(target: SettleTarget, s: Settlement): Promise<boolean> {
-    const { taskId, day, tenantId, action } = target;
-    const out = await this.redis.mjgSettle(
-      this.keys.reservations, this.keys.usageDay(tenantId, day), this.keys.usageMonth(tenantId, day.slice(0, 7)), this.keys.task(taskId), this.keys.legacyReservation(taskId),
-      target.member ?? '', taskId, day, tenantId, action, s.chargedMicros, s.outcome ? `${s.outcome}|${action}|${s.provider}` : '', `usd|${action}|${s.provider}`,
-    );
+    const out = await runScript(this.redis, this.keys, settle, {
+      ...target, chargedMicros: s.chargedMicros, outcomeField: s.outcome ? `${s.outcome}|${target.action}|${s.provider}` : undefined, costField: `usd|${target.action}|${s.provider}`,
+    });
     return out === 1;
-  }
-
-  /** A reservation made by an older version (a key of its own), or null. */
-  async legacyReservation(taskId: string): Promise<Reservation | null> {
-    const value = await this.redis.get(this.keys.legacyReservation(taskId));
-    if (!value) return null;
-    const [day = '', micros = '0', tenantId = '', action = ''] = value.split('|');
-    return { taskId, day, micros: Number(micros), tenantId, action };
   }
 
   /** Members of the reservations still open past the time their task must have ended. */
@@ -85,20 +56,12 @@ export class UsageStore {
     await this.redis.zadd(this.keys.reservations, 'XX', until, member);
   }
 
-  /** Drops a member that stands for nothing any more (an older version's reservation whose key expired). */
-  async forget(member: string): Promise<void> {
-    await this.redis.zrem(this.keys.reservations, member);
-  }
-
   /** The counters of each day in the range, merged by field. */
   async totals(tenantId: string, days: string[]): Promise<Map<string, number>> {
-    const pipe = this.redis.pipeline();
-    for (const d of days) pipe.hgetall(this.keys.usageDay(tenantId, d));
-    const rows = (await pipe.exec()) ?? [];
+    const rows = await Promise.all(days.map((d) => this.redis.hgetall(this.keys.usageDay(tenantId, d))));
     const out = new Map<string, number>();
-    for (const [err, row] of rows) {
-      if (err) throw err;
-      for (const [field, v] of Object.entries((row ?? {}) as Record<string, string>)) out.set(field, (out.get(field) ?? 0) + Number(v));
+    for (const row of rows) {
+      for (const [field, v] of Object.entries(row)) out.set(field, (out.get(field) ?? 0) + Number(v));
     }
     return out;
   }

@@ -12,6 +12,7 @@ import { SERVER_OPTIONS } from '../../src/server.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import { startWorkers, type Workers } from '../../src/worker.js';
+import { createKeys, type Keys } from '../../src/store/keys.js';
 import type { Task } from '../../src/schemas/task.js';
 
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
@@ -36,6 +37,10 @@ export interface TestGateway {
   rt: Runtime;
   config: Config;
   workers?: Workers;
+  /** A connection of the test's own, to look at (or break) what the gateway keeps in Redis. */
+  redis: Redis;
+  /** The gateway's key builder, under this gateway's prefix. */
+  keys: Keys;
   startWorkers(): Promise<Workers>;
   close(): Promise<void>;
 }
@@ -73,7 +78,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const gw: TestGateway = {
-    url, app, rt, config,
+    url, app, rt, config, redis: new Redis(TEST_REDIS_URL), keys: createKeys(config.keyPrefix),
     async startWorkers() {
       gw.workers = await startWorkers(rt);
       return gw.workers;
@@ -82,6 +87,7 @@ export async function startGateway(opts: GatewayOptions = {}): Promise<TestGatew
       await app.close();
       await gw.workers?.close();
       await rt.close();
+      await gw.redis.quit();
       await dropPrefix(config.keyPrefix);
     },
   };

@@ -87,13 +87,13 @@ describe('the admin API', () => {
     it('stores the webhook secret sealed and no plaintext key in Redis', async () => {
       await admin('POST', '/admin/tenants', { id: 'sealed', webhookSecret: SECRET });
       const key = (await admin('POST', '/admin/tenants/sealed/keys')).body.key as string;
-      const keys = await one.rt.redis.keys(`${prefix}:*`);
+      const keys = await one.redis.keys(`${prefix}:*`);
       const dump: string[] = [];
       for (const k of keys) {
-        const type = await one.rt.redis.type(k);
-        if (type === 'string') dump.push((await one.rt.redis.get(k)) ?? '');
-        if (type === 'hash') dump.push(JSON.stringify(await one.rt.redis.hgetall(k)));
-        if (type === 'set') dump.push(JSON.stringify(await one.rt.redis.smembers(k)));
+        const type = await one.redis.type(k);
+        if (type === 'string') dump.push((await one.redis.get(k)) ?? '');
+        if (type === 'hash') dump.push(JSON.stringify(await one.redis.hgetall(k)));
+        if (type === 'set') dump.push(JSON.stringify(await one.redis.smembers(k)));
       }
       const all = keys.join(' ') + dump.join(' ');
       expect(all).not.toContain(SECRET);

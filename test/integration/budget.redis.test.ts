@@ -108,7 +108,7 @@ describe('monthly budgets and usage', () => {
     const t = await submit('expires', apiOnly);
     const before = (await usage(apiOnly)).body.totals;
     // The record is gone (retention passed while no worker ran): the reservation's member alone says what to release.
-    await apiOnly.rt.redis.del(apiOnly.rt.keys.task(t.body.id));
+    await apiOnly.redis.del(apiOnly.keys.task(t.body.id));
     const later = Date.now() + 2 * 3600_000;
     expect(await reconcile(apiOnly.rt, later)).toBe(1);
     expect(await reconcile(apiOnly.rt, later)).toBe(0);
@@ -120,8 +120,7 @@ describe('monthly budgets and usage', () => {
 
   it('keeps no key per reservation: it is a member of the open set, its amount in the task record', async () => {
     const t = await submit('layout', apiOnly);
-    const { keys, redis } = apiOnly.rt;
-    expect(await redis.exists(keys.legacyReservation(t.body.id))).toBe(0);
+    const { keys, redis } = apiOnly;
     const members = (await redis.zrange(keys.reservations, 0, -1)).filter((m) => m.startsWith(`${t.body.id}|`));
     expect(members).toEqual([`${t.body.id}|${t.body.createdAt.slice(0, 10)}|80000|budgeted|imagine`]);
     expect((await redis.get(keys.task(t.body.id)))!.split('\n')[0]).toBe('1|queued|budgeted|imagine|80000');

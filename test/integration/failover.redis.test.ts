@@ -47,8 +47,8 @@ describe('routing and failover', () => {
       s.state.behaviour.jobDurationMs = 40;
     }
     // Each case starts with healthy circuits.
-    const keys = await gw.rt.redis.keys(`${gw.config.keyPrefix}:circuit:*`);
-    if (keys.length) await gw.rt.redis.del(...keys);
+    const keys = await gw.redis.keys(`${gw.config.keyPrefix}:circuit:*`);
+    if (keys.length) await gw.redis.del(...keys);
   });
   afterAll(async () => {
     await gw?.close();

@@ -67,14 +67,14 @@ describe('the intake', () => {
     // A long sweep interval: the sweeper's grace is 10 s, so only the intake can submit these within the wait below.
     gw = await startGateway({ providers: providers(), workers: false, config: { workers: { concurrency: 5, lockDurationMs: 2000, stalledIntervalMs: 1000, sweepIntervalMs: 600_000 } } });
     const ids = [await submit(gw, 'before workers 1'), await submit(gw, 'before workers 2')];
-    expect(await gw.rt.redis.lrange(gw.rt.keys.intake, 0, -1)).toEqual([...ids].reverse());
+    expect(await gw.redis.lrange(gw.keys.intake, 0, -1)).toEqual([...ids].reverse());
     for (const id of ids) expect(await jobOf(gw.rt, id)).toBeUndefined();
 
     await gw.startWorkers();
     const done = await Promise.all(ids.map((id) => waitForTask(gw!.url, KEY, id, 8000)));
     expect(done.map((t) => t.status)).toEqual(['succeeded', 'succeeded']);
-    expect(await gw.rt.redis.llen(gw.rt.keys.intake)).toBe(0);
-    expect(await gw.rt.redis.zcard(gw.rt.keys.unqueued)).toBe(0);
+    expect(await gw.redis.llen(gw.keys.intake)).toBe(0);
+    expect(await gw.redis.zcard(gw.keys.unqueued)).toBe(0);
   }, 20_000);
 
   it('adds jobs with the queue defaults and the same id, data and options as Queues.enqueueSubmission', async () => {
@@ -103,12 +103,12 @@ describe('the intake', () => {
     gw = await startGateway({ providers: providers(), workers: false });
     const id = await submit(gw, 'popped and lost');
     // An intake popped it and died before adding its job: only `unqueued` remembers the task now.
-    expect(await gw.rt.redis.rpop(gw.rt.keys.intake)).toBe(id);
-    expect(await gw.rt.redis.zscore(gw.rt.keys.unqueued, id)).not.toBeNull();
+    expect(await gw.redis.rpop(gw.keys.intake)).toBe(id);
+    expect(await gw.redis.zscore(gw.keys.unqueued, id)).not.toBeNull();
     await gw.startWorkers();
     const t = await waitForTask(gw.url, KEY, id, 10_000);
     expect(t.status).toBe('succeeded');
-    expect(await gw.rt.redis.zscore(gw.rt.keys.unqueued, id)).toBeNull();
+    expect(await gw.redis.zscore(gw.keys.unqueued, id)).toBeNull();
     expect(sim.state.requests.filter((r) => r.method === 'POST' && JSON.stringify(r.body).includes('popped and lost'))).toHaveLength(1);
   }, 20_000);
 
@@ -172,12 +172,12 @@ describe('the intake across a Redis restart', () => {
     const down = redisProc;
     down.kill('SIGKILL');
     await new Promise((r) => down.once('exit', r));
-    await until('the runtime notices', async () => rt!.redis.status !== 'ready');
+    await until('the runtime notices', async () => !(await rt!.ping().then(() => true, () => false)));
     await sleep(1000); // an outage of a second: reconnect attempts are refused meanwhile
     redisProc = startRedis();
     await up();
     expect(await runId()).not.toBe(firstRun);
-    await until('the runtime reconnects', async () => rt!.redis.status === 'ready');
+    await until('the runtime reconnects', async () => rt!.ping().then(() => true, () => false));
     const b = record('tenant-a');
     await rt.tasks.create(b);
     await until('a job after the restart', async () => (await jobOf(rt!, b.task.id)) !== undefined, 15_000);

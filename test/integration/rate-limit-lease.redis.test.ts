@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RateLimiter, type RateDecision } from '../../src/services/rate-limit.js';
 import { createKeys } from '../../src/store/keys.js';
+import { RateWindowStore } from '../../src/store/rate-window-store.js';
 import { dropPrefix, nextSecond, sleep, TEST_REDIS_URL, uniquePrefix } from '../helpers/gateway.js';
 
 describe('rate-limit leases', () => {
@@ -25,8 +26,8 @@ describe('rate-limit leases', () => {
     redisB = new Redis(TEST_REDIS_URL);
   });
   beforeEach(() => {
-    a = new RateLimiter(redisA, keys);
-    b = new RateLimiter(redisB, keys);
+    a = new RateLimiter(new RateWindowStore(redisA, keys));
+    b = new RateLimiter(new RateWindowStore(redisB, keys));
     tenant = `t${++n}`;
   });
   afterEach(() => vi.restoreAllMocks());
@@ -48,7 +49,7 @@ describe('rate-limit leases', () => {
   };
 
   /** Admitted requests counted in Redis for the tenant (the window's running total). */
-  const counted = async () => Number(await redisA.hget(a.key(tenant), 'n'));
+  const counted = async () => Number(await redisA.hget(keys.rateWindow(tenant), 'n'));
   /** Starts the test early in a second, so that one second is enough for what it does. */
   const freshSecond = async () => {
     if (Date.now() % 1000 > 300) await nextSecond();
@@ -114,7 +115,7 @@ describe('rate-limit leases', () => {
     expect(await counted()).toBe(511);
     // Other processes take the window to 100 short of the limit.
     const second = String(Math.floor(Date.now() / 1000));
-    await redisB.multi().hincrby(b.key(tenant), 'n', limit - 611).hincrby(b.key(tenant), second, limit - 611).exec();
+    await redisB.multi().hincrby(keys.rateWindow(tenant), 'n', limit - 611).hincrby(keys.rateWindow(tenant), second, limit - 611).exec();
     const d = await a.take(tenant, limit);
     expect(d.allowed).toBe(true);
     // ⌊100 / 16⌋ = 6 granted: this request and 5 held.
@@ -155,7 +156,7 @@ describe('rate-limit leases', () => {
     expect(again).toMatchObject({ allowed: false, remaining: 0 });
     expect(calls).toHaveLength(0);
     // The window emptied (as if a minute had passed): within the second the refusal holds, after it the call is made.
-    await redisA.del(a.key(tenant));
+    await redisA.del(keys.rateWindow(tenant));
     await nextSecond();
     expect((await a.take(tenant, limit)).allowed).toBe(true);
     expect(calls).toHaveLength(1);
@@ -165,11 +166,11 @@ describe('rate-limit leases', () => {
     await freshSecond();
     expect((await a.take(tenant, 1_000_000)).allowed).toBe(true);
     expect((await a.take(tenant, 1)).allowed).toBe(false); // a new limit is asked for, not served from the old lease
-    await redisA.set(a.key(tenant), 'not a window');
+    await redisA.set(keys.rateWindow(tenant), 'not a window');
     await nextSecond();
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => a.take(tenant, 10)));
     expect(results.every((r) => r.status === 'rejected')).toBe(true);
-    await redisA.del(a.key(tenant));
+    await redisA.del(keys.rateWindow(tenant));
     await sleep(1);
     expect((await a.take(tenant, 10)).allowed).toBe(true);
   });

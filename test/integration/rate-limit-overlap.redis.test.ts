@@ -85,8 +85,8 @@ describe('read routes that overlap the rate-limit call with their read', () => {
 
   it('sends the rate-limit call and the task read to Redis in one write; a write route decides first', async () => {
     const id = await submit(PIPED);
-    const rlKey = gw.rt.rateLimit.key('piped');
-    const taskKey = gw.rt.keys.task(id);
+    const rlKey = gw.keys.rateWindow('piped');
+    const taskKey = gw.keys.task(id);
 
     // The submit left this process a lease of admissions for the tenant: once it has ended, the read needs the call.
     await nextSecond();
@@ -177,7 +177,7 @@ describe('read routes that overlap the rate-limit call with their read', () => {
       expect(created.status).toBe(429);
       const cancel = await api(gw.url, 'POST', `/v1/tasks/${id}/cancel`, { key: READER });
       expect(cancel.status).toBe(429);
-      await gw.rt.redis.del(gw.rt.rateLimit.key('reader'));
+      await gw.redis.del(gw.keys.rateWindow('reader'));
       // The refusal this process holds lasts until the second ends; then it asks Redis again.
       await nextSecond();
       const list = await api(gw.url, 'GET', '/v1/tasks', { key: READER });
@@ -190,7 +190,7 @@ describe('read routes that overlap the rate-limit call with their read', () => {
   it('never sends the data when the decision itself fails: the same error as a route that decides first', async () => {
     const id = await submit(BROKEN);
     // A window of the wrong type makes the limiter's script fail while the task read succeeds.
-    await gw.rt.redis.set(gw.rt.rateLimit.key('broken'), 'not a window');
+    await gw.redis.set(gw.keys.rateWindow('broken'), 'not a window');
     const read = await api(gw.url, 'GET', `/v1/tasks/${id}`, { key: BROKEN });
     const usage = await api(gw.url, 'GET', '/v1/usage', { key: BROKEN });
     expect(usage.status).toBe(500);
@@ -202,7 +202,7 @@ describe('read routes that overlap the rate-limit call with their read', () => {
     const list = await api(gw.url, 'GET', '/v1/tasks', { key: BROKEN });
     expect(list.status).toBe(500);
     expect(list.body).toEqual(usage.body);
-    await gw.rt.redis.del(gw.rt.rateLimit.key('broken'));
+    await gw.redis.del(gw.keys.rateWindow('broken'));
     expect((await api(gw.url, 'GET', `/v1/tasks/${id}`, { key: BROKEN })).status).toBe(200);
   });
 

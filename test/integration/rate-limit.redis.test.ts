@@ -48,15 +48,15 @@ describe('the per-tenant rate limit', () => {
   });
 
   it('lets requests through again once the window slides', async () => {
-    const key = one.rt.rateLimit.key('limited');
+    const key = one.keys.rateWindow('limited');
     // A real minute is too long for the suite: age the window's per-second buckets in Redis instead. A refusal a
     // process holds lasts until the current second ends (time only frees room at second boundaries), so after aging,
     // let a real second boundary pass too.
     const age = async (by: number) => {
-      const all = await one.rt.redis.hgetall(key);
+      const all = await one.redis.hgetall(key);
       const moved: Record<string, string | number> = { n: all.n!, o: Number(all.o) - by };
       for (const [f, v] of Object.entries(all)) if (/^\d+$/.test(f)) moved[String(Number(f) - by)] = v;
-      await one.rt.redis.multi().del(key).hset(key, moved).pexpire(key, 200_000).exec();
+      await one.redis.multi().del(key).hset(key, moved).pexpire(key, 200_000).exec();
       await nextSecond();
     };
     expect((await api(two.url, 'GET', '/v1/tasks', { key: KEY })).status).toBe(429);

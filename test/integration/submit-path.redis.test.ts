@@ -3,15 +3,14 @@
  * its intake entry), after the auth hook's rate-limit call when the process holds no lease of admissions for the
  * tenant, and no BullMQ command in the API process. Counted on the server with MONITOR, for this test's key prefix only.
  */
-import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREATE_TASK } from '../../src/store/scripts.js';
+import { createTask } from '../../src/store/scripts.js';
 import { api, nextSecond, startGateway, TEST_REDIS_URL, type TestGateway } from '../helpers/gateway.js';
 
 const KEY = 'submit-path-key-0123456789abcdef';
-const CREATE_SHA = createHash('sha1').update(CREATE_TASK).digest('hex');
+const CREATE_SHA = createTask.source.sha;
 
 describe('the submit path', () => {
   let gw: TestGateway;
@@ -87,20 +86,20 @@ describe('the submit path', () => {
       }));
     }
     expect(statuses).toEqual([202, 202, 202]);
-    const rateCalls = (sent: string[][]) => sent.filter((a) => a.includes(gw.rt.rateLimit.key('path')));
+    const rateCalls = (sent: string[][]) => sent.filter((a) => a.includes(gw.keys.rateWindow('path')));
     // 1st: the rate-limit call (one admission), then the create call.
     expect(perPost[0]).toHaveLength(2);
     expect(rateCalls(perPost[0]!)).toHaveLength(1);
     expect(perPost[0]!.filter(isCreate)).toHaveLength(1);
     // 2nd: the first admission ran out within its second, so the call asks for two; the 3rd takes the second of them.
     expect(rateCalls(perPost[1]!)).toHaveLength(1);
-    expect(perPost[1]!.find((a) => a.includes(gw.rt.rateLimit.key('path')))!.at(-1)).toBe('2');
+    expect(perPost[1]!.find((a) => a.includes(gw.keys.rateWindow('path')))!.at(-1)).toBe('2');
     expect(perPost[2]).toHaveLength(1);
     expect(perPost[2]!.filter(isCreate)).toHaveLength(1);
     expect(perPost.flat(2).some((a) => a.includes(':bull:'))).toBe(false);
     // The create call names every key it writes: the task, its indexes, the reservation and the intake list.
     const create = perPost[0]!.find(isCreate)!;
-    expect(create).toEqual(expect.arrayContaining([gw.rt.keys.intake, gw.rt.keys.reservations, gw.rt.keys.unqueued, gw.rt.keys.active]));
+    expect(create).toEqual(expect.arrayContaining([gw.keys.intake, gw.keys.reservations, gw.keys.unqueued, gw.keys.active]));
   });
 
   it('is one Lua call with an Idempotency-Key too, for the first request, a repeat, and a refusal past the budget', async () => {

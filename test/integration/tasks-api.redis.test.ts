@@ -41,8 +41,8 @@ describe('the /v1/tasks API', () => {
     });
 
     it('stores no plaintext key in Redis', async () => {
-      const keys = await gw.rt.redis.keys(`${gw.config.keyPrefix}:*`);
-      const values = await Promise.all(keys.filter((k) => k.includes(':key:') || k.includes(':tenant:')).map((k) => gw.rt.redis.get(k)));
+      const keys = await gw.redis.keys(`${gw.config.keyPrefix}:*`);
+      const values = await Promise.all(keys.filter((k) => k.includes(':key:') || k.includes(':tenant:')).map((k) => gw.redis.get(k)));
       expect(keys.some((k) => k.includes(TENANT_A_KEY))).toBe(false);
       expect(values.join('')).not.toContain(TENANT_A_KEY);
     });

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CircuitBreakers } from '../../src/services/circuit.js';
-import { Slots } from '../../src/services/slots.js';
+import { CircuitStore } from '../../src/store/circuit-store.js';
+import { SlotStore } from '../../src/store/slot-store.js';
 import { createKeys } from '../../src/store/keys.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/gateway.js';
 
@@ -11,12 +12,12 @@ describe('circuit breakers and slots on Redis', () => {
   const prefix = uniquePrefix();
   let redis: Redis;
   let circuits: CircuitBreakers;
-  let slots: Slots;
+  let slots: SlotStore;
   const transitions: string[] = [];
   beforeAll(() => {
     redis = new Redis(TEST_REDIS_URL);
-    circuits = new CircuitBreakers(redis, createKeys(prefix), cfg, (p, to) => transitions.push(`${p}:${to}`));
-    slots = new Slots(redis, createKeys(prefix), 5000);
+    circuits = new CircuitBreakers(new CircuitStore(redis, createKeys(prefix)), cfg, (p, to) => transitions.push(`${p}:${to}`));
+    slots = new SlotStore(redis, createKeys(prefix), 5000);
   });
   afterAll(async () => {
     await redis.quit();

@@ -1,12 +1,14 @@
 /**
  * The request path's Redis calls (src/store/hot-script.ts): written once per loop turn, answered each in its own
- * promise, a script sent again through ioredis's own path when Redis has lost it, errors and a closed connection
+ * promise, a script sent again with its text when Redis has lost it, errors and a closed connection
  * passed on.
  */
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FLUSH_BYTES, HotScript, TurnBatch } from '../../src/store/hot-script.js';
+import { createKeys } from '../../src/store/keys.js';
+import type { Script } from '../../src/store/lua.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/gateway.js';
 
 
@@ -108,23 +110,32 @@ describe('calls batched per loop turn', () => {
     expect(fine).toEqual({ status: 'fulfilled', value: 'v' });
   });
 
-  it('runs a script Redis does not have through the fallback, then by its digest again', async () => {
+  it('runs a script Redis does not have with its text, then by its digest again', async () => {
     const batch = new TurnBatch(redis);
     // A script no one has loaded (its text is new): what Redis knows after a restart or a SCRIPT FLUSH.
-    const ECHO = `-- ${prefix}\nredis.call('SET', KEYS[1], ARGV[1]) return {0, ARGV[1]}`;
-    redis.defineCommand('hotEcho', { numberOfKeys: 1, lua: ECHO });
-    const viaFallback: string[][] = [];
-    const script = new HotScript<[number, string]>(batch, ECHO, 1, (args) => {
-      viaFallback.push(args);
-      return (redis as unknown as { hotEcho(...a: string[]): Promise<[number, string]> }).hotEcho(...args);
+    const lua = `-- ${prefix}\nredis.call('SET', KEYS[1], ARGV[1]) return {0, ARGV[1]}`;
+    const sha = createHash('sha1').update(lua).digest('hex');
+    const echo: Script<{ key: string; value: string }, [number, string]> = {
+      name: 'echo', source: { name: 'echo', lua, sha, numberOfKeys: 1 }, build: (_k, i) => ({ keys: [i.key], argv: [i.value] }),
+    };
+    const script = new HotScript(batch, createKeys(prefix), echo);
+    const sent: string[] = [];
+    const send = redis.sendCommand.bind(redis);
+    const spy = vi.spyOn(redis, 'sendCommand').mockImplementation((cmd, stream) => {
+      sent.push(cmd.name);
+      return send(cmd, stream);
     });
-    expect(await redis.script('EXISTS', createHash('sha1').update(ECHO).digest('hex'))).toEqual([0]);
-    expect(await script.call([`${prefix}:s1`, 'first'])).toEqual([0, 'first']);
-    expect(viaFallback).toEqual([[`${prefix}:s1`, 'first']]);
-    // Loaded now (the fallback sent the script itself): the next call needs no fallback.
-    expect(await script.call([`${prefix}:s2`, 'second'])).toEqual([0, 'second']);
-    expect(viaFallback).toHaveLength(1);
-    expect(await redis.mget(`${prefix}:s1`, `${prefix}:s2`)).toEqual(['first', 'second']);
+    try {
+      expect(await redis.script('EXISTS', sha)).toEqual([0]);
+      expect(await script.call({ key: `${prefix}:s1`, value: 'first' })).toEqual([0, 'first']);
+      expect(sent.filter((n) => n !== 'script')).toEqual(['evalsha', 'eval']);
+      // Loaded now (EVAL sent the script itself): the next call goes by its digest alone.
+      expect(await script.call({ key: `${prefix}:s2`, value: 'second' })).toEqual([0, 'second']);
+      expect(sent.filter((n) => n !== 'script')).toEqual(['evalsha', 'eval', 'evalsha']);
+      expect(await redis.mget(`${prefix}:s1`, `${prefix}:s2`)).toEqual(['first', 'second']);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('sends a call again when its connection drops before the answer (ioredis resends it through the batch)', async () => {

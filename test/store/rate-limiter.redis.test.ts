@@ -8,20 +8,20 @@ import { Redis, type Command } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimiter, rateLimitHeaders, type RateDecision } from '../../src/services/rate-limit.js';
 import { createKeys } from '../../src/store/keys.js';
+import { RateWindowStore } from '../../src/store/rate-window-store.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/gateway.js';
 
 describe('the rate limiter on Redis', () => {
   const prefix = uniquePrefix();
+  const keys = createKeys(prefix);
   let redis: Redis;
-  let rl: RateLimiter;
   let n = 0;
   /** One request decided by the script: a limiter with no lease or refusal in hand. */
-  const hit = (id: string, limit: number) => new RateLimiter(redis, createKeys(prefix)).hit(id, limit);
+  const hit = (id: string, limit: number) => new RateLimiter(new RateWindowStore(redis, createKeys(prefix))).hit(id, limit);
   const tenant = () => `t${++n}`;
 
   beforeAll(() => {
     redis = new Redis(TEST_REDIS_URL);
-    rl = new RateLimiter(redis, createKeys(prefix));
   });
   afterAll(async () => {
     await redis.quit();
@@ -39,7 +39,7 @@ describe('the rate limiter on Redis', () => {
     const offsets = Object.keys(buckets).map(Number);
     const fields: Record<string, number> = { n: Object.values(buckets).reduce((a, b) => a + b, 0), o: sec + Math.min(...offsets) };
     for (const off of offsets) fields[String(sec + off)] = buckets[off]!;
-    await redis.multi().del(rl.key(id)).hset(rl.key(id), fields).pexpire(rl.key(id), 200_000).exec();
+    await redis.multi().del(keys.rateWindow(id)).hset(keys.rateWindow(id), fields).pexpire(keys.rateWindow(id), 200_000).exec();
   }
 
   /**
@@ -54,14 +54,14 @@ describe('the rate limiter on Redis', () => {
       const result = await scenario(sec);
       const to = await redisMs();
       if (Math.floor(to / 1000) === sec) return { result, sec, from, to };
-      await redis.del(rl.key(id));
+      await redis.del(keys.rateWindow(id));
     }
     throw new Error('Redis clock kept crossing a second boundary');
   }
 
   /** The bucket fields of a window, as offsets from `sec` → count. */
   async function buckets(id: string, sec: number): Promise<Record<number, number>> {
-    const all = await redis.hgetall(rl.key(id));
+    const all = await redis.hgetall(keys.rateWindow(id));
     const out: Record<number, number> = {};
     for (const [f, v] of Object.entries(all)) if (/^\d+$/.test(f)) out[Number(f) - sec] = Number(v);
     return out;
@@ -69,10 +69,10 @@ describe('the rate limiter on Redis', () => {
 
   /** Moves every bucket of the window `by` seconds into the past. */
   async function age(id: string, by: number): Promise<void> {
-    const all = await redis.hgetall(rl.key(id));
+    const all = await redis.hgetall(keys.rateWindow(id));
     const moved: Record<string, string | number> = { n: all.n!, o: Number(all.o) - by };
     for (const [f, v] of Object.entries(all)) if (/^\d+$/.test(f)) moved[String(Number(f) - by)] = v;
-    await redis.multi().del(rl.key(id)).hset(rl.key(id), moved).pexpire(rl.key(id), 200_000).exec();
+    await redis.multi().del(keys.rateWindow(id)).hset(keys.rateWindow(id), moved).pexpire(keys.rateWindow(id), 200_000).exec();
   }
 
   it('admits up to the limit, then refuses without counting the refusals', async () => {
@@ -85,18 +85,18 @@ describe('the rate limiter on Redis', () => {
     expect(result.map((d) => [d.allowed, d.remaining])).toEqual([[true, 2], [true, 1], [true, 0], [false, 0], [false, 0], [false, 0]]);
     expect(result.every((d) => d.limit === 3)).toBe(true);
     expect(await buckets(id, sec)).toEqual({ 0: 3 });
-    expect(await redis.hget(rl.key(id), 'n')).toBe('3');
+    expect(await redis.hget(keys.rateWindow(id), 'n')).toBe('3');
   });
 
   it('is atomic: 50 concurrent requests on separate connections, exactly 20 admitted', async () => {
     const id = tenant();
     const conns = Array.from({ length: 5 }, () => new Redis(TEST_REDIS_URL));
     try {
-      const limiters = conns.map((c) => new RateLimiter(c, createKeys(prefix)));
+      const limiters = conns.map((c) => new RateLimiter(new RateWindowStore(c, createKeys(prefix))));
       const decisions = await Promise.all(Array.from({ length: 50 }, (_, i) => limiters[i % 5]!.hit(id, 20)));
       expect(decisions.filter((d) => d.allowed)).toHaveLength(20);
       expect(new Set(decisions.filter((d) => d.allowed).map((d) => d.remaining)).size).toBe(20);
-      expect(await redis.hget(rl.key(id), 'n')).toBe('20');
+      expect(await redis.hget(keys.rateWindow(id), 'n')).toBe('20');
     } finally {
       await Promise.all(conns.map((c) => c.quit()));
     }
@@ -122,7 +122,7 @@ describe('the rate limiter on Redis', () => {
     });
     expect(freed.result).toMatchObject({ allowed: true, remaining: 2 });
     expect(await buckets(id, freed.sec)).toEqual({ 0: 1 });
-    expect(await redis.hmget(rl.key(id), 'n', 'o')).toEqual(['1', String(freed.sec)]);
+    expect(await redis.hmget(keys.rateWindow(id), 'n', 'o')).toEqual(['1', String(freed.sec)]);
   });
 
   it('answers Retry-After from the bucket whose departure makes room', async () => {
@@ -171,7 +171,7 @@ describe('the rate limiter on Redis', () => {
     // 2 live (sec-59, sec-5) + this one: the dead 7 do not count.
     expect(r.result).toMatchObject({ allowed: true, remaining: 1 });
     expect(await buckets(id, r.sec)).toEqual({ [-59]: 1, [-5]: 1, 0: 1 });
-    expect(await redis.hmget(rl.key(id), 'n', 'o')).toEqual(['3', String(r.sec - 59)]);
+    expect(await redis.hmget(keys.rateWindow(id), 'n', 'o')).toEqual(['3', String(r.sec - 59)]);
   });
 
   it('starts over on a key idle for longer than the window', async () => {
@@ -181,9 +181,9 @@ describe('the rate limiter on Redis', () => {
       return hit(id, 3);
     });
     expect(r.result).toMatchObject({ allowed: true, remaining: 2 });
-    expect(await redis.hgetall(rl.key(id))).toEqual({ n: '1', o: String(r.sec), [String(r.sec)]: '1' });
+    expect(await redis.hgetall(keys.rateWindow(id))).toEqual({ n: '1', o: String(r.sec), [String(r.sec)]: '1' });
     // The key lives as long as its newest bucket counts, and no longer.
-    const ttl = await redis.pttl(rl.key(id));
+    const ttl = await redis.pttl(keys.rateWindow(id));
     expect(ttl).toBeGreaterThan(60_000);
     expect(ttl).toBeLessThanOrEqual(62_000);
   });
@@ -196,13 +196,13 @@ describe('the rate limiter on Redis', () => {
       await age(id, 1);
     }
     expect(admitted).toBe(450);
-    const all = await redis.hgetall(rl.key(id));
+    const all = await redis.hgetall(keys.rateWindow(id));
     const bucketFields = Object.keys(all).filter((f) => /^\d+$/.test(f));
     expect(bucketFields.length).toBeLessThanOrEqual(61);
     expect(bucketFields.length).toBeGreaterThan(40);
     expect(Number(all.n)).toBe(bucketFields.reduce((sum, f) => sum + Number(all[f]), 0));
     expect(Number(all.o)).toBe(Math.min(...bucketFields.map(Number)));
-    expect(await redis.object('ENCODING', rl.key(id))).toMatch(/listpack|ziplist/);
+    expect(await redis.object('ENCODING', keys.rateWindow(id))).toMatch(/listpack|ziplist/);
   });
 
   it('falls back to EVAL when Redis does not have the script (after a restart or SCRIPT FLUSH)', async () => {
@@ -216,14 +216,14 @@ describe('the rate limiter on Redis', () => {
         command.reject(new Error('NOSCRIPT No matching script. Please use EVAL.'));
         return command.promise;
       }) as typeof conn.sendCommand;
-      const limiter = new RateLimiter(conn, createKeys(prefix));
+      const limiter = new RateLimiter(new RateWindowStore(conn, createKeys(prefix)));
       const id = tenant();
       expect(await limiter.hit(id, 2)).toMatchObject({ allowed: true, remaining: 1 });
       expect(await limiter.hit(id, 2)).toMatchObject({ allowed: true, remaining: 0 });
       expect(await limiter.hit(id, 2)).toMatchObject({ allowed: false, remaining: 0 });
       expect(calls).toBe(3);
       // Other errors are not retried.
-      await redis.set(rl.key('wrong-type'), 'x');
+      await redis.set(keys.rateWindow('wrong-type'), 'x');
       await expect(limiter.hit('wrong-type', 2)).rejects.toThrow(/WRONGTYPE/);
     } finally {
       await conn.quit();

@@ -8,7 +8,8 @@ import { newTaskId } from '../../src/domain/ids.js';
 import { type TaskRecord } from '../../src/domain/task.js';
 import { createKeys } from '../../src/store/keys.js';
 import { TaskStore } from '../../src/store/task-store.js';
-import { reservationMember, UsageStore, utcDay } from '../../src/store/usage-store.js';
+import { utcDay } from '../../src/domain/time.js';
+import { reservationMember, UsageStore } from '../../src/store/usage-store.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/gateway.js';
 
 function record(tenantId: string, prompt = 'x'): TaskRecord {
@@ -65,7 +66,6 @@ describe('reservations written with their task', () => {
       expect(await redis.ttl(key)).toBeGreaterThan(399 * 86_400);
     }
     expect(await redis.lrange(keys.intake, 0, -1)).toContain(a.task.id);
-    expect(await redis.exists(keys.legacyReservation(a.task.id))).toBe(0);
 
     const b = record('t-create');
     const before = await keyCount();
@@ -120,38 +120,5 @@ describe('reservations written with their task', () => {
     expect(await usage.settle(byMember, { provider: '(none)', outcome: null, chargedMicros: 0 })).toBe(true);
     expect(await usage.settle(byMember, { provider: '(none)', outcome: null, chargedMicros: 0 })).toBe(false);
     expect(await counters('t-expired')).toEqual({ res: '0', spent: '0', 'sub|imagine': '1' });
-  });
-
-  it('reads, settles and rewrites a task and reservation written by the previous layout (a hash and a resv key)', async () => {
-    const a = record('t-legacy');
-    const id = a.task.id;
-    // As the previous version wrote them.
-    await redis.hset(keys.task(id), 'doc', JSON.stringify(a.task), 'st', 'queued', 'pv', JSON.stringify(a.priv), 'tn', 't-legacy', 'ac', 'imagine', 'v', 1);
-    await redis.expire(keys.task(id), 3600);
-    await redis.zadd(keys.tenantIndex('t-legacy'), 0, id);
-    await redis.set(keys.legacyReservation(id), `${day}|80000|t-legacy|imagine`, 'EX', 3600);
-    await redis.zadd(keys.reservations, 5, id);
-    await redis.hincrby(keys.usageDay('t-legacy', day), 'res', 80_000);
-    await redis.hincrby(keys.usageDay('t-legacy', day), 'sub|imagine', 1);
-    await redis.hincrby(keys.usageMonth('t-legacy', day.slice(0, 7)), 'res', 80_000);
-
-    expect(await tasks.get(id)).toEqual(a);
-    expect(await tasks.getDoc(id, 't-legacy')).toBe(JSON.stringify(a.task));
-    expect(await tasks.getDoc(id, 'other')).toBeNull();
-    expect(await tasks.tenantOf(id)).toBe('t-legacy');
-    expect((await tasks.list('t-legacy', { limit: 10, status: 'queued' })).docs).toEqual([JSON.stringify(a.task)]);
-
-    const out = await tasks.update(id, (r) => ({ ...r, task: { ...r.task, status: 'canceled' } }));
-    expect(out).toMatchObject({ changed: true, rec: { version: 2 } });
-    expect(await redis.type(keys.task(id))).toBe('string');
-    expect(await redis.ttl(keys.task(id))).toBeGreaterThan(0);
-    expect((await tasks.get(id))?.task.status).toBe('canceled');
-    expect(await usage.overdue(10, 1000)).toContain(id);
-
-    expect(await usage.settle(target(a), { provider: '(none)', outcome: 'canceled', chargedMicros: 0 })).toBe(true);
-    expect(await usage.settle(target(a), { provider: '(none)', outcome: 'canceled', chargedMicros: 0 })).toBe(false);
-    expect(await redis.exists(keys.legacyReservation(id))).toBe(0);
-    expect(await usage.overdue(10, 1000)).not.toContain(id);
-    expect(await counters('t-legacy')).toEqual({ res: '0', spent: '0', 'sub|imagine': '1', 'canceled|imagine|(none)': '1' });
   });
 });

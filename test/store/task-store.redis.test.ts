@@ -61,7 +61,7 @@ describe('the task store on Redis', () => {
     expect(await store.getDoc(rec.task.id, 'someone-else')).toBeNull();
   });
 
-  it('maps upstream job ids to tasks for as long as retention lasts, and reads the earlier one-key layout', async () => {
+  it('maps upstream job ids to tasks for as long as retention lasts', async () => {
     const day = 86_400_000;
     const t0 = Date.parse('2026-03-10T23:59:00Z');
     await store.mapUpstream('p1', 'job-a', 'tsk_A', t0);
@@ -70,10 +70,8 @@ describe('the task store on Redis', () => {
     expect(await store.taskForUpstream('p1', 'job-a', t0 + 2 * day)).toBe('tsk_A');
     expect(await store.taskForUpstream('p2', 'job-a', t0)).toBeNull();
     expect(await store.taskForUpstream('p1', 'job-b', t0)).toBeNull();
-    const ttl = await redis.ttl(`${prefix}:upd:p1:2026-03-10`);
+    const ttl = await redis.ttl(createKeys(prefix).upstreamDay('p1', '2026-03-10'));
     expect(ttl).toBeGreaterThan(2 * 86_400);
     expect(ttl).toBeLessThanOrEqual(3 * 86_400);
-    await redis.set(`${prefix}:up:p1:job-old`, 'tsk_OLD');
-    expect(await store.taskForUpstream('p1', 'job-old')).toBe('tsk_OLD');
   });
 });

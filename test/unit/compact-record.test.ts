@@ -7,7 +7,7 @@ import { ACTIONS } from '../../providers/types.js';
 import { toCanonical } from '../../src/domain/canonical.js';
 import { compactPrivate, expandPrivate, type TaskPrivate, type TaskRecord } from '../../src/domain/task.js';
 import { submitBodySchema, type Task } from '../../src/schemas/task.js';
-import { decodeRecord, documentFor, documentOf, encodeRecord } from '../../src/store/task-store.js';
+import { decodeRecord, documentFor, encodeRecord, splitRecord } from '../../src/store/task-record.js';
 
 const PARENT = 'tsk_01M7ZPSYV80000S0BAVRHD7GZABMHQ3EW6';
 const IMG = 'https://example.com/a.png';
@@ -67,7 +67,7 @@ describe('the compact task record', () => {
     const compact = compactPrivate(rec.priv, rec.task);
     expect(compact).not.toHaveProperty('request');
     expect(compact).not.toHaveProperty('tenantId');
-    const back = decodeRecord(encodeRecord(rec, 80_000));
+    const back = decodeRecord(encodeRecord(rec, { reservedMicros: 80_000 }));
     expect(back).toEqual(asJson(rec));
     expect(JSON.stringify(back.priv.request)).toBe(JSON.stringify(rec.priv.request));
   });
@@ -96,19 +96,19 @@ describe('the compact task record', () => {
 
   it('lays a record out as header, private JSON, public JSON', () => {
     const rec = recordOf({ action: 'imagine', prompt: 'multi\nline --fast', metadata: { note: 'a\nb' } }, { phase: 'polling' });
-    const value = encodeRecord({ ...rec, version: 7 }, 80_000);
+    const value = encodeRecord({ ...rec, version: 7 }, { reservedMicros: 80_000 });
     const [header, pv, ...rest] = value.split('\n');
     expect(header).toBe('7|queued|acme|imagine|80000');
     expect(JSON.parse(pv!)).toEqual({ deadlineAt: rec.priv.deadlineAt, phase: 'polling' });
     // Newlines inside strings are escaped by JSON: the public document is everything after the second newline.
     expect(rest).toHaveLength(1);
-    expect(documentOf(value)).toBe(JSON.stringify(rec.task));
+    expect(splitRecord(value).doc).toBe(JSON.stringify(rec.task));
     expect(encodeRecord(rec).split('\n')[0]).toBe('1|queued|acme|imagine|');
   });
 
   it("gives a record's document to its tenant only, a tenant whose id begins like it included", () => {
-    const value = encodeRecord(recordOf({ action: 'imagine', prompt: 'x' }), 80_000);
-    expect(documentFor(value, 'acme')).toBe(documentOf(value));
+    const value = encodeRecord(recordOf({ action: 'imagine', prompt: 'x' }), { reservedMicros: 80_000 });
+    expect(documentFor(value, 'acme')).toBe(splitRecord(value).doc);
     for (const other of ['acm', 'acme2', 'ACME', 'imagine', 'queued']) expect(documentFor(value, other)).toBeNull();
     expect(documentFor('no header here', 'acme')).toBeNull();
     expect(() => documentFor('1|queued|acme|imagine|\n{}', 'acme')).toThrow(/malformed/);

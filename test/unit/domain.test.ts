@@ -7,7 +7,7 @@ import { timeOut, type TaskPrivate, type TaskRecord } from '../../src/domain/tas
 import { eligible, pick } from '../../src/domain/routing.js';
 import { callbackUrlProblem, isBlockedAddress } from '../../src/domain/ssrf.js';
 import { ApiError } from '../../src/errors.js';
-import { utcDay } from '../../src/store/usage-store.js';
+import { utcDay } from '../../src/domain/time.js';
 import type { Config } from '../../src/config.js';
 import type { Task } from '../../src/schemas/task.js';
 

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ACTIONS, PROVIDER_TYPES, SPEEDS } from '../../../providers/types.js';
 import { tenantErrors } from '../../schemas/common.js';
-import { providerScope } from '../../services/slots.js';
+import { providersInUse } from '../../services/admission.js';
 
 const providerSchema = z
   .object({
@@ -25,7 +25,7 @@ const providers: FastifyPluginAsyncZod = async (app) => {
     const allowed = req.tenant.providers;
     const entries = [...app.rt.providers.entries.values()].filter((e) => !allowed || allowed.includes(e.config.id));
     const ids = entries.map((e) => e.config.id);
-    const [circuits, inFlight] = await Promise.all([app.rt.circuits.view(ids), app.rt.slots.inUse(ids.map(providerScope))]);
+    const [circuits, inFlight] = await Promise.all([app.rt.circuits.view(ids), providersInUse(app.rt, ids)]);
     const data = entries
       .map((e, i) => {
         const actions = Object.fromEntries(

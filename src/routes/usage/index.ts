@@ -4,7 +4,7 @@ import { apiError } from '../../errors.js';
 import { tenantErrors } from '../../schemas/common.js';
 import { usageQuerySchema, usageSchema } from '../../schemas/usage.js';
 import { usageReport } from '../../services/budget.js';
-import { utcDay } from '../../store/usage-store.js';
+import { utcDay } from '../../domain/time.js';
 
 const MAX_DAYS = 366;
 

@@ -46,7 +46,9 @@ describe('packaging', () => {
     // Built under node_modules/.cache so ESM resolution walks up to the repo's node_modules, as in the image.
     mkdirSync(join(root, 'node_modules/.cache'), { recursive: true });
     const out = mkdtempSync(join(root, 'node_modules/.cache/mjg-build-'));
+    // `npm run build`, into that folder: the compiler, then the files the code reads at run time (the Lua scripts).
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', out], { cwd: root });
+    execFileSync(process.execPath, [join(root, 'scripts/build-assets.mjs'), out], { cwd: root });
     const port = await freePort();
     const config = testConfig({ config: { port, host: '127.0.0.1' } });
     const cfgPath = join(out, 'gateway.json');

@@ -1,0 +1,77 @@
+/**
+ * The Lua scripts as files (src/store/lua): each has its header, its includes resolve, and its typed builder gives
+ * exactly the number of keys its file name says. No Redis needed.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { createKeys } from '../../src/store/keys.js';
+import { loadLua, scriptNames } from '../../src/store/lua.js';
+import * as scripts from '../../src/store/scripts.js';
+
+const dir = new URL('../../src/store/lua/', import.meta.url);
+const keys = createKeys('unit');
+
+/** One sample input per script, enough to build its call. */
+const SAMPLES: Record<string, unknown> = {
+  'create-task': { taskId: 'tsk_1', tenantId: 't', record: 'r', deadlineAt: 1, now: 1, recordTtlSec: 1 },
+  'update-task': { taskId: 'tsk_1', expectedVersion: 1, status: 'queued', body: 'b', final: false, retentionSec: 1 },
+  settle: { taskId: 'tsk_1', day: '2026-01-01', tenantId: 't', action: 'imagine', chargedMicros: 0, costField: 'usd|imagine|p' },
+  'poll-claim': { providerId: 'p', max: 1, grants: 1, bucketMs: 50, leaseMs: 1000, bucketsCounted: 24 },
+  'poll-finish': { providerId: 'p', taskId: 'tsk_1', member: 'tsk_1:1', leaseEnd: 1, nextAt: null },
+  'poll-schedule': { providerId: 'p', taskId: 'tsk_1', member: 'tsk_1:1', at: 1 },
+  'webhook-append': { taskId: 'tsk_1', event: '{}', body: '{}', ttlSec: 1, final: false },
+  'webhook-advance': { taskId: 'tsk_1', chain: 1 },
+  'circuit-pass': { providerId: 'p', now: 1, probeTimeoutMs: 1, token: 'x' },
+  'circuit-record': { providerId: 'p', now: 1, healthy: true, kind: 'ok', windowMs: 1, minRequests: 1, failureRatio: 0.5, openMs: 1, longOpenMs: 1, retryAfterMs: 0 },
+  'slot-acquire': { scopes: [{ scope: 'p:a', max: 1 }, { scope: 't:b', max: 2 }], member: 'm', now: 1, leaseUntil: 2, order: 1, staleMs: 1 },
+  'slot-release': { scopes: ['p:a'], member: 'm' },
+  'rate-window': { tenantId: 't', limit: 1, windowSec: 60, want: 1 },
+};
+
+describe('the Lua scripts', () => {
+  const defined = scripts.ALL_SCRIPTS;
+
+  it('are each defined once with a builder, and every file is used', () => {
+    expect(defined.map((s) => s.name).sort()).toEqual(scriptNames());
+    expect(Object.keys(SAMPLES).sort()).toEqual(scriptNames());
+  });
+
+  it.each(scriptNames())('%s opens with a header naming its input and its reply', (name) => {
+    const file = readdirSync(dir).find((f) => f.startsWith(`${name}`) && f.endsWith('.lua'))!;
+    const head = readFileSync(new URL(file, dir), 'utf8').split('\n]]')[0]!;
+    expect(head.startsWith('--[[')).toBe(true);
+    expect(head).toMatch(/Input/);
+    expect(head).toMatch(/KEYS/);
+    expect(head).toMatch(/Output/);
+  });
+
+  it.each(scriptNames())('%s: its builder gives the keys its file name counts, all under the prefix, and string arguments', (name) => {
+    const script = defined.find((s) => s.name === name)!;
+    const { keys: k, argv } = script.build(keys, SAMPLES[name] as never);
+    const expected = script.source.numberOfKeys;
+    if (expected !== null) expect(k).toHaveLength(expected);
+    else expect(k.length % 3).toBe(0); // the slot scripts: three keys per scope
+    for (const key of k) expect(key.startsWith('unit:')).toBe(true);
+    for (const a of argv) expect(typeof a).toBe('string');
+  });
+
+  it('inlines an included fragment once and leaves no include line behind', () => {
+    const update = loadLua('update-task');
+    expect(update.lua).toContain('local function recordHeader');
+    expect(update.lua).not.toMatch(/@include/);
+    expect(update.lua.split('local function recordHeader').length).toBe(2);
+  });
+
+  it('keeps every Redis command in the Lua files: no TypeScript source calls redis.call', () => {
+    const offenders: string[] = [];
+    const walk = (d: URL) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(new URL(`${e.name}/`, d));
+        else if (e.name.endsWith('.ts') && /redis\.p?call\(/.test(readFileSync(new URL(e.name, d), 'utf8'))) offenders.push(e.name);
+      }
+    };
+    walk(new URL('../../src/', import.meta.url));
+    walk(new URL('../../providers/', import.meta.url));
+    expect(offenders).toEqual([]);
+  });
+});
