@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ACTIONS, PROVIDER_TYPES } from '../providers/types.js';
+import { isProviderType, PROVIDER_TYPES } from '../providers/index.js';
+import { ACTIONS } from '../providers/types.js';
 
 /** Numbers and booleans may come from `${ENV}` as text: "8080" and "true" are read as such. */
 const numeric = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v), schema);
@@ -19,7 +20,7 @@ export const providerSchema = z.strictObject({
   id,
   type: z.enum(PROVIDER_TYPES),
   apiKey: z.string().min(1, 'apiKey is required'),
-  /** Defaults per type (see providers/index.ts); tests point it at a local simulator. */
+  /** Defaults per type (the registry's `defaultBaseUrl`, providers/index.ts); tests point it at a local simulator. */
   baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Lower is tried first; equal priorities share traffic by weight. */
   priority: numeric(z.number().int().min(0).default(1)),
@@ -143,7 +144,7 @@ export const configSchema = z.strictObject({
       encryptionKey: z.string().min(32, 'webhooks.encryptionKey must be at least 32 characters').optional(),
     })
     .default({ timeoutMs: 10_000, baseDelayMs: 2_000, maxDelayMs: 3_600_000, maxAgeMs: 86_400_000 }),
-  /** USD per task, by provider id or type, then action; unset entries take the vendors' list prices (services/prices.ts). */
+  /** USD per task, by provider id or type, then action; unset entries take the vendors' list prices (providers/<type>/prices.ts). */
   prices: z.record(z.string(), z.partialRecord(z.enum(ACTIONS), numeric(z.number().min(0).max(1000)))).default({}),
   providers: z.array(providerSchema).default([]),
   tenants: z.array(tenantSchema).default([]),
@@ -246,7 +247,7 @@ function crossChecks(c: z.infer<typeof configSchema>): string[] {
     ids.add(p.id);
   });
   for (const key of Object.keys(c.prices)) {
-    if (!ids.has(key) && !(PROVIDER_TYPES as readonly string[]).includes(key)) problems.push(`prices.${key}: not a provider id or type`);
+    if (!ids.has(key) && !isProviderType(key)) problems.push(`prices.${key}: not a provider id or type`);
   }
   const tenantIds = new Set<string>();
   c.tenants.forEach((t, i) => {
