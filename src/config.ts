@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { isProviderType, PROVIDER_TYPES } from '../providers/index.js';
+import { isProviderType, PROVIDER_TYPES, PROVIDERS } from '../providers/index.js';
 import { ACTIONS } from '../providers/types.js';
 
 /** Numbers and booleans may come from `${ENV}` as text: "8080" and "true" are read as such. */
@@ -20,7 +20,7 @@ export const providerSchema = z.strictObject({
   id,
   type: z.enum(PROVIDER_TYPES),
   apiKey: z.string().min(1, 'apiKey is required'),
-  /** Defaults per type (the registry's `defaultBaseUrl`, providers/index.ts); tests point it at a local simulator. */
+  /** Filled after validation with the type's `defaultBaseUrl` (providers/index.ts); tests point it at a local simulator. */
   baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Lower is tried first; equal priorities share traffic by weight. */
   priority: numeric(z.number().int().min(0).default(1)),
@@ -150,8 +150,9 @@ export const configSchema = z.strictObject({
   tenants: z.array(tenantSchema).default([]),
 });
 
-export type Config = Readonly<z.infer<typeof configSchema>>;
-export type ProviderConfig = z.infer<typeof providerSchema>;
+/** A provider as validated, `baseUrl` filled with its type's default when the config gave none. */
+export type ProviderConfig = z.infer<typeof providerSchema> & { baseUrl: string };
+export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'providers'> & { providers: ProviderConfig[] }>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 
 export class ConfigError extends Error {
@@ -185,18 +186,16 @@ function interpolate(node: unknown, env: Env, path: string, missing: string[]): 
   return node;
 }
 
-/** Providers enabled from env alone (no file): `LEGNEXT_API_KEY`, `APIMART_API_KEY`, `VTRIX_API_KEY` (+ `*_BASE_URL`). */
+/**
+ * Providers enabled from env alone (no file), by each registered type's `env` names: `LEGNEXT_API_KEY`,
+ * `APIMART_API_KEY`, `VTRIX_API_KEY` today, each with its optional `*_BASE_URL`.
+ */
 function providersFromEnv(env: Env): unknown[] {
-  const out: unknown[] = [];
-  const add = (prefix: string, type: string, pid: string) => {
-    const apiKey = env[`${prefix}_API_KEY`];
-    if (!apiKey) return;
-    out.push({ id: pid, type, apiKey, ...(env[`${prefix}_BASE_URL`] ? { baseUrl: env[`${prefix}_BASE_URL`] } : {}) });
-  };
-  add('LEGNEXT', 'legnext', 'legnext');
-  add('APIMART', 'apimart', 'apimart');
-  add('VTRIX', 'aggregator', 'vtrix');
-  return out;
+  return Object.entries(PROVIDERS).flatMap(([type, { env: names }]) => {
+    const apiKey = env[names.apiKey];
+    const baseUrl = env[names.baseUrl];
+    return apiKey ? [{ id: names.id, type, apiKey, ...(baseUrl ? { baseUrl } : {}) }] : [];
+  });
 }
 
 const ENV_OVERRIDES: Array<[string, string, (v: string) => unknown]> = [
@@ -236,7 +235,8 @@ export function parseConfig(text: string | undefined, env: Env = process.env): C
     problems.push(...crossChecks(result.data));
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(result.data!);
+  const providers = result.data!.providers.map((p) => ({ ...p, baseUrl: p.baseUrl ?? PROVIDERS[p.type].defaultBaseUrl }));
+  return Object.freeze({ ...result.data!, providers });
 }
 
 function crossChecks(c: z.infer<typeof configSchema>): string[] {

@@ -78,7 +78,7 @@ tenants:
   it('lets env override the file and enable providers without a file', () => {
     const c = parseConfig(undefined, { PORT: '9000', REDIS_URL: 'redis://r:6379/2', LOG_LEVEL: 'warn', LEGNEXT_API_KEY: 'lk', VTRIX_API_KEY: 'vk', VTRIX_BASE_URL: 'http://127.0.0.1:9' });
     expect(c).toMatchObject({ port: 9000, redisUrl: 'redis://r:6379/2', logLevel: 'warn' });
-    expect(c.providers.map((p) => [p.id, p.type, p.baseUrl])).toEqual([['legnext', 'legnext', undefined], ['vtrix', 'aggregator', 'http://127.0.0.1:9']]);
+    expect(c.providers.map((p) => [p.id, p.type, p.baseUrl])).toEqual([['legnext', 'legnext', 'https://api.legnext.ai/api'], ['vtrix', 'aggregator', 'http://127.0.0.1:9']]);
   });
 
   it('refuses a file that is not YAML', () => {

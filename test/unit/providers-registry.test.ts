@@ -28,7 +28,26 @@ describe('the provider registry', () => {
   });
 });
 
-describe('when prices come from the registry', () => {
+describe('when config comes from the registry', () => {
+  it('enables a legnext provider from LEGNEXT_API_KEY alone, on the default base URL', () => {
+    const c = parseConfig(undefined, { LEGNEXT_API_KEY: 'lk' });
+    expect(c.providers).toHaveLength(1);
+    expect(c.providers[0]).toMatchObject({ id: 'legnext', type: 'legnext', apiKey: 'lk', baseUrl: PROVIDERS.legnext.defaultBaseUrl });
+  });
+
+  it.each(types)('enables %s from its env names, with its base URL variable as an override', (type) => {
+    const { env } = PROVIDERS[type];
+    const byDefault = parseConfig(undefined, { [env.apiKey]: 'key' }).providers;
+    expect(byDefault.map((p) => [p.id, p.type, p.baseUrl])).toEqual([[env.id, type, PROVIDERS[type].defaultBaseUrl]]);
+    const overridden = parseConfig(undefined, { [env.apiKey]: 'key', [env.baseUrl]: 'http://127.0.0.1:9' }).providers;
+    expect(overridden[0]!.baseUrl).toBe('http://127.0.0.1:9');
+  });
+
+  it('fills the default base URL of a provider from the file that gives none', () => {
+    const c = parseConfig('providers:\n  - { id: a, type: apimart, apiKey: k }\n  - { id: b, type: aggregator, apiKey: k, baseUrl: "http://127.0.0.1:9" }\n', {});
+    expect(c.providers.map((p) => p.baseUrl)).toEqual([PROVIDERS.apimart.defaultBaseUrl, 'http://127.0.0.1:9']);
+  });
+
   it("prices each provider at its type's list price unless config says otherwise", () => {
     const c = parseConfig('providers:\n  - { id: a, type: apimart, apiKey: k }\n  - { id: v, type: aggregator, apiKey: k }\nprices: { aggregator: { imagine: 0.5 } }\n', {});
     for (const action of ACTIONS) expect(priceUsd(c, 'a', action)).toBe(PROVIDERS.apimart.listPricesUsd[action]);
