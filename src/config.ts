@@ -67,7 +67,7 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   bodyLimitBytes: numeric(z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024)),
   /** Time a task may take from submit to a final status before it fails with `timeout`. */
-  deadlines: z.strictObject({ imageMs: ms(15 * 60_000), videoMs: ms(30 * 60_000) }).default({ imageMs: 15 * 60_000, videoMs: 30 * 60_000 }),
+  deadlines: z.strictObject({ imageMs: ms(15 * 60_000), videoMs: ms(30 * 60_000) }).prefault({}),
   polling: z
     .strictObject({
       /** First checks come this often; later the interval is `growth` × the time already spent, up to `maxDelayMs`. */
@@ -77,7 +77,7 @@ export const configSchema = z.strictObject({
       /** Consecutive "unknown job" answers before the task fails. */
       maxNotFound: numeric(z.number().int().min(1).default(5)),
     })
-    .default({ initialDelayMs: 1000, maxDelayMs: 5000, growth: 0.25, maxNotFound: 5 }),
+    .prefault({}),
   retry: z
     .strictObject({
       /** Transient submit errors retried on the same provider before failing over. */
@@ -89,7 +89,7 @@ export const configSchema = z.strictObject({
       /** Resubmit a root task once to another provider when its upstream job fails for a provider-side reason. */
       resubmitOnUpstreamFailure: boolish().default(true),
     })
-    .default({ sameProviderAttempts: 2, baseDelayMs: 500, maxDelayMs: 30_000, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true }),
+    .prefault({}),
   /** Per-provider circuit breakers, shared by every process through Redis. Submit outcomes feed them. */
   circuitBreaker: z
     .strictObject({
@@ -105,7 +105,7 @@ export const configSchema = z.strictObject({
       /** A probe that never reports back frees the half-open slot after this long. */
       probeTimeoutMs: ms(60_000),
     })
-    .default({ windowMs: 60_000, minRequests: 5, failureRatio: 0.5, openMs: 30_000, longOpenMs: 600_000, probeTimeoutMs: 60_000 }),
+    .prefault({}),
   routing: z
     .strictObject({
       /** Within the best priority tier: `weighted` random by weight, or `least-busy` (most free slots, then weight). */
@@ -115,7 +115,7 @@ export const configSchema = z.strictObject({
       /** Longest wait between checks while every eligible provider's circuit is open. */
       openWaitMs: ms(5_000),
     })
-    .default({ strategy: 'weighted', slotRetryMs: 250, openWaitMs: 5_000 }),
+    .prefault({}),
   workers: z
     .strictObject({
       /** Jobs one worker process runs at once per queue (they are I/O-bound). */
@@ -132,7 +132,7 @@ export const configSchema = z.strictObject({
        */
       niceness: numeric(z.number().int().min(0).max(19).default(0)),
     })
-    .default({ concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 15_000, sweepIntervalMs: 30_000, niceness: 0 }),
+    .prefault({}),
   /** Client webhooks: one HTTP attempt's timeout, and exponential backoff with jitter between attempts until `maxAgeMs`. */
   webhooks: z
     .strictObject({
@@ -143,7 +143,7 @@ export const configSchema = z.strictObject({
       /** Encrypts webhook secrets stored in Redis (AES-256-GCM); without it the key is derived from `adminToken`. */
       encryptionKey: z.string().min(32, 'webhooks.encryptionKey must be at least 32 characters').optional(),
     })
-    .default({ timeoutMs: 10_000, baseDelayMs: 2_000, maxDelayMs: 3_600_000, maxAgeMs: 86_400_000 }),
+    .prefault({}),
   /** USD per task, by provider id or type, then action; unset entries take the vendors' list prices (providers/<type>/prices.ts). */
   prices: z.record(z.string(), z.partialRecord(z.enum(ACTIONS), numeric(z.number().min(0).max(1000)))).default({}),
   providers: z.array(providerSchema).default([]),
