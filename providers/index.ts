@@ -1,17 +1,16 @@
-/** The explicit registry: provider type → adapter factory. A new provider is one folder and one line here. */
-import { createAggregatorAdapter } from './aggregator/index.js';
-import { createApimartAdapter } from './apimart/index.js';
-import { createLegnextAdapter } from './legnext/index.js';
-import type { AdapterFactory, ProviderType } from './types.js';
+/**
+ * The explicit registry: provider type → its module (factory, default base URL, env names, list prices).
+ * A new provider is one folder and one line here; the list of types is derived from it.
+ */
+import { aggregator } from './aggregator/index.js';
+import { apimart } from './apimart/index.js';
+import { legnext } from './legnext/index.js';
+import type { ProviderModule } from './types.js';
 
-export const ADAPTERS: Record<ProviderType, AdapterFactory> = {
-  legnext: createLegnextAdapter,
-  apimart: createApimartAdapter,
-  aggregator: createAggregatorAdapter,
-};
+export const PROVIDERS = { legnext, apimart, aggregator } satisfies Record<string, ProviderModule>;
 
-export const DEFAULT_BASE_URLS: Record<ProviderType, string> = {
-  legnext: 'https://api.legnext.ai/api',
-  apimart: 'https://api.apimart.ai',
-  aggregator: 'https://cloud.vtrix.ai',
-};
+export type ProviderType = keyof typeof PROVIDERS;
+/** Registry order (also the order of the `type` enum in config and the OpenAPI document). */
+export const PROVIDER_TYPES = Object.keys(PROVIDERS) as [ProviderType, ...ProviderType[]];
+
+export const isProviderType = (value: string): value is ProviderType => Object.hasOwn(PROVIDERS, value);

@@ -12,9 +12,6 @@ export type Action = (typeof ACTIONS)[number];
 export const SPEEDS = ['relax', 'fast', 'turbo'] as const;
 export type Speed = (typeof SPEEDS)[number];
 
-export const PROVIDER_TYPES = ['legnext', 'apimart', 'aggregator'] as const;
-export type ProviderType = (typeof PROVIDER_TYPES)[number];
-
 /** A polygon of an inpaint mask: canvas size and clockwise XY pairs from the top-left. */
 export interface MaskPolygon { width: number; height: number; points: number[] }
 export type Mask = { url: string } | { areas: MaskPolygon[] };
@@ -137,7 +134,8 @@ export interface Capabilities {
 
 export interface ProviderAdapter {
   readonly id: string;
-  readonly type: ProviderType;
+  /** The registry key this adapter was built under (`providers/index.ts`). */
+  readonly type: string;
   readonly capabilities: Capabilities;
   /** Null when this provider can run the request, else a sentence saying why not. */
   unsupported(request: CanonicalRequest): string | null;
@@ -159,5 +157,19 @@ export interface AdapterOptions {
 }
 
 export type AdapterFactory = (options: AdapterOptions) => ProviderAdapter;
+
+/**
+ * Everything the gateway knows of one provider type, exported by the type's folder and listed once in
+ * `providers/index.ts`: the factory, the defaults config falls back on, and the prices budgets start from.
+ */
+export interface ProviderModule {
+  create: AdapterFactory;
+  /** Used when a provider's config gives no `baseUrl`. */
+  defaultBaseUrl: string;
+  /** Env-only config (no file): `apiKey` set enables a provider with this `id`; `baseUrl` optionally overrides the default. */
+  env: { apiKey: string; baseUrl: string; id: string };
+  /** The vendor's list price per action in USD, before `prices.<id|type>` in config. */
+  listPricesUsd: Readonly<Record<Action, number>>;
+}
 
 export const emptyOutput = (): TaskOutput => ({ gridImageUrl: null, imageUrls: [], videoUrls: [], prompts: [], seed: null });

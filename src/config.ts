@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ACTIONS, PROVIDER_TYPES } from '../providers/types.js';
+import { isProviderType, PROVIDER_TYPES, PROVIDERS } from '../providers/index.js';
+import { ACTIONS } from '../providers/types.js';
 
 /** Numbers and booleans may come from `${ENV}` as text: "8080" and "true" are read as such. */
 const numeric = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v), schema);
@@ -19,7 +20,7 @@ export const providerSchema = z.strictObject({
   id,
   type: z.enum(PROVIDER_TYPES),
   apiKey: z.string().min(1, 'apiKey is required'),
-  /** Defaults per type (see providers/index.ts); tests point it at a local simulator. */
+  /** Filled after validation with the type's `defaultBaseUrl` (providers/index.ts); tests point it at a local simulator. */
   baseUrl: z.url({ protocol: /^https?$/ }).optional(),
   /** Lower is tried first; equal priorities share traffic by weight. */
   priority: numeric(z.number().int().min(0).default(1)),
@@ -66,7 +67,7 @@ export const configSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   bodyLimitBytes: numeric(z.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024)),
   /** Time a task may take from submit to a final status before it fails with `timeout`. */
-  deadlines: z.strictObject({ imageMs: ms(15 * 60_000), videoMs: ms(30 * 60_000) }).default({ imageMs: 15 * 60_000, videoMs: 30 * 60_000 }),
+  deadlines: z.strictObject({ imageMs: ms(15 * 60_000), videoMs: ms(30 * 60_000) }).prefault({}),
   polling: z
     .strictObject({
       /** First checks come this often; later the interval is `growth` × the time already spent, up to `maxDelayMs`. */
@@ -76,7 +77,7 @@ export const configSchema = z.strictObject({
       /** Consecutive "unknown job" answers before the task fails. */
       maxNotFound: numeric(z.number().int().min(1).default(5)),
     })
-    .default({ initialDelayMs: 1000, maxDelayMs: 5000, growth: 0.25, maxNotFound: 5 }),
+    .prefault({}),
   retry: z
     .strictObject({
       /** Transient submit errors retried on the same provider before failing over. */
@@ -88,7 +89,7 @@ export const configSchema = z.strictObject({
       /** Resubmit a root task once to another provider when its upstream job fails for a provider-side reason. */
       resubmitOnUpstreamFailure: boolish().default(true),
     })
-    .default({ sameProviderAttempts: 2, baseDelayMs: 500, maxDelayMs: 30_000, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true }),
+    .prefault({}),
   /** Per-provider circuit breakers, shared by every process through Redis. Submit outcomes feed them. */
   circuitBreaker: z
     .strictObject({
@@ -104,7 +105,7 @@ export const configSchema = z.strictObject({
       /** A probe that never reports back frees the half-open slot after this long. */
       probeTimeoutMs: ms(60_000),
     })
-    .default({ windowMs: 60_000, minRequests: 5, failureRatio: 0.5, openMs: 30_000, longOpenMs: 600_000, probeTimeoutMs: 60_000 }),
+    .prefault({}),
   routing: z
     .strictObject({
       /** Within the best priority tier: `weighted` random by weight, or `least-busy` (most free slots, then weight). */
@@ -114,7 +115,7 @@ export const configSchema = z.strictObject({
       /** Longest wait between checks while every eligible provider's circuit is open. */
       openWaitMs: ms(5_000),
     })
-    .default({ strategy: 'weighted', slotRetryMs: 250, openWaitMs: 5_000 }),
+    .prefault({}),
   workers: z
     .strictObject({
       /** Jobs one worker process runs at once per queue (they are I/O-bound). */
@@ -131,7 +132,7 @@ export const configSchema = z.strictObject({
        */
       niceness: numeric(z.number().int().min(0).max(19).default(0)),
     })
-    .default({ concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 15_000, sweepIntervalMs: 30_000, niceness: 0 }),
+    .prefault({}),
   /** Client webhooks: one HTTP attempt's timeout, and exponential backoff with jitter between attempts until `maxAgeMs`. */
   webhooks: z
     .strictObject({
@@ -142,15 +143,16 @@ export const configSchema = z.strictObject({
       /** Encrypts webhook secrets stored in Redis (AES-256-GCM); without it the key is derived from `adminToken`. */
       encryptionKey: z.string().min(32, 'webhooks.encryptionKey must be at least 32 characters').optional(),
     })
-    .default({ timeoutMs: 10_000, baseDelayMs: 2_000, maxDelayMs: 3_600_000, maxAgeMs: 86_400_000 }),
-  /** USD per task, by provider id or type, then action; unset entries take the vendors' list prices (services/prices.ts). */
+    .prefault({}),
+  /** USD per task, by provider id or type, then action; unset entries take the vendors' list prices (providers/<type>/prices.ts). */
   prices: z.record(z.string(), z.partialRecord(z.enum(ACTIONS), numeric(z.number().min(0).max(1000)))).default({}),
   providers: z.array(providerSchema).default([]),
   tenants: z.array(tenantSchema).default([]),
 });
 
-export type Config = Readonly<z.infer<typeof configSchema>>;
-export type ProviderConfig = z.infer<typeof providerSchema>;
+/** A provider as validated, `baseUrl` filled with its type's default when the config gave none. */
+export type ProviderConfig = z.infer<typeof providerSchema> & { baseUrl: string };
+export type Config = Readonly<Omit<z.infer<typeof configSchema>, 'providers'> & { providers: ProviderConfig[] }>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 
 export class ConfigError extends Error {
@@ -184,18 +186,16 @@ function interpolate(node: unknown, env: Env, path: string, missing: string[]): 
   return node;
 }
 
-/** Providers enabled from env alone (no file): `LEGNEXT_API_KEY`, `APIMART_API_KEY`, `VTRIX_API_KEY` (+ `*_BASE_URL`). */
+/**
+ * Providers enabled from env alone (no file), by each registered type's `env` names: `LEGNEXT_API_KEY`,
+ * `APIMART_API_KEY`, `VTRIX_API_KEY` today, each with its optional `*_BASE_URL`.
+ */
 function providersFromEnv(env: Env): unknown[] {
-  const out: unknown[] = [];
-  const add = (prefix: string, type: string, pid: string) => {
-    const apiKey = env[`${prefix}_API_KEY`];
-    if (!apiKey) return;
-    out.push({ id: pid, type, apiKey, ...(env[`${prefix}_BASE_URL`] ? { baseUrl: env[`${prefix}_BASE_URL`] } : {}) });
-  };
-  add('LEGNEXT', 'legnext', 'legnext');
-  add('APIMART', 'apimart', 'apimart');
-  add('VTRIX', 'aggregator', 'vtrix');
-  return out;
+  return Object.entries(PROVIDERS).flatMap(([type, { env: names }]) => {
+    const apiKey = env[names.apiKey];
+    const baseUrl = env[names.baseUrl];
+    return apiKey ? [{ id: names.id, type, apiKey, ...(baseUrl ? { baseUrl } : {}) }] : [];
+  });
 }
 
 const ENV_OVERRIDES: Array<[string, string, (v: string) => unknown]> = [
@@ -235,7 +235,8 @@ export function parseConfig(text: string | undefined, env: Env = process.env): C
     problems.push(...crossChecks(result.data));
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(result.data!);
+  const providers = result.data!.providers.map((p) => ({ ...p, baseUrl: p.baseUrl ?? PROVIDERS[p.type].defaultBaseUrl }));
+  return Object.freeze({ ...result.data!, providers });
 }
 
 function crossChecks(c: z.infer<typeof configSchema>): string[] {
@@ -246,7 +247,7 @@ function crossChecks(c: z.infer<typeof configSchema>): string[] {
     ids.add(p.id);
   });
   for (const key of Object.keys(c.prices)) {
-    if (!ids.has(key) && !(PROVIDER_TYPES as readonly string[]).includes(key)) problems.push(`prices.${key}: not a provider id or type`);
+    if (!ids.has(key) && !isProviderType(key)) problems.push(`prices.${key}: not a provider id or type`);
   }
   const tenantIds = new Set<string>();
   c.tenants.forEach((t, i) => {

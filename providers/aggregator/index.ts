@@ -4,11 +4,12 @@
  * Options: `bodyStyle: 'flat' | 'wrapped'` (see `api.ts`).
  */
 import { malformed, upstreamClient } from '../http.js';
-import type { ActionCapability, AdapterOptions, Capabilities, CanonicalRequest, ProviderAdapter } from '../types.js';
+import type { ActionCapability, AdapterOptions, Capabilities, CanonicalRequest, ProviderAdapter, ProviderModule } from '../types.js';
 import { ProviderError } from '../types.js';
 import { AGGREGATOR_DEFAULT_BASE_URL, SUBMIT_PATH, aggregatorHeaders, bodyStyleOf, taskPath, wireBody } from './api.js';
 import { aggregatorHttpError, refusalIn2xx } from './errors.js';
 import { aggregatorSnapshot, readTask } from './job.js';
+import { AGGREGATOR_LIST_PRICES_USD } from './prices.js';
 import { aggregatorRequest } from './submit.js';
 
 /** No speed field and no documented default: an empty list means "provider default only". */
@@ -72,3 +73,11 @@ export function createAggregatorAdapter(opts: AdapterOptions): ProviderAdapter {
     },
   };
 }
+
+/** The `aggregator` entry of the provider registry (`providers/index.ts`). */
+export const aggregator = {
+  create: createAggregatorAdapter,
+  defaultBaseUrl: AGGREGATOR_DEFAULT_BASE_URL,
+  env: { apiKey: 'VTRIX_API_KEY', baseUrl: 'VTRIX_BASE_URL', id: 'vtrix' },
+  listPricesUsd: AGGREGATOR_LIST_PRICES_USD,
+} satisfies ProviderModule;

@@ -3,12 +3,13 @@
  * Multi-step actions (pre-step upscale, inpaint's modal) run under one client task, advanced by `poll()`.
  */
 import { malformed, upstreamClient } from '../http.js';
-import type { AdapterOptions, JobSnapshot, ProviderAdapter } from '../types.js';
+import type { AdapterOptions, JobSnapshot, ProviderAdapter, ProviderModule } from '../types.js';
 import { ProviderError } from '../types.js';
 import { APIMART_DEFAULT_BASE_URL, apimartHeaders, mjTaskPath, unifiedTaskPath, type ApimartState } from './api.js';
 import { APIMART_CAPABILITIES, unsupportedByApimart } from './capabilities.js';
 import { ACCEPTED_CODES, apimartErrorBody, apimartHttpError, bodyCodeError, stepFailure } from './errors.js';
 import { mjSnapshot, readMjTask, readSubmitAnswer, statusOf } from './job.js';
+import { APIMART_LIST_PRICES_USD } from './prices.js';
 import { nextStep, preStepSnapshot, type Step, type TaskReading } from './steps.js';
 import { apimartPlan, type WireCall } from './submit.js';
 import { readUnifiedTask, unifiedSnapshot } from './unified.js';
@@ -89,3 +90,11 @@ export function createApimartAdapter(opts: AdapterOptions): ProviderAdapter {
     },
   };
 }
+
+/** The `apimart` entry of the provider registry (`providers/index.ts`). */
+export const apimart = {
+  create: createApimartAdapter,
+  defaultBaseUrl: APIMART_DEFAULT_BASE_URL,
+  env: { apiKey: 'APIMART_API_KEY', baseUrl: 'APIMART_BASE_URL', id: 'apimart' },
+  listPricesUsd: APIMART_LIST_PRICES_USD,
+} satisfies ProviderModule;

@@ -1,10 +1,11 @@
 /** The Legnext adapter (`type: legnext`): one path per action, `x-api-key` auth, the whole job object back. */
 import { malformed, upstreamClient } from '../http.js';
-import type { AdapterOptions, Capabilities, CanonicalRequest, ProviderAdapter, Speed } from '../types.js';
+import type { AdapterOptions, Capabilities, CanonicalRequest, ProviderAdapter, ProviderModule, Speed } from '../types.js';
 import { ProviderError } from '../types.js';
 import { LEGNEXT_DEFAULT_BASE_URL, legnextHeaders, legnextJobPath } from './api.js';
 import { legnextHttpError } from './errors.js';
 import { legnextSnapshot, readJob } from './job.js';
+import { LEGNEXT_LIST_PRICES_USD } from './prices.js';
 import { legnextRequest } from './submit.js';
 
 /** Speed is a prompt flag, so only actions with a prompt of their own can carry one; relax does not exist. */
@@ -65,3 +66,11 @@ export function createLegnextAdapter(opts: AdapterOptions): ProviderAdapter {
     },
   };
 }
+
+/** The `legnext` entry of the provider registry (`providers/index.ts`). */
+export const legnext = {
+  create: createLegnextAdapter,
+  defaultBaseUrl: LEGNEXT_DEFAULT_BASE_URL,
+  env: { apiKey: 'LEGNEXT_API_KEY', baseUrl: 'LEGNEXT_BASE_URL', id: 'legnext' },
+  listPricesUsd: LEGNEXT_LIST_PRICES_USD,
+} satisfies ProviderModule;

@@ -1,4 +1,4 @@
-/** Gateway ids: a sortable time part and 96 random bits, so they are unguessable and list newest-first by text. */
+/** Gateway ids: a sortable time part and 100 random bits, so they are unguessable and list newest-first by text. */
 import { randomBytes, randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32: sorts like the numbers it encodes
@@ -39,7 +39,7 @@ function putDigits(n: number, at: number, len: number): void {
   }
 }
 
-/** `tsk_` + 10 chars of time + 4 chars of per-process sequence + 20 random chars (100 bits). */
+/** `tsk_` + 10 chars of time + 4 chars of per-process sequence + 20 random chars (5 bits each, 100 bits in all). */
 export function newTaskId(now = Date.now()): string {
   seq = now === lastMs ? seq + 1 : 0;
   lastMs = now;

@@ -65,8 +65,6 @@ type Strip<T> = T extends unknown ? Omit<T, Envelope> : never;
 type _Check = Strip<SubmitBody> extends CanonicalRequest ? true : never;
 export const _bodyIsCanonical: _Check = true;
 
-export const FOLLOW_UPS = new Set(['variation', 'upscale', 'reroll', 'remix', 'pan', 'zoom', 'inpaint']);
-
 export const TASK_STATUSES = ['queued', 'submitted', 'running', 'succeeded', 'failed', 'canceled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const FINAL_STATUSES: ReadonlySet<TaskStatus> = new Set(['succeeded', 'failed', 'canceled']);

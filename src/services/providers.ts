@@ -1,6 +1,6 @@
 /** The configured providers, each with its adapter on one shared undici Agent. */
 import { Agent } from 'undici';
-import { ADAPTERS } from '../../providers/index.js';
+import { PROVIDERS } from '../../providers/index.js';
 import { ProviderError, type CanonicalRequest, type ProviderAdapter } from '../../providers/types.js';
 import { ConfigError, type Config, type ProviderConfig } from '../config.js';
 import type { RouteCandidate } from '../domain/routing.js';
@@ -17,7 +17,7 @@ export class ProviderRegistry {
     const problems: string[] = [];
     config.providers.forEach((p, i) => {
       try {
-        const adapter = ADAPTERS[p.type]({ id: p.id, apiKey: p.apiKey, baseUrl: p.baseUrl, timeoutMs: p.timeoutMs, dispatcher: this.dispatcher, options: p.options });
+        const adapter = PROVIDERS[p.type].create({ id: p.id, apiKey: p.apiKey, baseUrl: p.baseUrl, timeoutMs: p.timeoutMs, dispatcher: this.dispatcher, options: p.options });
         this.entries.set(p.id, { config: p, adapter: this.instrument(adapter) });
       } catch (err) {
         // Adapters check their type-specific options when built: report them like any other bad key.

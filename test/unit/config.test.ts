@@ -42,6 +42,27 @@ tenants:
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it('gives an empty config every default, each section filled from its own keys', () => {
+    expect({ ...parseConfig(undefined, {}) }).toStrictEqual({
+      port: 8080, host: '0.0.0.0', redisUrl: 'redis://127.0.0.1:6379', keyPrefix: 'mjg', allowPrivateCallbacks: false,
+      taskRetentionDays: 30, logLevel: 'info', bodyLimitBytes: 262_144,
+      deadlines: { imageMs: 900_000, videoMs: 1_800_000 },
+      polling: { initialDelayMs: 1000, maxDelayMs: 5000, growth: 0.25, maxNotFound: 5 },
+      retry: { sameProviderAttempts: 2, baseDelayMs: 500, maxDelayMs: 30_000, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true },
+      circuitBreaker: { windowMs: 60_000, minRequests: 5, failureRatio: 0.5, openMs: 30_000, longOpenMs: 600_000, probeTimeoutMs: 60_000 },
+      routing: { strategy: 'weighted', slotRetryMs: 250, openWaitMs: 5000 },
+      workers: { concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 15_000, sweepIntervalMs: 30_000, niceness: 0 },
+      webhooks: { timeoutMs: 10_000, baseDelayMs: 2000, maxDelayMs: 3_600_000, maxAgeMs: 86_400_000 },
+      prices: {}, providers: [], tenants: [],
+    });
+  });
+
+  it('fills the rest of a section from its defaults when the file gives part of it', () => {
+    const c = parseConfig('polling: { growth: 0.5 }\nwebhooks: { encryptionKey: "0123456789abcdef0123456789abcdef" }\n', {});
+    expect(c.polling).toStrictEqual({ initialDelayMs: 1000, maxDelayMs: 5000, growth: 0.5, maxNotFound: 5 });
+    expect(c.webhooks).toStrictEqual({ timeoutMs: 10_000, baseDelayMs: 2000, maxDelayMs: 3_600_000, maxAgeMs: 86_400_000, encryptionKey: '0123456789abcdef0123456789abcdef' });
+  });
+
   it('reports every bad key at once, with its path', () => {
     const problems = problemsOf(
       `port: -1
@@ -78,7 +99,7 @@ tenants:
   it('lets env override the file and enable providers without a file', () => {
     const c = parseConfig(undefined, { PORT: '9000', REDIS_URL: 'redis://r:6379/2', LOG_LEVEL: 'warn', LEGNEXT_API_KEY: 'lk', VTRIX_API_KEY: 'vk', VTRIX_BASE_URL: 'http://127.0.0.1:9' });
     expect(c).toMatchObject({ port: 9000, redisUrl: 'redis://r:6379/2', logLevel: 'warn' });
-    expect(c.providers.map((p) => [p.id, p.type, p.baseUrl])).toEqual([['legnext', 'legnext', undefined], ['vtrix', 'aggregator', 'http://127.0.0.1:9']]);
+    expect(c.providers.map((p) => [p.id, p.type, p.baseUrl])).toEqual([['legnext', 'legnext', 'https://api.legnext.ai/api'], ['vtrix', 'aggregator', 'http://127.0.0.1:9']]);
   });
 
   it('refuses a file that is not YAML', () => {

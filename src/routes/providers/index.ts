@@ -1,7 +1,8 @@
 /** `GET /v1/providers`: what is configured, what each can run, and its health. Never a secret. */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ACTIONS, PROVIDER_TYPES, SPEEDS } from '../../../providers/types.js';
+import { PROVIDER_TYPES } from '../../../providers/index.js';
+import { ACTIONS, SPEEDS } from '../../../providers/types.js';
 import { tenantErrors } from '../../schemas/common.js';
 import { providersInUse } from '../../services/admission.js';
 
