@@ -2,6 +2,8 @@
  * `npm run bench` — what the gateway adds, measured against references in the same run, written to BENCHMARKS.md
  * and bench/results/latest.json (`--quick`: smaller and shorter, written to bench/results/quick.{md,json}).
  * `BENCH_CPU_PROF=1` starts every gateway process with --cpu-prof and summarises the profiles.
+ * `--ab=<git-ref>` / `--ab-dir=<path>` run S1 alone as an A/B comparison of that code against this checkout's
+ * (bench/ab.ts), written to bench/results/ab.{md,json}; `--quick` and `--rounds=N` apply.
  *
  * Processes (all on this machine): the Legnext simulator (bench/sims.ts), the floor (bench/floor-server.ts), and the
  * gateway (`node --import tsx src/main.ts`, one config per stage):
@@ -34,6 +36,9 @@ const cpuProf = process.env.BENCH_CPU_PROF === '1';
 /** `--only=S1,S3`: run just these scenarios (for investigation; the report then lists only them). */
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7).split(',');
 const wanted = (id: string) => !only || only.includes(id);
+const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+/** `--ab=<git-ref>` or `--ab-dir=<path>`: the A/B mode (bench/ab.ts) instead of the scenarios. */
+const ab = { ref: arg('ab'), dir: arg('ab-dir'), rounds: arg('rounds') };
 const t0 = Date.now();
 const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
 const codeAtStart = codeVersion();
@@ -154,7 +159,17 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-main().catch(async (err: unknown) => {
+async function mainAb(): Promise<void> {
+  if (ab.ref !== undefined && ab.dir !== undefined) throw new Error('--ab and --ab-dir: give one of them');
+  const rounds = ab.rounds === undefined ? undefined : Number(ab.rounds);
+  if (rounds !== undefined && !(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`--rounds=${ab.rounds}: a whole number ≥ 1`);
+  const which = ab.ref !== undefined ? `--ab=${ab.ref}` : `--ab-dir=${ab.dir}`;
+  const command = `npm run bench -- ${which}${quick ? ' --quick' : ''}${rounds ? ` --rounds=${rounds}` : ''}`;
+  const { runAb } = await import('./ab.js');
+  process.exit(await runAb({ ref: ab.ref, dir: ab.dir, quick, rounds, command }, log));
+}
+
+(ab.ref !== undefined || ab.dir !== undefined ? mainAb() : main()).catch(async (err: unknown) => {
   process.stderr.write(`bench: ${(err as Error).stack ?? String(err)}\n`);
   await stopAll();
   process.exit(1);

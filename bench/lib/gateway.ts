@@ -68,11 +68,11 @@ export interface GatewayProc {
   code: string;
 }
 
-/** `abc1234` or `abc1234+changes`: what `node src/main.ts` loads right now. */
-export function codeVersion(): string {
+/** `abc1234` or `abc1234+changes`: what `node src/main.ts` loads right now (in this checkout, or in `dir`). */
+export function codeVersion(dir = ROOT): string {
   const git = (...args: string[]) => {
     try {
-      return execFileSync('git', args, { cwd: ROOT }).toString().trim();
+      return execFileSync('git', args, { cwd: dir }).toString().trim();
     } catch {
       return '';
     }
@@ -80,12 +80,15 @@ export function codeVersion(): string {
   return `${git('rev-parse', '--short', 'HEAD') || 'unknown'}${git('status', '--porcelain', '--', 'src', 'providers') ? '+changes' : ''}`;
 }
 
-/** Starts one gateway process; resolves when it answers /readyz (api, all) or its BullMQ workers are registered. */
-export async function startGateway(label: string, role: GatewayProc['role'], configPath: string, keyPrefix: string, opts: { port?: number; cpuProf?: boolean; workersBefore?: number } = {}): Promise<GatewayProc> {
+/**
+ * Starts one gateway process; resolves when it answers /readyz (api, all) or its BullMQ workers are registered.
+ * `cwd`: another checkout whose src/main.ts to run, started the same way (the A/B mode's gateway A).
+ */
+export async function startGateway(label: string, role: GatewayProc['role'], configPath: string, keyPrefix: string, opts: { port?: number; cpuProf?: boolean; workersBefore?: number; cwd?: string } = {}): Promise<GatewayProc> {
   const port = role === 'worker' ? undefined : opts.port ?? (await freePort());
   const env: Record<string, string> = { GATEWAY_CONFIG: configPath, ROLE: role, ...(port ? { PORT: String(port) } : {}) };
-  const code = codeVersion();
-  const proc = startProcess(label, 'src/main.ts', env, { cpuProf: opts.cpuProf, nodeFlags: SERVER_NODE_FLAGS });
+  const code = codeVersion(opts.cwd);
+  const proc = startProcess(label, 'src/main.ts', env, { cpuProf: opts.cpuProf, nodeFlags: SERVER_NODE_FLAGS, cwd: opts.cwd });
   if (port) {
     const url = `http://127.0.0.1:${port}`;
     await guardStart(proc, waitFor(`${label} /readyz`, async () => (await fetch(`${url}/readyz`)).status === 200, 30_000, 100));

@@ -36,14 +36,15 @@ const SCRUB = ['PORT', 'HOST', 'REDIS_URL', 'PUBLIC_URL', 'ADMIN_TOKEN', 'LOG_LE
  */
 export const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
 
-export function startProcess(label: string, entry: string, env: Record<string, string>, opts: { cpuProf?: boolean; nodeFlags?: string[] } = {}): Proc {
+/** `cwd`: the checkout the entry is resolved in and runs from (this one unless said otherwise: the A/B mode's other gateway). */
+export function startProcess(label: string, entry: string, env: Record<string, string>, opts: { cpuProf?: boolean; nodeFlags?: string[]; cwd?: string } = {}): Proc {
   mkdirSync(LOGS, { recursive: true });
   const base: Record<string, string | undefined> = { ...process.env };
   for (const k of SCRUB) delete base[k];
   // One directory per process: Node writes a profile per thread (tsx's loader runs in a thread of its own), named
   // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; the main thread's is the one with thread id 0.
   const prof = opts.cpuProf ? (mkdirSync(join(PROF_DIR, label), { recursive: true }), ['--cpu-prof', `--cpu-prof-dir=${join(PROF_DIR, label)}`]) : [];
-  const child = spawn(process.execPath, [...prof, ...(opts.nodeFlags ?? []), '--import', 'tsx', entry], { cwd: ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...prof, ...(opts.nodeFlags ?? []), '--import', 'tsx', entry], { cwd: opts.cwd ?? ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const log = createWriteStream(join(LOGS, `${label}.log`));
   const lines: string[] = [];
   let partial = '';

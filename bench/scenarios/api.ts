@@ -36,13 +36,18 @@ interface Run extends CannonResult {
   roundRps: number[];
 }
 
+/**
+ * How long and at which connection counts S1 measures each target (the A/B mode, bench/scenarios/api-ab.ts, too).
+ * Every POST creates a task the workers must finish afterwards: POST runs are shorter, and --quick runs POST at 50
+ * connections only, for 3,000 requests per target, and warms up with 300 requests instead of 2 s of autocannon.
+ */
+export function apiPlan(quick: boolean) {
+  return { durationS: { GET: quick ? 1 : 10, POST: quick ? 1 : 5 }, quickPosts: 3000, levels: { GET: [50, 200], POST: quick ? [50] : [50, 200] } };
+}
+
 export async function runApi(ctx: Ctx, stage: Stage): Promise<ScenarioResult> {
   const started = Date.now();
-  // Every POST creates a task the workers must finish afterwards: POST runs are shorter, and --quick runs POST at 50
-  // connections only, for 3,000 requests per target, and warms up with 300 requests instead of 2 s of autocannon.
-  const durationS = { GET: ctx.quick ? 1 : 10, POST: ctx.quick ? 1 : 5 };
-  const quickPosts = 3000;
-  const levels = { GET: [50, 200], POST: ctx.quick ? [50] : [50, 200] };
+  const { durationS, quickPosts, levels } = apiPlan(ctx.quick);
   await ctx.sim.reset();
   await ctx.sim.behaviour({ jobDurationMs: 50, jitterMs: 0 });
   // The worker of scenarios 2–4 starts now too, and is paused (SIGSTOP) until the POST runs are over: S1 measures the
