@@ -110,10 +110,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** Within the best priority tier: `weighted` random by weight, or `least-busy` (most free slots, then weight). */
       strategy: z.enum(['weighted', 'least-busy']).default('weighted'),
-      /** How often a task waiting for a slot (provider or tenant) checks again. */
-      slotRetryMs: ms(250),
-      /** Longest wait between checks while every eligible provider's circuit is open. */
-      openWaitMs: ms(5_000),
+      /**
+       * Period of the room sweep: free slots go to waiting tasks the moment they are released; the sweep only repairs
+       * what a crash or a lapsed lease left (and hands slots over once an open circuit may take traffic again).
+       */
+      handoffSweepMs: ms(2_000),
     })
     .prefault({}),
   workers: z

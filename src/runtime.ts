@@ -23,7 +23,8 @@ import { SecretBox } from './services/secrets.js';
 import { registerWebhookEvents } from './services/webhooks.js';
 import { CircuitStore } from './store/circuit-store.js';
 import { RateWindowStore } from './store/rate-window-store.js';
-import { SlotStore } from './store/slot-store.js';
+import { RoomStore } from './store/room-store.js';
+import { openWorklists, type Worklists } from './store/worklists.js';
 import { UsageStore } from './store/usage-store.js';
 import { WebhookStore } from './store/webhook-store.js';
 
@@ -36,7 +37,10 @@ export interface Runtime {
   /** When each in-flight upstream job is read next, and each provider's poll budget. */
   polls: PollSchedule;
   webhookEvents: WebhookStore;
-  slots: SlotStore;
+  /** Slots and the waiting room. */
+  room: RoomStore;
+  /** A blocking reader of new tasks and hand-offs, on a connection of its own (one per worker process). */
+  openWorklists(): Worklists;
   providers: ProviderRegistry;
   queues: Queues;
   transitions: Transitions;
@@ -78,8 +82,8 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     usage: new UsageStore(redis, keys),
     polls: new PollSchedule(redis, keys),
     webhookEvents: new WebhookStore(redis, keys, Math.round(config.taskRetentionDays * 86_400)),
-    // A waiter that has not asked for three retry periods (and at least 5 s) has gone away.
-    slots: new SlotStore(redis, keys, Math.max(5_000, config.routing.slotRetryMs * 3)),
+    room: new RoomStore(redis, keys),
+    openWorklists: () => openWorklists(config.redisUrl, keys, log),
     rateLimit: new RateLimiter(new RateWindowStore(redis, keys)),
     ping: () => redis.ping(),
     async close() {

@@ -9,6 +9,7 @@ import { createSubmissionProcessor } from './jobs/submission.js';
 import { sweep } from './jobs/sweeper.js';
 import { createWebhookProcessor } from './jobs/webhooks.js';
 import { startIntake } from './jobs/intake.js';
+import { startRoomSweep } from './jobs/room-sweep.js';
 import { reconcile } from './services/reconcile.js';
 import type { Runtime } from './runtime.js';
 import { createRedis } from './store/connections.js';
@@ -34,7 +35,8 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
     make(QUEUE.submissions, createSubmissionProcessor(rt) as Processor, w.concurrency),
     make(QUEUE.maintenance, async (job) => (job.name === 'reconcile' ? reconcile(rt) : sweep(rt)), 1),
   ];
-  const intake = startIntake(rt); // new tasks' submission jobs (src/jobs/intake.ts)
+  const intake = startIntake(rt); // new tasks' submission jobs and hand-offs' wake-ups (src/jobs/intake.ts)
+  const roomSweep = startRoomSweep(rt);
   // The workers are already taking jobs: a Redis outage now must not kill the process (their jobs would be left
   // without a worker), so the schedules are set up in the background, retried until Redis answers.
   void (async () => {
@@ -55,6 +57,7 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
   return {
     async close(graceMs = 7_000) {
       await intake.close(); // first: it adds jobs through rt.queues
+      await roomSweep.close();
       // Stop taking jobs and let running ones finish; past the grace period, hand them back (another worker
       // takes them over once their lock lapses) so the process still exits inside its 10 s budget.
       const gentle = Promise.all([...list.map((x) => x.close()), polls.close(graceMs)]);

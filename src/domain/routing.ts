@@ -45,4 +45,22 @@ export function pick(ok: RouteCandidate[], rand = Math.random()): RouteCandidate
   return tier[tier.length - 1];
 }
 
+/**
+ * Every candidate in order of preference: priority tiers best first; within a tier a weighted random order (each
+ * next one drawn by weight among those left). `rand` draws in [0,1).
+ */
+export function preferenceOrder(ok: RouteCandidate[], rand: () => number = Math.random): RouteCandidate[] {
+  const out: RouteCandidate[] = [];
+  const byTier = new Map<number, RouteCandidate[]>();
+  for (const c of ok) byTier.set(c.priority, [...(byTier.get(c.priority) ?? []), c]);
+  for (const tier of [...byTier.keys()].sort((a, b) => a - b).map((p) => [...byTier.get(p)!])) {
+    while (tier.length > 0) {
+      const chosen = pick(tier, rand())!;
+      out.push(chosen);
+      tier.splice(tier.indexOf(chosen), 1);
+    }
+  }
+  return out;
+}
+
 export const describeRequest = (req: CanonicalRequest) => (req.speed ? `${req.action} at speed ${req.speed}` : req.action);

@@ -1,21 +1,24 @@
 /**
- * The intake (one per worker process): the API's create script puts each new task's id on the `intake` list; this loop
- * pops up to 100 at a time on a blocking connection of its own and adds their submission jobs in one BullMQ call, so
- * the API process never talks to BullMQ. An id popped but not added (a crash, an outage, a close) is not lost: the
- * task is still in `unqueued`, and the sweeper adds its job once the enqueue grace period has passed.
+ * The intake (one per worker process) drains two lists on a blocking connection of its own (store/worklists.ts):
+ * - `intake`: the API's create script puts each new task's id there; the intake adds their submission jobs, up to
+ *   100 in one BullMQ call, so the API process never talks to BullMQ;
+ * - `wakes`: a slot handed to a waiting task (store/room-store.ts); the intake promotes the task's delayed job.
+ * An entry popped but not acted on (a crash, an outage, a close) is not lost: a new task is still in `unqueued` (the
+ * sweeper adds its job), a hand-off still in `handed` (the room sweep, jobs/room-sweep.ts, promotes it again).
  */
 import { Queues, retryBackoff } from './queues.js';
 import type { Runtime } from '../runtime.js';
+import type { Wake } from '../store/worklists.js';
 
-/** Ids moved per round. */
+/** Entries moved per round. */
 const BATCH = 100;
 /** How long one pop waits for work (close() does not wait for it: it cuts the connection). */
 const BLOCK_SEC = 5;
 
 export interface Intake { close(): Promise<void> }
 
-export function startIntake(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'queues'>): Intake {
-  const reader = rt.tasks.intakeReader(rt.config.redisUrl, rt.log);
+export function startIntake(rt: Pick<Runtime, 'log' | 'queues' | 'openWorklists'>): Intake {
+  const lists = rt.openWorklists();
   let closing = false;
   let wake = () => {};
   /** A backoff pause that close() cuts short. */
@@ -30,13 +33,15 @@ export function startIntake(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'queu
   const add = (ids: string[]) => rt.queues.submissions.addBulk(
     ids.map((taskId) => ({ name: 'submit', data: { taskId, generation: 1 }, opts: { jobId: Queues.submissionId(taskId, 1), delay: 0 } })),
   );
+  // A job that is not delayed (still running, or already promoted) needs nothing: it checks for the hand-off itself.
+  const promote = (wakes: Wake[]) => Promise.all(wakes.map((w) => rt.queues.promoteSubmission(w.jobId)));
 
   const loop = (async () => {
     let failures = 0;
     while (!closing) {
-      let ids: string[];
+      let popped: Awaited<ReturnType<typeof lists.pop>>;
       try {
-        ids = await reader.pop(BLOCK_SEC, BATCH);
+        popped = await lists.pop(BLOCK_SEC, BATCH);
         failures = 0;
       } catch (err) {
         if (closing) break;
@@ -44,17 +49,19 @@ export function startIntake(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'queu
         await pause(retryBackoff(failures++));
         continue;
       }
-      // Once popped, only these ids' entries in `unqueued` remember them: add until it works or the process stops.
-      for (let attempt = 0; ids.length > 0; attempt++) {
+      const { newTasks, wakes } = popped;
+      // Once popped, only `unqueued` / `handed` remember them: act until it works or the process stops.
+      for (let attempt = 0; newTasks.length > 0 || wakes.length > 0; attempt++) {
         try {
-          await add(ids);
+          if (newTasks.length > 0) await add(newTasks);
+          else await promote(wakes);
           break;
         } catch (err) {
           if (closing) {
-            rt.log.warn({ tasks: ids.length }, 'intake closed before adding these submission jobs; the sweeper will');
+            rt.log.warn({ tasks: newTasks.length, wakes: wakes.length }, 'intake closed before acting on these entries; the sweeps will');
             break;
           }
-          rt.log.warn({ err: (err as Error).message, tasks: ids.length, attempt }, 'intake cannot add submission jobs; retrying');
+          rt.log.warn({ err: (err as Error).message, tasks: newTasks.length, wakes: wakes.length, attempt }, 'intake cannot add or promote submission jobs; retrying');
           await pause(retryBackoff(attempt));
         }
       }
@@ -66,7 +73,7 @@ export function startIntake(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'queu
       closing = true;
       wake();
       // Cuts a waiting pop short (it fails, and the loop sees `closing`); a batch being added is finished first.
-      reader.close();
+      lists.close();
       await loop;
     },
   };

@@ -1,5 +1,5 @@
 /** Queue names, their default job options, and the enqueue helpers (jobs carry ids, never secrets). */
-import { Queue, type JobsOptions, type QueueOptions } from 'bullmq';
+import { Job, Queue, type JobsOptions, type QueueOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 export const QUEUE = { submissions: 'submissions', maintenance: 'maintenance', webhooks: 'webhooks' } as const;
@@ -66,6 +66,21 @@ export class Queues {
   /** Idempotent: the job id is derived from the task, so a repeat (e.g. by the sweeper) adds nothing. */
   async enqueueSubmission(taskId: string, generation: number, delayMs = 0): Promise<void> {
     await this.submissions.add('submit', { taskId, generation }, { jobId: Queues.submissionId(taskId, generation), delay: delayMs });
+  }
+
+  /**
+   * Moves a delayed submission job to the wait list at once (a task waiting in line was handed a slot). False when the
+   * job is not delayed (running, waiting, gone): nothing to do. The Job is built from its id alone: promoting needs
+   * nothing else, which saves reading the job first.
+   */
+  async promoteSubmission(jobId: string): Promise<boolean> {
+    try {
+      await new Job(this.submissions, 'submit', {}, {}, jobId).promote();
+      return true;
+    } catch (err) {
+      if (/not in the delayed state|does not exist|Missing key/i.test((err as Error).message)) return false;
+      throw err;
+    }
   }
 
   /** Idempotent per chain: adding the running chain again is a no-op, and re-creates it if a crash lost it. */

@@ -2,7 +2,8 @@
  * Submission jobs (`submissions` queue): route the task, take its slots, pass the provider's circuit, mark the task
  * `submitting`, send it upstream and record the attempt. Errors are classified and decided by `afterSubmitError`:
  * retry later (the job moves itself to delayed), fail over at once (next provider, same run), or fail the task.
- * Waiting (slots, open circuits) keeps the task `queued` until its deadline.
+ * A task with no free slot (or whose providers are all open) waits in line (services/admission.ts): its job sleeps
+ * until the task's deadline and is promoted when a slot is handed to it, so a waiting task costs nothing.
  */
 import { DelayedError, type Job } from 'bullmq';
 import { ProviderError, type ParentRef } from '../../providers/types.js';
@@ -10,9 +11,9 @@ import { afterSubmitError } from '../domain/failover.js';
 import { addAttempt, applySnapshot, failTask, isFinal, timeOut, touch, type TaskRecord } from '../domain/task.js';
 import type { TaskErrorCode } from '../errors.js';
 import type { Runtime } from '../runtime.js';
-import { releaseSlots, takeSlots } from '../services/admission.js';
+import { admit, releaseSlots, waitReason } from '../services/admission.js';
 import type { ProviderEntry } from '../services/providers.js';
-import { chooseProvider } from '../services/router.js';
+import { chooseProviders } from '../services/router.js';
 import { issueCallbackUrl } from '../services/callbacks.js';
 import type { TaskJobData } from './queues.js';
 
@@ -20,7 +21,7 @@ const REJECTED = new Set(['content_rejected', 'invalid_request', 'auth_invalid',
 
 export const upstreamOf = (err: ProviderError) => ({ status: err.upstream.status ?? null, code: err.upstream.code ?? null, message: err.upstream.message ?? null });
 
-type Deps = Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'circuits' | 'slots' | 'polls' | 'metrics'>;
+type Deps = Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'circuits' | 'room' | 'polls' | 'metrics'>;
 
 async function parentRef(rt: Pick<Runtime, 'tasks'>, rec: TaskRecord): Promise<ParentRef | undefined | null> {
   if (!rec.task.parentId) return undefined;
@@ -50,6 +51,16 @@ export function createSubmissionProcessor(rt: Deps) {
       await job.moveToDelayed(Date.now() + Math.max(1, Math.min(delayMs, rec.priv.deadlineAt - Date.now() + 10)), token);
       throw new DelayedError();
     };
+    /**
+     * Sleeps until the deadline, in line: a hand-off promotes the job. One handed over before the job was delayed
+     * could not promote it (the job was still running): the marker it left is checked after the delay, and the job
+     * promotes itself.
+     */
+    const inLine = async (rec: TaskRecord): Promise<never> => {
+      await job.moveToDelayed(rec.priv.deadlineAt + 10, token);
+      if (await rt.room.wasHanded(taskId)) await job.promote().catch(() => undefined);
+      throw new DelayedError();
+    };
     const skip: string[] = [];
     for (let first = true; ; first = false) {
       const rec = first ? await rt.tasks.getForSubmission(taskId) : await rt.tasks.get(taskId);
@@ -62,30 +73,26 @@ export function createSubmissionProcessor(rt: Deps) {
       if (Date.now() > rec.priv.deadlineAt) {
         return void (await rt.transitions.apply(taskId, timeOut));
       }
-      const route = await chooseProvider(rt, rec, skip);
+      const route = await chooseProviders(rt, rec, skip);
       if (route.kind === 'fail') return void (await fail(taskId, route.code, route.message));
-      if (route.kind === 'wait') {
-        metrics.openWaits.inc();
-        await noteWait(rec, undefined, route.reason);
-        return later(rec, route.untilMs - Date.now());
+      const admitted = await admit(rt, rec, route.ids, { jobId: job.id!, take: route.kind === 'providers' });
+      if ('blocked' in admitted) {
+        if (route.kind === 'wait') metrics.openWaits.inc();
+        else metrics.slotWaits.inc({ scope: admitted.blocked });
+        await noteWait(rec, rec.priv.waitingFor, route.kind === 'wait' ? route.reason : waitReason(rt, rec, route.ids, admitted.blocked));
+        return inLine(rec);
       }
-      const { entry } = route;
-      const pid = entry.config.id;
-      const busy = await takeSlots(rt, rec, pid);
-      if (busy) {
-        metrics.slotWaits.inc({ scope: busy.scope });
-        await noteWait(rec, pid, busy.reason);
-        return later(rec, rt.config.routing.slotRetryMs);
-      }
+      const pid = admitted.held;
+      const entry = rt.providers.get(pid)!;
       if ((await rt.circuits.pass(pid)) === 'open') {
-        // Someone else holds the half-open probe: try the others now.
-        await releaseSlots(rt, taskId, rec.priv.tenantId, pid);
+        // Someone else holds the half-open probe: try the others now (the slot is not handed on: it would come back).
+        await releaseSlots(rt, taskId, rec.priv.tenantId, false);
         skip.push(pid);
         continue;
       }
       const parent = await parentRef(rt, rec);
       if (parent === null) {
-        await releaseSlots(rt, taskId, rec.priv.tenantId, pid);
+        await releaseSlots(rt, taskId, rec.priv.tenantId);
         return void (await fail(taskId, 'parent_expired', 'the parent task is gone (past retention) or never reached a provider'));
       }
       // A task found `submitting` was being sent when its worker died: the job may exist upstream.
@@ -102,7 +109,7 @@ export function createSubmissionProcessor(rt: Deps) {
           : null,
         rec,
       );
-      if (!claimed?.changed) return void (await releaseSlots(rt, taskId, rec.priv.tenantId, pid)); // canceled meanwhile
+      if (!claimed?.changed) return void (await releaseSlots(rt, taskId, rec.priv.tenantId)); // canceled meanwhile
 
       try {
         const result = await entry.adapter.submit({ request: rec.priv.request, parent, callbackUrl: cb.url });
@@ -113,7 +120,7 @@ export function createSubmissionProcessor(rt: Deps) {
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;
         const circuitNow = await rt.circuits.record(pid, err.kind, err.retryAfterMs ?? 0);
-        await releaseSlots(rt, taskId, rec.priv.tenantId, pid);
+        await releaseSlots(rt, taskId, rec.priv.tenantId);
         const decision = afterSubmitError(err, { tries: rec.priv.sameProviderTries + 1, followUp: rec.priv.pinnedProvider !== undefined, retry: rt.config.retry });
         const outcome = err.kind === 'ambiguous' ? 'ambiguous' : REJECTED.has(err.kind) ? 'rejected' : 'error';
         metrics.submitAttempts.inc({ provider: pid, outcome, class: err.kind });

@@ -112,6 +112,13 @@ export const taskSchema = z
     updatedAt: z.string(),
     submittedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    queue: z
+      .object({
+        position: z.number().int().describe("1: the next of this tenant's tasks to get a slot"),
+        ahead: z.number().int().describe("Estimate of the tasks (every tenant's) that get a slot before this one; tenants take turns"),
+      })
+      .optional()
+      .describe('Only on GET /v1/tasks/{id} of a task waiting in line for a provider slot'),
   })
   .meta({ id: 'Task' });
 

@@ -1,48 +1,59 @@
 /**
- * Admission to a provider: the tenant's concurrency cap and the provider's slots (store/slot-store.ts), taken in
- * that order and given back on every path out of the upstream (submit failure here; final status or resubmission
- * through the listener).
+ * Admission to a provider: the tenant's concurrency cap and the provider's slots, taken together, or a place in line
+ * (store/room-store.ts) from which the task is handed a slot when one frees. Slots are given back on every path out
+ * of the upstream (submit failure here; final status or resubmission through the listener), and giving one back
+ * hands it to the next waiter in the same Redis call.
  */
 import type { TaskRecord } from '../domain/task.js';
 import type { Runtime } from '../runtime.js';
+import type { Admission, ProviderSlots } from '../store/room-store.js';
 
 /** A slot outlives its task's deadline by this much, so a holder that vanished frees it on its own. */
 const LEASE_MARGIN_MS = 60_000;
 
-export const providerScope = (providerId: string) => `p:${providerId}`;
-export const tenantScope = (tenantId: string) => `t:${tenantId}`;
+/** Every configured provider with its slot count (what a release may free and hand over). */
+export const allSlots = (rt: Pick<Runtime, 'providers'>): ProviderSlots[] => [...rt.providers.entries.values()].map((e) => ({ id: e.config.id, max: e.config.maxConcurrency }));
 
-type Deps = Pick<Runtime, 'slots' | 'providers'>;
-
-/** Null when the task holds both slots, else why it must wait (and which line it waits in). */
-export async function takeSlots(rt: Deps, rec: TaskRecord, providerId: string): Promise<{ scope: string; reason: string } | null> {
-  const { task, priv } = rec;
-  const max = rt.providers.get(providerId)!.config.maxConcurrency;
-  const provider = { scope: providerScope(providerId), max };
-  const scopes = priv.tenantCap !== undefined ? [{ scope: tenantScope(priv.tenantId), max: priv.tenantCap }, provider] : [provider];
-  const blocked = await rt.slots.acquire(scopes, task.id, Date.parse(task.createdAt), priv.deadlineAt + LEASE_MARGIN_MS);
-  if (blocked === null) return null;
-  return blocked === provider.scope
-    ? { scope: 'provider', reason: `${providerId} has all ${max} slots in use (maxConcurrency)` }
-    : { scope: 'tenant', reason: `the tenant already has ${priv.tenantCap} tasks upstream (maxConcurrentTasks)` };
+export interface AdmitOptions {
+  /** The job that runs the task's submission (the one a hand-off wakes). */
+  jobId: string;
+  /** Take a free slot now (false: the candidates cannot take traffic now, only wait for them). */
+  take: boolean;
 }
 
-export async function releaseSlots(rt: Pick<Runtime, 'slots'>, taskId: string, tenantId: string, providerId: string | null): Promise<void> {
-  await rt.slots.release(providerId ? [tenantScope(tenantId), providerScope(providerId)] : [tenantScope(tenantId)], taskId);
+/** A slot of the first candidate that has one (with the tenant's), or a place in line for all of them. */
+export function admit(rt: Pick<Runtime, 'room' | 'providers'>, rec: TaskRecord, candidates: string[], o: AdmitOptions): Promise<Admission> {
+  const { task, priv } = rec;
+  return rt.room.admit({
+    taskId: task.id, tenantId: priv.tenantId, cap: priv.tenantCap ?? null, leaseUntil: priv.deadlineAt + LEASE_MARGIN_MS, jobId: o.jobId,
+    order: Date.parse(task.createdAt), wait: true, take: o.take,
+    candidates: candidates.map((id) => ({ id, max: rt.providers.get(id)!.config.maxConcurrency })),
+  });
+}
+
+/** Why a task waits, for its `waitReason` (and its timeout message if it never leaves the line). */
+export function waitReason(rt: Pick<Runtime, 'providers'>, rec: TaskRecord, candidates: string[], blocked: 'tenant' | 'provider'): string {
+  if (blocked === 'tenant') return `the tenant already has ${rec.priv.tenantCap} tasks upstream (maxConcurrentTasks)`;
+  return candidates.map((id) => `${id} has all ${rt.providers.get(id)!.config.maxConcurrency} slots in use (maxConcurrency)`).join('; ');
+}
+
+/** Frees the task's slots and place in line; `handOff`: the slots go to the next waiters at once. */
+export async function releaseSlots(rt: Pick<Runtime, 'room' | 'providers'>, taskId: string, tenantId: string, handOff = true): Promise<void> {
+  await rt.room.release(taskId, tenantId, allSlots(rt), handOff);
 }
 
 /** Upstream jobs in flight per provider (slots held). */
-export function providersInUse(rt: Pick<Runtime, 'slots'>, providerIds: string[]): Promise<number[]> {
-  return rt.slots.inUse(providerIds.map(providerScope));
+export function providersInUse(rt: Pick<Runtime, 'room'>, providerIds: string[]): Promise<number[]> {
+  return rt.room.inUse(providerIds);
 }
 
-/** Frees a task's slots when it leaves the upstream: a final status, or back to queued for another provider. */
-export function registerSlotRelease(rt: Pick<Runtime, 'slots' | 'transitions'>): void {
-  rt.transitions.onStatusChange(async (rec, previous) => {
+/**
+ * Frees a task's slots when it leaves the upstream (a final status, or back to queued for another provider), and its
+ * place in line when it ends while waiting (canceled, past its deadline).
+ */
+export function registerSlotRelease(rt: Pick<Runtime, 'room' | 'providers' | 'transitions'>): void {
+  rt.transitions.onStatusChange(async (rec) => {
     const leftUpstream = rec.task.status !== 'submitted' && rec.task.status !== 'running';
-    if (!leftUpstream) return;
-    // A submit answer may already say the job is done (queued → succeeded in one step): the provider is then only
-    // on the new record.
-    await releaseSlots(rt, rec.task.id, rec.priv.tenantId, previous.task.provider ?? rec.task.provider ?? rec.priv.waitingFor ?? null);
+    if (leftUpstream) await releaseSlots(rt, rec.task.id, rec.priv.tenantId);
   });
 }

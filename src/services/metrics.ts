@@ -38,6 +38,8 @@ export interface SharedStateReaders {
   queueCounts(): Promise<Record<string, Record<string, number>>>;
   slotUse(): Promise<Array<{ provider: string; inUse: number; max: number }>>;
   circuitStates(): Promise<Record<string, 'closed' | 'open' | 'half_open'>>;
+  /** Tasks waiting in line per provider and tenant, and when the oldest of each arrived (ms epoch). */
+  waiting(): Promise<Array<{ provider: string; tenant: string; waiting: number; oldestAt: number | null }>>;
 }
 
 const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
@@ -61,6 +63,23 @@ export function registerSharedGauges(m: Metrics, read: SharedStateReaders): void
     name: 'mjg_provider_slots_max', help: 'maxConcurrency per provider', labelNames: ['provider'], registers: r,
     async collect() {
       for (const s of await read.slotUse()) this.set({ provider: s.provider }, s.max);
+    },
+  });
+  new Gauge({
+    name: 'mjg_tasks_waiting', help: 'Tasks waiting in line for a slot, per provider and tenant (a task eligible for several providers counts on each)', labelNames: ['provider', 'tenant'], registers: r,
+    async collect() {
+      this.reset();
+      for (const w of await read.waiting()) this.set({ provider: w.provider, tenant: w.tenant }, w.waiting);
+    },
+  });
+  new Gauge({
+    name: 'mjg_oldest_wait_seconds', help: 'Age of the oldest task waiting in line for a slot, per provider (0: none waits)', labelNames: ['provider'], registers: r,
+    async collect() {
+      const now = Date.now();
+      const oldest = new Map<string, number>();
+      for (const w of await read.waiting()) if (w.oldestAt !== null) oldest.set(w.provider, Math.min(oldest.get(w.provider) ?? Infinity, w.oldestAt));
+      this.reset();
+      for (const [provider, at] of oldest) this.set({ provider }, Math.max(0, (now - at) / 1000));
     },
   });
   new Gauge({

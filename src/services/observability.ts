@@ -4,7 +4,7 @@ import type { Runtime } from '../runtime.js';
 import { registerSharedGauges } from './metrics.js';
 import { providersInUse } from './admission.js';
 
-export function registerTaskMetrics(rt: Pick<Runtime, 'metrics' | 'transitions' | 'providers' | 'queues' | 'polls' | 'slots' | 'circuits'>): void {
+export function registerTaskMetrics(rt: Pick<Runtime, 'metrics' | 'transitions' | 'providers' | 'queues' | 'polls' | 'circuits' | 'room'>): void {
   const { metrics } = rt;
   rt.transitions.onStatusChange((rec) => {
     const t = rec.task;
@@ -25,6 +25,7 @@ export function registerTaskMetrics(rt: Pick<Runtime, 'metrics' | 'transitions' 
       const used = await providersInUse(rt, ids());
       return ids().map((provider, i) => ({ provider, inUse: used[i]!, max: rt.providers.get(provider)!.config.maxConcurrency }));
     },
+    waiting: () => rt.room.waiting(ids()),
     async circuitStates() {
       const views = await rt.circuits.view(ids());
       return Object.fromEntries(Object.entries(views).map(([id, v]) => [id, v.state]));

@@ -85,6 +85,18 @@ export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, 
   return { task: doc, created: false };
 }
 
+/**
+ * The stored public document of one of the tenant's tasks (null for another tenant's, as for an unknown one). A task
+ * waiting in line for a slot also says where it stands (`queue`).
+ */
+export async function readTask(rt: Pick<Runtime, 'tasks' | 'room'>, tenantId: string, id: string): Promise<string | null> {
+  const doc = await rt.tasks.getDoc(id, tenantId);
+  // The task's own status is the first "status" key of its document (id and action come before it).
+  if (doc === null || !doc.startsWith('"status":"queued"', doc.indexOf('"status":'))) return doc;
+  const at = await rt.room.position(id);
+  return at ? `${doc.slice(0, -1)},"queue":{"position":${at.position},"ahead":${at.ahead}}}` : doc;
+}
+
 /** Cancels a task that no provider has accepted yet (and is not being sent right now). */
 export async function cancelTask(rt: Runtime, tenantId: string, id: string): Promise<Task> {
   const owner = await rt.tasks.tenantOf(id);

@@ -4,6 +4,10 @@
  */
 export function createKeys(prefix: string) {
   const p = prefix;
+  // Roots of the key families the room scripts build in Lua (lua/includes/room.lua, same formats as below).
+  const slotsRoot = `${p}:slots:`;
+  const roomRoot = `${p}:room:`;
+  const circuitRoot = `${p}:circuit:`;
   return {
     prefix,
     // Tasks (task-store.ts; the record format is in task-record.ts)
@@ -40,14 +44,29 @@ export function createKeys(prefix: string) {
     /** A tenant's request-rate window (rate-window-store.ts). */
     rateWindow: (tenantId: string) => `${p}:rlw:${tenantId}`,
     // Provider circuits (circuit-store.ts)
-    circuit: (providerId: string) => `${p}:circuit:${providerId}`,
-    circuitProbe: (providerId: string) => `${p}:circuit:${providerId}:probe`,
-    circuitWindow: (providerId: string) => `${p}:circuit:${providerId}:all`,
-    circuitFailures: (providerId: string) => `${p}:circuit:${providerId}:fail`,
-    // Semaphores (slot-store.ts): holders scored by lease end; waiters scored by arrival, with a heartbeat set beside.
-    slots: (scope: string) => `${p}:slots:${scope}`,
-    slotWaiters: (scope: string) => `${p}:slots:${scope}:wait`,
-    slotHeartbeats: (scope: string) => `${p}:slots:${scope}:hb`,
+    circuitRoot,
+    circuit: (providerId: string) => `${circuitRoot}${providerId}`,
+    circuitProbe: (providerId: string) => `${circuitRoot}${providerId}:probe`,
+    circuitWindow: (providerId: string) => `${circuitRoot}${providerId}:all`,
+    circuitFailures: (providerId: string) => `${circuitRoot}${providerId}:fail`,
+    // Slots and the waiting room (room-store.ts)
+    slotsRoot,
+    /** Slot holders of a provider (`p:<id>`) or a tenant (`t:<id>`), scored by lease end. */
+    providerSlots: (providerId: string) => `${slotsRoot}p:${providerId}`,
+    tenantSlots: (tenantId: string) => `${slotsRoot}t:${tenantId}`,
+    roomRoot,
+    /** Tenants with tasks waiting for a provider, in round-robin order (a list). */
+    roomTenants: (providerId: string) => `${roomRoot}p:${providerId}:rr`,
+    /** One tenant's tasks waiting for a provider, scored by arrival. */
+    roomQueue: (providerId: string, tenantId: string) => `${roomRoot}p:${providerId}:q:${tenantId}`,
+    /** A waiting task: tenant, cap, lease, the providers it waits for, its job. */
+    waiter: (taskId: string) => `${roomRoot}w:${taskId}`,
+    /** The provider that handed a waiting task its slot, until the task's job reads it. */
+    handoff: (taskId: string) => `${roomRoot}h:${taskId}`,
+    /** Tasks handed a slot whose job has not run yet, scored by hand-off time (the sweep wakes them again). */
+    handed: `${roomRoot}handed`,
+    /** `<taskId>|<jobId>` per hand-off, popped by the workers, which promote the job. */
+    wakes: `${roomRoot}wakes`,
     // The read schedule of in-flight upstream jobs (poll-schedule.ts)
     pollsDue: (providerId: string) => `${p}:polls:${providerId}:due`,
     pollsRunning: (providerId: string) => `${p}:polls:${providerId}:run`,

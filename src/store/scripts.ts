@@ -138,21 +138,60 @@ export const circuitRecord = defineScript<CircuitRecordInput, string>('circuit-r
   argv: [s(i.now), i.healthy ? '1' : '0', i.kind, s(i.windowMs), s(i.minRequests), s(i.failureRatio), s(i.openMs), s(i.longOpenMs), s(i.retryAfterMs)],
 }));
 
-// --- slots ----------------------------------------------------------------------------------------------------------
+// --- slots and the waiting room --------------------------------------------------------------------------------------
 
-const scopeKeys = (k: Keys, scopes: string[]) => scopes.flatMap((sc) => [k.slots(sc), k.slotWaiters(sc), k.slotHeartbeats(sc)]);
+/** How long the marker of a hand-off waits for the task's job to read it. */
+const HANDOFF_TTL_SEC = 3600;
+/** The roots the room scripts build their keys from, then the clock and the hand-off marker's lifetime. */
+const roomArgs = (k: Keys, now: number) => [k.slotsRoot, k.roomRoot, k.circuitRoot, s(now), s(HANDOFF_TTL_SEC)];
 
-export interface SlotAcquireInput { scopes: Array<{ scope: string; max: number }>; member: string; now: number; leaseUntil: number; order: number; staleMs: number }
+export interface ProviderSlots { id: string; max: number }
 
-/** 0 when every slot is held, else the 1-based index of the full scope. */
-export const slotAcquire = defineScript<SlotAcquireInput, number>('slot-acquire', (k, i) => ({
-  keys: scopeKeys(k, i.scopes.map((x) => x.scope)),
-  argv: [i.member, s(i.now), s(i.leaseUntil), s(i.order), s(i.staleMs), ...i.scopes.map((x) => s(x.max))],
+export interface RoomAdmitInput {
+  taskId: string;
+  tenantId: string;
+  cap: number | null;
+  leaseUntil: number;
+  jobId: string;
+  order: number;
+  /** In order of preference. */
+  candidates: ProviderSlots[];
+  /** Wait in line when no slot is free. */
+  wait: boolean;
+  /** Take a free slot (false: only wait in line; the candidates cannot take traffic now). */
+  take: boolean;
+  now: number;
+}
+
+/** {1, provider} a slot is held; {0, 'tenant' | 'provider'} none (in line when asked). */
+export const roomAdmit = defineScript<RoomAdmitInput, [1, string] | [0, 'tenant' | 'provider']>('room-admit', (k, i) => ({
+  keys: [],
+  argv: [
+    ...roomArgs(k, i.now), i.taskId, i.tenantId, optional(i.cap), s(i.leaseUntil), i.jobId, s(i.order),
+    i.candidates.map((c) => c.id).join(','), i.candidates.map((c) => s(c.max)).join(','), i.wait ? '1' : '0', i.take ? '1' : '0',
+  ],
 }));
 
-export interface SlotReleaseInput { scopes: string[]; member: string }
+export interface RoomReleaseInput { taskId: string; tenantId: string; providers: ProviderSlots[]; handOff: boolean; now: number }
 
-export const slotRelease = defineScript<SlotReleaseInput, number>('slot-release', (k, i) => ({ keys: scopeKeys(k, i.scopes), argv: [i.member] }));
+/** The number of waiters handed a slot. */
+export const roomRelease = defineScript<RoomReleaseInput, number>('room-release', (k, i) => ({
+  keys: [],
+  argv: [...roomArgs(k, i.now), i.taskId, i.tenantId, i.providers.map((c) => c.id).join(','), i.providers.map((c) => s(c.max)).join(','), i.handOff ? '1' : '0'],
+}));
+
+export interface RoomDispatchInput { providers: ProviderSlots[]; now: number }
+
+export const roomDispatch = defineScript<RoomDispatchInput, number>('room-dispatch', (k, i) => ({
+  keys: [],
+  argv: [...roomArgs(k, i.now), i.providers.map((c) => c.id).join(','), i.providers.map((c) => s(c.max)).join(',')],
+}));
+
+/** {position, ahead, provider, waiting since}, or null when the task is not in line. */
+export const roomPosition = defineScript<{ taskId: string }, [number, number, string, string] | null>('room-position', (k, i) => ({
+  keys: [],
+  argv: [k.slotsRoot, k.roomRoot, k.circuitRoot, i.taskId],
+}));
 
 // --- rate limit -----------------------------------------------------------------------------------------------------
 
@@ -165,4 +204,4 @@ export const rateWindow = defineScript<RateWindowInput, [number, number, number,
 }));
 
 /** Every script, for the tests that check each builder against its file. */
-export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, slotAcquire, slotRelease, rateWindow];
+export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomPosition, rateWindow];

@@ -4,8 +4,6 @@
  * wake flags.
  */
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
-import { createRedis } from './connections.js';
 import { isFinal, type TaskRecord } from '../domain/task.js';
 import type { TaskStatus } from '../schemas/task.js';
 import { HotScript, turnBatchOf, type TurnBatch } from './hot-script.js';
@@ -29,13 +27,6 @@ export type CreateResult =
 
 /** The budget reservation written with a new task: its estimate, the tenant's monthly limit, when the reconciler looks. */
 export interface NewReservation { micros: number; limitMicros: number | null; dueAt: number }
-
-export interface IntakeReader {
-  /** Up to `max` ids, oldest first, waiting up to `blockSec` for one; [] when none came. */
-  pop(blockSec: number, max: number): Promise<string[]>;
-  /** Cuts a waiting pop short (it fails). */
-  close(): void;
-}
 
 export interface ListOptions { status?: TaskStatus; action?: string; limit: number; cursor?: string }
 
@@ -131,15 +122,6 @@ export class TaskStore {
   /** Marks a task as safely enqueued (the sweeper re-enqueues whatever stays unmarked; a running submission job marks it too). */
   async markEnqueued(id: string): Promise<void> {
     await this.redis.zrem(this.keys.unqueued, id);
-  }
-
-  /** Reads new tasks' ids off the intake list, on a blocking connection of its own (one reader per worker process). */
-  intakeReader(redisUrl: string, log?: Logger): IntakeReader {
-    const conn = createRedis(redisUrl, { worker: true, log });
-    return {
-      pop: async (blockSec, max) => (await conn.blmpop(blockSec, 1, this.keys.intake, 'RIGHT', 'COUNT', max))?.[1] ?? [],
-      close: () => conn.disconnect(),
-    };
   }
 
   /** Tasks written before `before` whose submission job never ran (the sweeper adds their jobs). */

@@ -50,7 +50,7 @@ tenants:
       polling: { initialDelayMs: 1000, maxDelayMs: 5000, growth: 0.25, maxNotFound: 5 },
       retry: { sameProviderAttempts: 2, baseDelayMs: 500, maxDelayMs: 30_000, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true },
       circuitBreaker: { windowMs: 60_000, minRequests: 5, failureRatio: 0.5, openMs: 30_000, longOpenMs: 600_000, probeTimeoutMs: 60_000 },
-      routing: { strategy: 'weighted', slotRetryMs: 250, openWaitMs: 5000 },
+      routing: { strategy: 'weighted', handoffSweepMs: 2000 },
       workers: { concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 15_000, sweepIntervalMs: 30_000, niceness: 0 },
       webhooks: { timeoutMs: 10_000, baseDelayMs: 2000, maxDelayMs: 3_600_000, maxAgeMs: 86_400_000 },
       prices: {}, providers: [], tenants: [],

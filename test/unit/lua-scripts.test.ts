@@ -23,8 +23,10 @@ const SAMPLES: Record<string, unknown> = {
   'webhook-advance': { taskId: 'tsk_1', chain: 1 },
   'circuit-pass': { providerId: 'p', now: 1, probeTimeoutMs: 1, token: 'x' },
   'circuit-record': { providerId: 'p', now: 1, healthy: true, kind: 'ok', windowMs: 1, minRequests: 1, failureRatio: 0.5, openMs: 1, longOpenMs: 1, retryAfterMs: 0 },
-  'slot-acquire': { scopes: [{ scope: 'p:a', max: 1 }, { scope: 't:b', max: 2 }], member: 'm', now: 1, leaseUntil: 2, order: 1, staleMs: 1 },
-  'slot-release': { scopes: ['p:a'], member: 'm' },
+  'room-admit': { taskId: 'tsk_1', tenantId: 't', cap: null, leaseUntil: 2, jobId: 'tsk_1-s1', order: 1, candidates: [{ id: 'a', max: 1 }], wait: true, take: true, now: 1 },
+  'room-release': { taskId: 'tsk_1', tenantId: 't', providers: [{ id: 'a', max: 1 }], handOff: true, now: 1 },
+  'room-dispatch': { providers: [{ id: 'a', max: 1 }], now: 1 },
+  'room-position': { taskId: 'tsk_1' },
   'rate-window': { tenantId: 't', limit: 1, windowSec: 60, want: 1 },
 };
 
@@ -41,16 +43,17 @@ describe('the Lua scripts', () => {
     const head = readFileSync(new URL(file, dir), 'utf8').split('\n]]')[0]!;
     expect(head.startsWith('--[[')).toBe(true);
     expect(head).toMatch(/Input/);
-    expect(head).toMatch(/KEYS/);
+    expect(head).toMatch(/KEYS|keys are built from the roots/);
     expect(head).toMatch(/Output/);
   });
 
-  it.each(scriptNames())('%s: its builder gives the keys its file name counts, all under the prefix, and string arguments', (name) => {
+  it.each(scriptNames())('%s: its builder gives the keys its file name counts (or the key roots), all under the prefix, and string arguments', (name) => {
     const script = defined.find((s) => s.name === name)!;
     const { keys: k, argv } = script.build(keys, SAMPLES[name] as never);
     const expected = script.source.numberOfKeys;
     if (expected !== null) expect(k).toHaveLength(expected);
-    else expect(k.length % 3).toBe(0); // the slot scripts: three keys per scope
+    // The room scripts build their keys from roots (lua/includes/room.lua): those roots come from the key builder.
+    else expect(argv.slice(0, 3)).toEqual([keys.slotsRoot, keys.roomRoot, keys.circuitRoot]);
     for (const key of k) expect(key.startsWith('unit:')).toBe(true);
     for (const a of argv) expect(typeof a).toBe('string');
   });

@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorSchema, tenantErrors } from '../../schemas/common.js';
 import { listQuerySchema, submitBodySchema, taskListSchema, taskParamsSchema, taskSchema } from '../../schemas/task.js';
-import { cancelTask, submitTask } from '../../services/tasks.js';
+import { cancelTask, readTask, submitTask } from '../../services/tasks.js';
 import { listDeliveries } from '../../services/webhooks.js';
 import { deliveryListSchema } from '../../schemas/usage.js';
 import { apiError } from '../../errors.js';
@@ -33,7 +33,7 @@ const tasks: FastifyPluginAsyncZod = async (app) => {
     config: { rateLimit: 'overlap' },
     schema: { tags: ['tasks'], summary: 'Read one task', security: [{ bearer: [] }], params: taskParamsSchema, response: { 200: taskSchema, ...tenantErrors } },
   }, async (req, reply) => {
-    const doc = await app.rt.tasks.getDoc(req.params.id, req.tenant.id);
+    const doc = await readTask(app.rt, req.tenant.id, req.params.id);
     if (!doc) throw apiError('not_found', `task ${req.params.id} not found`);
     // The stored document is already the public JSON: send it as is.
     return sendJsonText(reply, doc);
