@@ -134,7 +134,7 @@ describe('the intake', () => {
     } finally {
       await intake.close();
     }
-    const retries = lines.filter((l) => l.msg === 'intake cannot add submission jobs; retrying');
+    const retries = lines.filter((l) => l.msg === 'intake cannot add or promote submission jobs; retrying');
     expect(retries.map((l) => l.attempt)).toEqual([0, 1]);
     expect(retries[0]).toMatchObject({ err: 'simulated outage', tasks: 1 });
   });
