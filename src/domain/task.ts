@@ -43,6 +43,8 @@ export interface TaskRecord {
   task: Task;
   priv: TaskPrivate;
   version: number;
+  /** The budget reserved when the task was accepted (micro-dollars), as the stored record says; unset: none. */
+  reservedMicros?: number;
 }
 
 export const isFinal = (s: TaskStatus) => FINAL_STATUSES.has(s);

@@ -10,7 +10,7 @@ import type { Runtime } from '../runtime.js';
 import type { Tenant } from '../store/tenant-store.js';
 import type { NewReservation } from '../store/task-store.js';
 import { daysBetween, utcDay } from '../domain/time.js';
-import type { Outcome, UsageStore } from '../store/usage-store.js';
+import { reservationMember, type Outcome, type UsageStore } from '../store/usage-store.js';
 import { estimateUsd, fromMicros, priceUsd, toMicros } from './prices.js';
 
 /** Key of `byProvider` for tasks that ended before any provider took them. */
@@ -54,8 +54,14 @@ export function budgetExceeded(tenant: Tenant, req: CanonicalRequest, plan: Rese
   );
 }
 
-/** Where a task's reservation is: its day (the task's creation day, UTC), tenant and action. */
-export const reservationOf = (rec: TaskRecord) => ({ taskId: rec.task.id, day: utcDay(rec.task.createdAt), tenantId: rec.priv.tenantId, action: rec.task.action });
+/**
+ * Where a task's reservation is: its day (the task's creation day, UTC), tenant and action, and its member in the
+ * open set when the record says what was reserved (else the settle script reads it from the stored record).
+ */
+export function reservationOf(rec: TaskRecord) {
+  const target = { taskId: rec.task.id, day: utcDay(rec.task.createdAt), tenantId: rec.priv.tenantId, action: rec.task.action };
+  return rec.reservedMicros === undefined ? target : { ...target, member: reservationMember({ ...target, micros: rec.reservedMicros }) };
+}
 
 /** Settles a final task: the reported cost (or the list price when none was reported) for a success, nothing else. */
 export async function settleTask(rt: Pick<Runtime, 'config' | 'usage'>, rec: TaskRecord): Promise<void> {

@@ -12,15 +12,15 @@
 import { compactPrivate, expandPrivate, type TaskRecord } from '../domain/task.js';
 import type { Task } from '../schemas/task.js';
 
-export interface RecordParts { version: number; status: string; tenantId: string; action: string; privateJson: string; doc: string }
+export interface RecordParts { version: number; status: string; tenantId: string; action: string; reservedMicros?: number; privateJson: string; doc: string }
 
 /** The record split into its header fields and its two JSON texts. */
 export function splitRecord(value: string): RecordParts {
   const a = value.indexOf('\n');
   const b = value.indexOf('\n', a + 1);
   if (a < 0 || b < 0) throw new Error('malformed task record');
-  const [v = '', status = '', tenantId = '', action = ''] = value.slice(0, a).split('|');
-  return { version: Number(v), status, tenantId, action, privateJson: value.slice(a + 1, b), doc: value.slice(b + 1) };
+  const [v = '', status = '', tenantId = '', action = '', micros = ''] = value.slice(0, a).split('|');
+  return { version: Number(v), status, tenantId, action, reservedMicros: micros === '' ? undefined : Number(micros), privateJson: value.slice(a + 1, b), doc: value.slice(b + 1) };
 }
 
 /** What follows the header: the compact private JSON and the public JSON (`doc`, when the caller has it already). */
@@ -28,13 +28,15 @@ export const encodeBody = (rec: TaskRecord, doc = JSON.stringify(rec.task)) => `
 
 /** A whole record. `doc` is the public JSON when already serialised; `reservedMicros` is written with a new task. */
 export function encodeRecord(rec: TaskRecord, opts: { doc?: string; reservedMicros?: number } = {}): string {
-  return `${rec.version}|${rec.task.status}|${rec.priv.tenantId}|${rec.task.action}|${opts.reservedMicros ?? ''}\n${encodeBody(rec, opts.doc)}`;
+  return `${rec.version}|${rec.task.status}|${rec.priv.tenantId}|${rec.task.action}|${opts.reservedMicros ?? rec.reservedMicros ?? ''}\n${encodeBody(rec, opts.doc)}`;
 }
 
 export function decodeRecord(value: string): TaskRecord {
   const p = splitRecord(value);
   const task = JSON.parse(p.doc) as Task;
-  return { task, priv: expandPrivate(JSON.parse(p.privateJson) as Record<string, unknown>, p.tenantId, task), version: p.version };
+  const rec: TaskRecord = { task, priv: expandPrivate(JSON.parse(p.privateJson) as Record<string, unknown>, p.tenantId, task), version: p.version };
+  if (p.reservedMicros !== undefined) rec.reservedMicros = p.reservedMicros;
+  return rec;
 }
 
 const PIPE = 124; // '|'

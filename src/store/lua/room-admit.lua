@@ -24,8 +24,7 @@ local cands, maxes = split(ARGV[12]), split(ARGV[13])
 local ts = k.tenantSlots(tenant)
 
 -- A slot handed to it while it waited (or taken by an earlier run of its job) is kept, on a candidate.
-local handedBy = redis.call('GET', k.handoff(id))
-redis.call('DEL', k.handoff(id))
+local handedBy = redis.call('GETDEL', k.handoff(id))
 redis.call('ZREM', k.handed, id)
 for _, p in ipairs(cands) do
   if redis.call('ZSCORE', k.providerSlots(p), id) then

@@ -110,6 +110,5 @@ local function releaseAll(k, id, tenant, providers)
   redis.call('ZREM', k.tenantSlots(tenant), id)
   local w = redis.call('HMGET', k.waiter(id), 'tenant', 'providers')
   if w[1] then leaveRooms(k, id, w[1], w[2]) end
-  redis.call('DEL', k.handoff(id))
-  redis.call('ZREM', k.handed, id)
+  if redis.call('ZREM', k.handed, id) == 1 then redis.call('DEL', k.handoff(id)) end
 end
