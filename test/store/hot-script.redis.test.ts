@@ -4,7 +4,8 @@
  * passed on.
  */
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { Command, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FLUSH_BYTES, HotScript, TurnBatch } from '../../src/store/hot-script.js';
 import { createKeys } from '../../src/store/keys.js';
@@ -19,6 +20,45 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   }
   throw new Error('condition not met in 2 s');
 }
+
+/**
+ * The one place the gateway relies on ioredis internals (store/hot-script.ts): the `Command` class built empty and
+ * given its arguments, its `promise`, `redis.sendCommand(cmd, stream)` writing through a pipeline-style stream, and
+ * `redis.stream`. ioredis is pinned to an exact version in package.json; an upgrade must pass these first.
+ */
+describe('the ioredis internals the per-turn batch relies on', () => {
+  it('are those of the pinned version', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { dependencies: Record<string, string> };
+    const installed = JSON.parse(readFileSync(new URL('../../node_modules/ioredis/package.json', import.meta.url), 'utf8')) as { version: string };
+    expect(pkg.dependencies.ioredis).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(installed.version).toBe(pkg.dependencies.ioredis);
+    const cmd = new Command('get', [], { replyEncoding: 'utf8' });
+    expect(cmd.args).toEqual([]);
+    cmd.args = ['k'];
+    expect(cmd.promise).toBeInstanceOf(Promise);
+    expect(typeof Redis.prototype.sendCommand).toBe('function');
+    expect(Redis.prototype.sendCommand.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('writes a command through the stream handed to sendCommand and answers it on the connection', async () => {
+    const redis = new Redis(TEST_REDIS_URL);
+    try {
+      await redis.ping();
+      expect(redis.stream).toBeDefined();
+      const written: string[] = [];
+      const cmd = new Command('echo', [], { replyEncoding: 'utf8' });
+      cmd.args = ['contract'];
+      void redis.sendCommand(cmd, { isPipeline: true, destination: { redis }, write: (chunk: string | Buffer) => {
+        written.push(String(chunk));
+        redis.stream.write(chunk);
+      } } as never);
+      expect(await cmd.promise).toBe('contract');
+      expect(written.join('')).toContain('contract');
+    } finally {
+      await redis.quit();
+    }
+  });
+});
 
 describe('calls batched per loop turn', () => {
   const prefix = uniquePrefix();
