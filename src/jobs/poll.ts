@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime.js';
 
 const FAILURE_CODE = { content_rejected: 'content_rejected', invalid_request: 'invalid_request', provider: 'upstream_error' } as const;
 
-export function createPollProcessor(rt: Runtime) {
+export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics'>) {
   const { polling } = rt.config;
 
   /** A root task whose job failed provider-side goes once to another eligible provider, if there is one. */

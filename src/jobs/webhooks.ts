@@ -11,7 +11,7 @@ import type { WebhookEvent } from '../store/webhook-store.js';
 /** Payload of a webhook chain job: the task and the number of the chain (its first event). */
 export interface WebhookJobData { taskId: string; chain: number }
 
-export function createWebhookProcessor(rt: Runtime) {
+export function createWebhookProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tenants' | 'webhookEvents' | 'metrics'>) {
   const cfg = rt.config.webhooks;
   const opts: WebhookAgentOptions = { allowPrivate: rt.config.allowPrivateCallbacks, timeoutMs: cfg.timeoutMs };
   const agent = createWebhookAgent(opts);

@@ -2,10 +2,13 @@
 import { callbackUrlProblem } from '../domain/ssrf.js';
 import { apiError } from '../errors.js';
 import type { Runtime } from '../runtime.js';
+
+/** What the admin rules use. */
+type Deps = Pick<Runtime, 'config' | 'tenants' | 'providers'>;
 import type { CreateTenantBody, TenantView, UpdateTenantBody } from '../schemas/admin.js';
 import type { IssuedKey, Tenant } from '../store/tenant-store.js';
 
-async function view(rt: Runtime, t: Tenant): Promise<TenantView> {
+async function view(rt: Deps, t: Tenant): Promise<TenantView> {
   const keys = await rt.tenants.listKeys(t.id);
   return {
     id: t.id, name: t.name ?? null, source: t.source ?? 'config', rateLimitPerMinute: t.rateLimitPerMinute, maxConcurrentTasks: t.maxConcurrentTasks,
@@ -15,7 +18,7 @@ async function view(rt: Runtime, t: Tenant): Promise<TenantView> {
   };
 }
 
-async function check(rt: Runtime, body: UpdateTenantBody): Promise<void> {
+async function check(rt: Deps, body: UpdateTenantBody): Promise<void> {
   const unknown = body.providers?.filter((p) => !rt.providers.get(p)) ?? [];
   if (unknown.length) throw apiError('invalid_request', `body.providers: no provider with id ${unknown.map((p) => `"${p}"`).join(', ')} (see GET /v1/providers)`);
   if (body.webhookUrl) {
@@ -24,13 +27,13 @@ async function check(rt: Runtime, body: UpdateTenantBody): Promise<void> {
   }
 }
 
-async function mustGet(rt: Runtime, id: string): Promise<Tenant> {
+async function mustGet(rt: Deps, id: string): Promise<Tenant> {
   const t = await rt.tenants.get(id);
   if (!t) throw apiError('not_found', `tenant ${id} not found`);
   return t;
 }
 
-export async function createTenant(rt: Runtime, body: CreateTenantBody): Promise<TenantView> {
+export async function createTenant(rt: Deps, body: CreateTenantBody): Promise<TenantView> {
   await check(rt, body);
   const { id, ...settings } = body;
   const created = await rt.tenants.create(id, settings);
@@ -38,31 +41,31 @@ export async function createTenant(rt: Runtime, body: CreateTenantBody): Promise
   return view(rt, created);
 }
 
-export async function updateTenant(rt: Runtime, id: string, body: UpdateTenantBody): Promise<TenantView> {
+export async function updateTenant(rt: Deps, id: string, body: UpdateTenantBody): Promise<TenantView> {
   await check(rt, body);
   const updated = await rt.tenants.update(id, body);
   if (!updated) throw apiError('not_found', `tenant ${id} not found`);
   return view(rt, updated);
 }
 
-export async function readTenant(rt: Runtime, id: string): Promise<TenantView> {
+export async function readTenant(rt: Deps, id: string): Promise<TenantView> {
   return view(rt, await mustGet(rt, id));
 }
 
-export async function listTenants(rt: Runtime): Promise<TenantView[]> {
+export async function listTenants(rt: Deps): Promise<TenantView[]> {
   return Promise.all((await rt.tenants.list()).map((t) => view(rt, t)));
 }
 
-export async function issueKey(rt: Runtime, tenantId: string): Promise<IssuedKey> {
+export async function issueKey(rt: Deps, tenantId: string): Promise<IssuedKey> {
   await mustGet(rt, tenantId);
   return rt.tenants.issueKey(tenantId);
 }
 
-export async function revokeKey(rt: Runtime, tenantId: string, keyId: string): Promise<void> {
+export async function revokeKey(rt: Deps, tenantId: string, keyId: string): Promise<void> {
   if (!(await rt.tenants.revokeKey(tenantId, keyId))) throw apiError('not_found', `key ${keyId} of tenant ${tenantId} not found`);
 }
 
-export async function rotateKey(rt: Runtime, tenantId: string, keyId: string): Promise<IssuedKey & { replaces: string }> {
+export async function rotateKey(rt: Deps, tenantId: string, keyId: string): Promise<IssuedKey & { replaces: string }> {
   const issued = await rt.tenants.rotateKey(tenantId, keyId);
   if (!issued) throw apiError('not_found', `key ${keyId} of tenant ${tenantId} not found`);
   return { ...issued, replaces: keyId };

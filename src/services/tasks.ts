@@ -21,7 +21,7 @@ function stableJson(v: unknown): string {
 const parentIdOf = (req: CanonicalRequest): string | undefined => ('taskId' in req && typeof req.taskId === 'string' ? req.taskId : undefined);
 
 /** Where the task may run (its parent's provider, or every provider eligible now), or the 4xx that says why nowhere. */
-async function routeCheck(rt: Runtime, tenant: Tenant, body: SubmitBody, req: CanonicalRequest): Promise<{ providers: string[]; pinnedProvider?: string; parentId?: string }> {
+async function routeCheck(rt: Pick<Runtime, 'tasks' | 'providers'>, tenant: Tenant, body: SubmitBody, req: CanonicalRequest): Promise<{ providers: string[]; pinnedProvider?: string; parentId?: string }> {
   const parentId = parentIdOf(req);
   if (parentId) {
     const parent = await rt.tasks.get(parentId);
@@ -44,7 +44,7 @@ async function routeCheck(rt: Runtime, tenant: Tenant, body: SubmitBody, req: Ca
   return { providers: ok.map((c) => c.id) };
 }
 
-export async function submitTask(rt: Runtime, tenant: Tenant, body: SubmitBody, idempotencyKey?: string): Promise<{ task: string; created: boolean }> {
+export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'providers'>, tenant: Tenant, body: SubmitBody, idempotencyKey?: string): Promise<{ task: string; created: boolean }> {
   // toCanonical ignores `metadata`, so the request follows the task's input (the body less its metadata).
   const req = requestFromInput(body);
   if (body.callbackUrl) {
@@ -98,7 +98,7 @@ export async function readTask(rt: Pick<Runtime, 'tasks' | 'room'>, tenantId: st
 }
 
 /** Cancels a task that no provider has accepted yet (and is not being sent right now). */
-export async function cancelTask(rt: Runtime, tenantId: string, id: string): Promise<Task> {
+export async function cancelTask(rt: Pick<Runtime, 'tasks' | 'transitions'>, tenantId: string, id: string): Promise<Task> {
   const owner = await rt.tasks.tenantOf(id);
   if (owner !== tenantId) throw apiError('not_found', `task ${id} not found`);
   const out = await rt.transitions.apply(id, (r) => {
@@ -114,7 +114,7 @@ export async function cancelTask(rt: Runtime, tenantId: string, id: string): Pro
 }
 
 /** Admin support lookup: the task a provider's job id belongs to, with its tenant. */
-export async function findByUpstream(rt: Runtime, providerId: string, upstreamId: string): Promise<{ tenantId: string; task: Task }> {
+export async function findByUpstream(rt: Pick<Runtime, 'tasks'>, providerId: string, upstreamId: string): Promise<{ tenantId: string; task: Task }> {
   const taskId = await rt.tasks.taskForUpstream(providerId, upstreamId);
   const rec = taskId ? await rt.tasks.get(taskId) : null;
   if (!rec) throw apiError('not_found', `no task of provider ${providerId} has upstream id ${upstreamId} (within retention)`);
