@@ -10,7 +10,8 @@
  *   stage "main": S1 on a ROLE=api process alone (stopped after S1, so its profile is S1's); then a new ROLE=api
  *                 process + a ROLE=worker process for S2, S3 and S4 (polling);
  *   stage "cb":   ROLE=api + ROLE=worker with publicUrl for S4 (callbacks);
- *   stage "scale": two ROLE=all processes for S5.
+ *   stage "scale": two ROLE=all processes for S5;
+ *   stage "backlog": ROLE=api + ROLE=worker with a provider of 50 slots for S6.
  * Redis: BENCH_REDIS_URL or redis://127.0.0.1:6379/14, every key under `mjgbench-<random>`, all removed at the end.
  */
 import { randomBytes } from 'node:crypto';
@@ -26,6 +27,7 @@ import { fmt } from './lib/stats.js';
 import { addProcess, codesStarted, createStage, stopStage, type Ctx, type Stage } from './lib/stage.js';
 import { startFloor, startSim } from './lib/upstream.js';
 import { runApi } from './scenarios/api.js';
+import { runBacklog } from './scenarios/backlog.js';
 import { runNotice } from './scenarios/notice.js';
 import { runPipeline } from './scenarios/pipeline.js';
 import { runScale } from './scenarios/scale.js';
@@ -53,7 +55,7 @@ function cpuModel(): string {
 }
 
 /** Which profiles speak for which scenario (the "what bounds it" evidence). */
-const PROFILED: Record<string, string[]> = { S1: ['gw-api-s1'], S2: ['gw-api-s1', 'gw-worker'], S3: ['gw-worker'], S5: ['gw-scale-1'] };
+const PROFILED: Record<string, string[]> = { S1: ['gw-api-s1'], S2: ['gw-api-s1', 'gw-worker'], S3: ['gw-worker'], S5: ['gw-scale-1'], S6: ['gw-backlog-worker'] };
 
 function profileNote(p: ProfileSummary): string {
   return `CPU profile of ${p.label}: socket write system calls take ${p.socketWritesPct} % of its busy time; by area ${p.areas.slice(0, 6).map((a) => `${a.name} ${a.pct} %`).join(', ')}; top functions ${p.functions.slice(0, 4).map((f) => `\`${f.name}\` ${f.pct} %`).join(', ')}.`;
@@ -113,6 +115,10 @@ async function main(): Promise<void> {
     if (wanted('S5')) {
       log('S5 scale');
       await scenario(() => runScale(ctx!));
+    }
+    if (wanted('S6')) {
+      log('S6 backlog');
+      await scenario(() => runBacklog(ctx!));
     }
   } finally {
     if (ctx && main) await stopStage(ctx, main).catch(() => undefined);

@@ -170,6 +170,40 @@ export async function traffic(r: Redis, fn: () => Promise<void>): Promise<Traffi
   return { sent, inLua, byCommand: [...counts.entries()].sort((a, b) => b[1] - a[1]) };
 }
 
+/**
+ * Commands run in this database over `ms` (MONITOR, so only for light traffic): commands sent by clients plus those
+ * Lua scripts run, by command, the bench's own connection `r` left out. Unlike INFO commandstats (server-wide), other
+ * users of the same Redis server in other databases are not counted. Events are taken by the server's timestamp.
+ */
+export async function dbCommands(r: Redis, ms: number): Promise<Traffic & { total: number; seconds: number }> {
+  const db = String(new URL(REDIS_URL).pathname.slice(1) || '0');
+  const own = `127.0.0.1:${(r as unknown as { stream: { localPort: number } }).stream.localPort}`;
+  const monitor = await r.monitor();
+  const counts = new Map<string, number>();
+  let sent = 0;
+  let inLua = 0;
+  let from = Infinity;
+  let to = Infinity;
+  monitor.on('monitor', (time: string, args: string[], source: string, database: string) => {
+    const at = Number(time) * 1000;
+    if (database !== db || source === own || at < from || at >= to) return;
+    if (source === 'lua') inLua++;
+    else sent++;
+    const cmd = String(args[0]).toLowerCase();
+    counts.set(cmd, (counts.get(cmd) ?? 0) + 1);
+  });
+  try {
+    await new Promise((res) => setTimeout(res, 100));
+    from = Date.now();
+    await new Promise((res) => setTimeout(res, ms));
+    to = Date.now();
+    await new Promise((res) => setTimeout(res, 200));
+  } finally {
+    monitor.disconnect();
+  }
+  return { sent, inLua, total: sent + inLua, seconds: (to - from) / 1000, byCommand: [...counts.entries()].sort((a, b) => b[1] - a[1]) };
+}
+
 /** The Redis server's pid (same machine: its CPU is read from /proc like the others'). */
 export async function redisPid(r: Redis): Promise<number> {
   return Number((await infoSection(r, 'server')).process_id);
