@@ -21,7 +21,7 @@ import { api, freePort, sleep, startGateway, TENANT_A_KEY, testConfig, waitForTa
 const KEY = TENANT_A_KEY;
 
 /** Waits for `check` to hold, polling every 20 ms; fails naming `what` after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
@@ -172,12 +172,12 @@ describe('the intake across a Redis restart', () => {
     const down = redisProc;
     down.kill('SIGKILL');
     await new Promise((r) => down.once('exit', r));
-    await until('the runtime notices', async () => rt!.redis.status !== 'ready');
+    await until('the runtime notices', () => rt!.redis.status !== 'ready');
     await sleep(1000); // an outage of a second: reconnect attempts are refused meanwhile
     redisProc = startRedis();
     await up();
     expect(await runId()).not.toBe(firstRun);
-    await until('the runtime reconnects', async () => rt!.redis.status === 'ready');
+    await until('the runtime reconnects', () => rt!.redis.status === 'ready');
     const b = record('tenant-a');
     await rt.tasks.create(b);
     await until('a job after the restart', async () => (await jobOf(rt!, b.task.id)) !== undefined, 15_000);
