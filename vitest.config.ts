@@ -31,6 +31,8 @@ export default defineConfig({
         test: {
           name: 'redis',
           include: [REDIS_TESTS],
+          // Fails the run when it leaves test-* keys behind.
+          globalSetup: ['test/helpers/redis-leaks.ts'],
           // Integration suites share one Redis database; each uses its own key prefix, but running files one after
           // another keeps CPU-bound timing (polling intervals) predictable on 2 cores.
           fileParallelism: false,
