@@ -72,7 +72,7 @@ app.post('/floor/create', async (req, reply) => {
   return reply.code(202).type('application/json; charset=utf-8').send(doc);
 });
 
-app.get('/healthz', async () => ({ status: 'ok' }));
+app.get('/healthz', () => ({ status: 'ok' }));
 
 await app.listen({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1' });
 const address = app.server.address();

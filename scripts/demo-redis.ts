@@ -102,7 +102,7 @@ export async function startPrivateRedis(): Promise<DemoRedis> {
  * (the caller says how to get one).
  */
 export async function findRedis(url: string): Promise<DemoRedis | undefined> {
-  if (await pingRedis(url)) return { url, private: false, stop: async () => undefined };
+  if (await pingRedis(url)) return { url, private: false, stop: () => Promise.resolve() };
   if (!onPath('redis-server')) return undefined;
   return startPrivateRedis();
 }

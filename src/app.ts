@@ -123,7 +123,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
   await app.register(callbacks);
   await app.register(usage);
   await app.register(admin);
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 }, { name: 'mj-gateway' });
 
 /** This process's part of every request id it makes: ids stay unique across processes and restarts. */

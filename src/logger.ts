@@ -56,6 +56,7 @@ export class RequestLogger {
   }
 
   private write(level: Level, args: unknown[]): void {
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- pino's LogFn overloads take no spread list
     if (this.isLevelEnabled(level)) (this.log[level] as (...a: unknown[]) => void)(...args);
   }
 
@@ -89,7 +90,7 @@ export class RequestLogger {
 /** Fastify's `childLoggerFactory`: a RequestLogger, or a plain child when the route sets its own level or serializers. */
 export function requestLogger(logger: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
   if (opts.level !== undefined || opts.serializers !== undefined) return logger.child(bindings, opts);
-  return new RequestLogger(logger as PinoLike, bindings) as unknown as FastifyBaseLogger;
+  return new RequestLogger(logger as PinoLike, bindings);
 }
 
 /** One log line per request, at completion: method, route, status, time, request id and tenant (never a key). */

@@ -28,7 +28,13 @@ function ourPids(snap: Map<number, { ppid: number }>, roots: number[]): Set<numb
   for (const [pid, { ppid }] of snap) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
   const ours = new Set(roots);
   const queue = [process.pid];
-  while (queue.length) for (const c of children.get(queue.pop()!) ?? []) if (!ours.has(c)) (ours.add(c), queue.push(c));
+  while (queue.length) {
+    for (const c of children.get(queue.pop()!) ?? []) {
+      if (ours.has(c)) continue;
+      ours.add(c);
+      queue.push(c);
+    }
+  }
   return ours.add(process.pid);
 }
 

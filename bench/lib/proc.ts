@@ -48,13 +48,13 @@ export function startProcess(label: string, entry: string, env: Record<string, s
   const log = createWriteStream(join(LOGS, `${label}.log`));
   const lines: string[] = [];
   let partial = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     log.write(chunk);
     const parts = (partial + chunk.toString('utf8')).split('\n');
     partial = parts.pop() ?? '';
     lines.push(...parts);
   });
-  child.stderr!.on('data', (chunk: Buffer) => log.write(chunk));
+  child.stderr.on('data', (chunk: Buffer) => log.write(chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => {
     running.delete(proc);
     log.end();

@@ -1,6 +1,7 @@
 /**
  * The Swagger UI in a real browser: open /docs in headless Chromium, authorize with a tenant key, and submit a task
- * through "Try it out". Needs Debian's chromium (.ci/run installs it); skipped, saying so, where it is missing.
+ * through "Try it out". Needs Debian's chromium (.ci/run installs it); skipped, saying so, where it is missing, except
+ * under CI (`CI` set), where a missing Chromium fails the suite.
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
@@ -11,9 +12,16 @@ import { startGateway, TENANT_A_KEY, type TestGateway } from '../helpers/gateway
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`docs UI browser test skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+const inCi = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
+const missing = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
+if (!haveChromium && !inCi) console.warn(`docs UI browser test skipped: ${missing}`);
 
-describe.skipIf(!haveChromium)('the docs UI in a browser', () => {
+// Under CI the browser test must run: a missing Chromium is a failure, not a skip.
+it.runIf(!haveChromium && inCi)('has Chromium for the docs UI browser test under CI', () => {
+  expect.fail(`the docs UI browser test cannot run under CI: ${missing}`);
+});
+
+describe.runIf(haveChromium)('the docs UI in a browser', () => {
   let sim: Simulator;
   let gw: TestGateway;
   let browser: Browser;

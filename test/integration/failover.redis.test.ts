@@ -103,9 +103,9 @@ describe('routing and failover', () => {
 
   describe('when the submit answer is lost', () => {
     it.each([
-      ['a hang past the timeout', { on: 'submit', hang: true } as Fault],
-      ['a connection reset after the job was created', { on: 'submit', reset: true, acceptFirst: true } as Fault],
-      ['a malformed body', { on: 'submit', malformed: true } as Fault],
+      ['a hang past the timeout', { on: 'submit', hang: true } satisfies Fault],
+      ['a connection reset after the job was created', { on: 'submit', reset: true, acceptFirst: true } satisfies Fault],
+      ['a malformed body', { on: 'submit', malformed: true } satisfies Fault],
     ])('records %s as ambiguous and retries (onAmbiguousSubmit: retry)', async (_name, fault) => {
       primary.state.faults.push(fault);
       const t = await run({ action: 'imagine', prompt: 'x' });

@@ -21,7 +21,7 @@ import { api, freePort, sleep, startGateway, TENANT_A_KEY, testConfig, waitForTa
 const KEY = TENANT_A_KEY;
 
 /** Waits for `check` to hold, polling every 20 ms; fails naming `what` after `ms`. */
-async function until(what: string, check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);

@@ -46,12 +46,12 @@ describe('observability', () => {
     }
   });
 
-  it('logs one line per request, with its request id, and one per task transition, with the task id', async () => {
+  it('logs one line per request, with its request id, and one per task transition, with the task id', () => {
     const requests = lines.filter((l) => l.msg === 'request');
     const submit = requests.find((l) => l.method === 'POST' && l.route === '/v1/tasks');
     expect(submit).toMatchObject({ status: 202, tenant: 'tenant-a', reqId: expect.any(String) });
     expect(lines.filter((l) => l.msg === 'incoming request')).toHaveLength(0);
-    const transitions = lines.filter((l) => l.msg === 'task transition' && l.taskId === task.id).map((l) => `${l.from}->${l.to}`);
+    const transitions = lines.filter((l) => l.msg === 'task transition' && l.taskId === task.id).map((l) => `${String(l.from)}->${String(l.to)}`);
     expect(transitions).toEqual(['queued->submitted', 'submitted->running', 'running->succeeded']);
   });
 });

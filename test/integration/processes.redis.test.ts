@@ -3,22 +3,33 @@
  * under load. Each spawns `src/main.ts` the way `npm start` runs `dist/src/main.js`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
+import type { Config } from '../../src/config.js';
 import type { Task } from '../../src/schemas/task.js';
-import { api, freePort, sleep, startGateway, TENANT_A_KEY, testConfig, waitForTask, type TestGateway } from '../helpers/gateway.js';
+import { api, dropPrefix, freePort, sleep, startGateway, TENANT_A_KEY, testConfig, waitForTask, type TestGateway } from '../helpers/gateway.js';
 
 const KEY = TENANT_A_KEY;
+/** What each test leaves to afterEach: its processes, the key prefixes they wrote under, its temporary directories. */
 const children: ChildProcess[] = [];
+const prefixes = new Set<string>();
+const dirs: string[] = [];
 
-function spawnRole(role: 'api' | 'worker' | 'all', config: object): ChildProcess {
-  const path = join(mkdtempSync(join(tmpdir(), 'mjg-')), 'gateway.json');
+const tempDir = (name: string) => {
+  const dir = mkdtempSync(join(tmpdir(), name));
+  dirs.push(dir);
+  return dir;
+};
+
+function spawnRole(role: 'api' | 'worker' | 'all', config: Config): ChildProcess {
+  const path = join(tempDir('mjg-'), 'gateway.json');
   writeFileSync(path, JSON.stringify({ ...config, logLevel: 'warn' }));
+  prefixes.add(config.keyPrefix);
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, ROLE: role, GATEWAY_CONFIG: path }, stdio: ['ignore', 'ignore', 'inherit'] });
   children.push(child);
   return child;
@@ -28,7 +39,9 @@ const nice = (pid: number) => {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 };
-const exited = (c: ChildProcess) => new Promise<number | null>((r) => (c.exitCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
+/** The exit code once the process has ended (null when a signal ended it), at once if it already has. */
+const exited = (c: ChildProcess) =>
+  new Promise<number | null>((r) => (c.exitCode !== null || c.signalCode !== null ? r(c.exitCode) : c.once('exit', (code) => r(code))));
 
 async function waitHttp(url: string, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
@@ -43,11 +56,18 @@ describe('processes', () => {
   let sim: Simulator | undefined;
   let gw: TestGateway | undefined;
   afterEach(async () => {
-    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+    // The processes are gone before their keys are dropped: nothing writes under a prefix once it is deleted.
+    await Promise.all(children.splice(0).map((c) => {
+      if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+      return exited(c);
+    }));
     await gw?.close();
     await sim?.close();
     gw = undefined;
     sim = undefined;
+    for (const prefix of prefixes) await dropPrefix(prefix);
+    prefixes.clear();
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
   it('ROLE=all serves and works, and SIGTERM exits 0 within 10 s', async () => {
@@ -102,7 +122,7 @@ describe('processes', () => {
 
   it('loses no task when Redis (AOF on) restarts during work', async () => {
     const port = await freePort();
-    const dir = mkdtempSync(join(tmpdir(), 'mjg-redis-'));
+    const dir = tempDir('mjg-redis-');
     const startRedis = () => {
       const r = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
       children.push(r);

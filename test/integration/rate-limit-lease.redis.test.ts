@@ -21,7 +21,7 @@ describe('rate-limit leases', () => {
   let tenant: string;
   let n = 0;
 
-  beforeAll(async () => {
+  beforeAll(() => {
     redisA = new Redis(TEST_REDIS_URL);
     redisB = new Redis(TEST_REDIS_URL);
   });
@@ -54,7 +54,7 @@ describe('rate-limit leases', () => {
   const freshSecond = async () => {
     if (Date.now() % 1000 > 300) await nextSecond();
   };
-  const all = (d: Array<RateDecision | Promise<RateDecision>>) => Promise.all(d);
+  const all = (d: Array<RateDecision | Promise<RateDecision>>) => Promise.all(d.map((x) => Promise.resolve(x)));
 
   it('answers most requests of a busy tenant from a lease, one Redis call per lease', async () => {
     await freshSecond();
@@ -168,7 +168,7 @@ describe('rate-limit leases', () => {
     expect((await a.take(tenant, 1)).allowed).toBe(false); // a new limit is asked for, not served from the old lease
     await redisA.set(keys.rateWindow(tenant), 'not a window');
     await nextSecond();
-    const results = await Promise.allSettled(Array.from({ length: 5 }, () => a.take(tenant, 10)));
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => Promise.resolve(a.take(tenant, 10))));
     expect(results.every((r) => r.status === 'rejected')).toBe(true);
     await redisA.del(keys.rateWindow(tenant));
     await sleep(1);

@@ -77,10 +77,10 @@ describe('calls batched per loop turn', () => {
     await redis.set(`${prefix}:k`, 'v');
     // Writes to the connection's socket (nothing else uses this connection meanwhile).
     let flushes = 0;
-    const write = redis.stream.write;
+    const write = redis.stream.write.bind(redis.stream);
     redis.stream.write = ((...args: Parameters<typeof write>) => {
       flushes++;
-      return write.apply(redis.stream, args);
+      return write(...args);
     }) as typeof write;
     try {
       const answers = await Promise.all([
@@ -114,10 +114,10 @@ describe('calls batched per loop turn', () => {
   it('sends a batch at once when its arguments reach FLUSH_BYTES, the rest at the end of the turn, all in order', async () => {
     const batch = new TurnBatch(redis);
     const writes: number[] = [];
-    const write = redis.stream.write;
+    const write = redis.stream.write.bind(redis.stream);
     redis.stream.write = ((...args: Parameters<typeof write>) => {
-      writes.push(Buffer.byteLength(args[0] as string));
-      return write.apply(redis.stream, args);
+      writes.push(Buffer.byteLength(args[0]));
+      return write(...args);
     }) as typeof write;
     try {
       const value = (i: number) => `${i}:`.padEnd(1000, 'x');

@@ -215,7 +215,7 @@ describe('the rate limiter on Redis', () => {
         if (command.name !== 'evalsha' || calls++ > 0) return send(command, stream);
         command.reject(new Error('NOSCRIPT No matching script. Please use EVAL.'));
         return command.promise;
-      }) as typeof conn.sendCommand;
+      });
       const limiter = new RateLimiter(new RateWindowStore(conn, createKeys(prefix)));
       const id = tenant();
       expect(await limiter.hit(id, 2)).toMatchObject({ allowed: true, remaining: 1 });

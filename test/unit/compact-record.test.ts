@@ -59,7 +59,7 @@ describe('the compact task record', () => {
     expect(new Set(SAMPLES.map((b) => b.action))).toEqual(new Set(ACTIONS));
   });
 
-  it.each(SAMPLES.map((b) => [`${b.action}: ${JSON.stringify(b)}`, b] as const))('derives the request exactly from the stored input (%s)', (_name, body) => {
+  it.each(SAMPLES.map((b) => [`${String(b.action)}: ${JSON.stringify(b)}`, b] as const))('derives the request exactly from the stored input (%s)', (_name, body) => {
     const rec = recordOf(body);
     // What is stored is the input as JSON; what is derived from it must be the request, as JSON, exactly.
     const stored = asJson(rec.task.input);

@@ -160,7 +160,7 @@ describe('a task past its deadline', () => {
       id: 'tsk_01M7ZZB9CC000YPR9VFY8NK05B6ES8VV8N', action: 'variation', status: 'queued', progress: 0, provider: null, upstreamId: null, parentId: null,
       input: { action: 'variation', taskId: 'tsk_x', index: 1 }, output: null, error: null, cost: null, attempts: [], metadata: {},
       createdAt, updatedAt: createdAt, submittedAt: null, finishedAt: null, ...task,
-    } as Task,
+    },
     priv: {
       tenantId: 'acme', request: { action: 'imagine', prompt: 'x' } as never, deadlineAt: Date.parse(createdAt) + 90_000, upstreamState: {},
       phase: 'waiting', excluded: [], sameProviderTries: 0, resubmitted: false, notFound: 0, generation: 1, ...priv,
