@@ -97,8 +97,8 @@ export async function runAb(o: AbOptions, log: (msg: string) => void): Promise<n
     date: new Date().toISOString(), command: o.command,
     machine: `${cpu.length} cores (nproc), ${cpu[0]?.model.trim() ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Linux ${release()}; load average before the run ${loadBefore}`,
     node: process.version, redis: `${(await serverInfo(redis)).version} (${REDIS_URL})`, roundTrip: `${rtts.join(' before; ')} after`,
-    a: { what: checkout!.what, code: gws!.a.code, lockDiffers: checkout!.lockDiffers }, b: { code: gws!.b.code },
-    host: host!, seconds: Math.round((Date.now() - t0) / 1000),
+    a: { what: checkout.what, code: gws.a.code, lockDiffers: checkout.lockDiffers }, b: { code: gws.b.code },
+    host: host, seconds: Math.round((Date.now() - t0) / 1000),
   };
   await redis.quit();
   const md = render(env, plan, rows);

@@ -221,7 +221,7 @@ export function parseConfig(text: string | undefined, env: Env = process.env): C
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(['the file must hold a mapping of keys']);
   const tree = interpolate(raw, env, '', problems) as Record<string, unknown>;
-  for (const [name, key, cast] of ENV_OVERRIDES) if (env[name] !== undefined && env[name] !== '') tree[key] = cast(env[name]!);
+  for (const [name, key, cast] of ENV_OVERRIDES) if (env[name] !== undefined && env[name] !== '') tree[key] = cast(env[name]);
   if (text === undefined && tree.providers === undefined) tree.providers = providersFromEnv(env);
 
   const result = configSchema.safeParse(tree);

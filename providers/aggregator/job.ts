@@ -26,10 +26,10 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.leng
 export function readTask(body: unknown): AggregatorTask | undefined {
   if (!isObj(body)) return undefined;
   const id = str(body.id) ?? str(body.task_id);
-  if (id) return { ...body, id } as AggregatorTask;
+  if (id) return { ...body, id };
   const inner = readTask(body.data);
   if (inner) return inner;
-  return typeof body.status === 'string' ? ({ ...body, id: undefined } as AggregatorTask) : undefined;
+  return typeof body.status === 'string' ? ({ ...body, id: undefined }) : undefined;
 }
 
 /** `progress` is documented as 0.0–1.0; a value above 1 is taken as a percent already. */

@@ -69,7 +69,7 @@ function readSubmit(body: unknown, style: NonNullable<AggregatorSimOptions['body
   }
   if (style === 'wrapped') return 'input[0].params is required';
   const { model, ...params } = body;
-  return { model: model as string, params };
+  return { model: model, params };
 }
 
 /** Starts the simulator on the shared kit (control API under `/__sim/*`); default key `sim-aggregator-key`. */

@@ -14,7 +14,7 @@ export const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x
  * cancelled after 30 min) is an end, so it fails; any unknown word means still running, never an end.
  */
 export function statusOf(word: unknown): JobSnapshot['status'] | 'cancelled' {
-  switch (String(word ?? '').toUpperCase()) {
+  switch ((typeof word === 'string' ? word : '').toUpperCase()) {
     case 'NOT_START': case 'SUBMITTED': case 'PENDING': case 'QUEUED': return 'queued';
     case 'SUCCESS': case 'COMPLETED': return 'succeeded';
     case 'FAILURE': case 'FAILED': return 'failed';
@@ -43,7 +43,7 @@ export interface SubmitAnswer { code?: number | string; taskId?: string; status?
  */
 export function readSubmitAnswer(json: unknown): SubmitAnswer | undefined {
   if (!isObj(json)) return undefined;
-  const inner = Array.isArray(json.data) ? json.data[0] : json.data;
+  const inner: unknown = Array.isArray(json.data) ? json.data[0] : json.data;
   const job = isObj(inner) ? inner : json;
   const code = typeof json.code === 'number' || typeof json.code === 'string' ? json.code : undefined;
   return { code, taskId: str(job.task_id) ?? str(job.id), status: str(job.status) };
@@ -54,7 +54,7 @@ export interface MjTask extends Obj { id?: string; status?: string; action?: str
 /** The MJ-style task is top-level (A2); a `{code, data: task}` envelope is read too. [I] */
 export function readMjTask(json: unknown): MjTask | undefined {
   if (!isObj(json)) return undefined;
-  if (typeof json.status === 'string') return json as MjTask;
+  if (typeof json.status === 'string') return json;
   return isObj(json.data) ? readMjTask(json.data) : undefined;
 }
 

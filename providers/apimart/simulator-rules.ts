@@ -35,7 +35,7 @@ function index(b: Body, required: boolean): Problem | null {
 function button(b: Body, parent: SimJob, orIndex: () => Problem | null): Problem | null {
   if (b.custom_id === undefined) return orIndex();
   if (b.index !== undefined) return bad('custom_id and index are mutually exclusive');
-  return buttonsOf(parent).some((x) => x.customId === b.custom_id) ? null : bad(`custom_id ${String(b.custom_id)} is not a button of task ${parent.id}`);
+  return buttonsOf(parent).some((x) => x.customId === b.custom_id) ? null : bad(`custom_id ${JSON.stringify(b.custom_id)} is not a button of task ${parent.id}`);
 }
 
 const upscaled = (p: SimJob): Problem | null => (p.action === 'upscale' ? null : bad('This action requires an upscaled task (upscale an image first)'));

@@ -8,8 +8,8 @@ export interface UnifiedTask extends Obj { id?: string; status?: string }
 /** `{code, data: task}` as documented; a bare task object is read too. */
 export function readUnifiedTask(json: unknown): UnifiedTask | undefined {
   if (!isObj(json)) return undefined;
-  if (isObj(json.data) && typeof json.data.status === 'string') return json.data as UnifiedTask;
-  return typeof json.status === 'string' && typeof json.id === 'string' ? (json as UnifiedTask) : undefined;
+  if (isObj(json.data) && typeof json.data.status === 'string') return json.data;
+  return typeof json.status === 'string' && typeof json.id === 'string' ? (json) : undefined;
 }
 
 /** `result.images[].url` is a string in one doc version and a string[] in another (A3a/A3b): both, flattened. */

@@ -30,7 +30,7 @@ export function legnextOutput(out: Record<string, unknown> | null | undefined, t
   const o = out ?? {};
   // An upscale is one image, which Legnext puts in `image_url` (the grid field of other jobs).
   if (taskType === 'upscale' && strings(o.image_urls).length === 0 && str(o.image_url)) {
-    return { ...emptyOutput(), imageUrls: [str(o.image_url)!], seed: o.seed ? String(o.seed) : null };
+    return { ...emptyOutput(), imageUrls: [str(o.image_url)!], seed: typeof o.seed === 'string' || typeof o.seed === 'number' ? String(o.seed) || null : null };
   }
   const prompts = strings(o.prompts);
   // Describe: the docs' own code reads `description`; when `prompts` is empty, the description is the result. [I]
@@ -41,7 +41,7 @@ export function legnextOutput(out: Record<string, unknown> | null | undefined, t
     imageUrls: strings(o.image_urls),
     videoUrls: strings(o.video_urls).length ? strings(o.video_urls) : strings([o.video_url]),
     prompts,
-    seed: o.seed === undefined || o.seed === null || o.seed === '' ? null : String(o.seed),
+    seed: typeof o.seed === 'string' || typeof o.seed === 'number' ? String(o.seed) || null : null,
   };
 }
 

@@ -206,7 +206,7 @@ export interface StartOptions {
 /** Starts a simulator: `handler` answers the provider's own paths; faults, latency and control are handled here. */
 export async function startSimulator(handler: SimHandler, opts: StartOptions = {}): Promise<Simulator> {
   const state = new SimState();
-  const server: Server = createServer(async (req, res) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const rawBody = await readBody(req);
     let body: unknown;
     try {
@@ -229,7 +229,9 @@ export async function startSimulator(handler: SimHandler, opts: StartOptions = {
     } catch (err) {
       send(res, { status: 500, body: { code: 500, message: `simulator error: ${(err as Error).message}` } });
     }
-  });
+  };
+  // A request that fails before its handler runs (the client went away mid-body) is dropped with its socket.
+  const server: Server = createServer((req, res) => void serve(req, res).catch(() => res.destroy()));
   server.keepAliveTimeout = 60_000;
 
   const callbackTimer = opts.onJobDone ? setInterval(() => deliverCallbacks(state, opts.onJobDone!), 10) : undefined;

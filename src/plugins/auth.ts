@@ -163,7 +163,7 @@ export default fp<AuthOptions>(
       req.rateDecision = null;
       pending.then((decision) => {
         const headers = rateLimitHeaders(decision);
-        if (!decision.allowed) return answerInstead(rateLimited(decision, headers) as unknown as FastifyError, req, reply, done);
+        if (!decision.allowed) return answerInstead(rateLimited(decision, headers), req, reply, done);
         reply.headers(headers);
         done(null, payload);
       }, (err: FastifyError) => answerInstead(err, req, reply, done));

@@ -36,9 +36,9 @@ export class RequestHistogram {
 
   observe(route: string, method: string, status: number, seconds: number): void {
     let byMethod = this.byRoute.get(route);
-    if (byMethod === undefined) this.byRoute.set(route, (byMethod = new Map()));
+    if (byMethod === undefined) this.byRoute.set(route, (byMethod = new Map<string, Map<number, Series>>()));
     let byStatus = byMethod.get(method);
-    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map()));
+    if (byStatus === undefined) byMethod.set(method, (byStatus = new Map<number, Series>()));
     let s = byStatus.get(status);
     if (s === undefined) {
       s = { labels: { route, method, status }, counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };

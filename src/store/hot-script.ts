@@ -122,6 +122,6 @@ export class HotScript<I, R> {
     const numKeys = String(keys.length);
     return this.batch
       .send<R>('evalsha', [this.sha, numKeys, ...keys, ...argv])
-      .catch((err: unknown) => (isNoScript(err) ? this.batch.send<R>('eval', [this.lua, numKeys, ...keys, ...argv]) : Promise.reject(err)));
+      .catch((err: unknown) => (isNoScript(err) ? this.batch.send<R>('eval', [this.lua, numKeys, ...keys, ...argv]) : Promise.reject(err as Error)));
   }
 }

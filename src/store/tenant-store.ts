@@ -63,7 +63,7 @@ export class TenantStore {
    * cached for it is stale), and `onLive` when the subscription goes down or comes back (changes may have been missed).
    */
   subscribeChanges(redisUrl: string, on: { onChange(message: string): void; onLive(live: boolean): void; onError(err: Error): void }): Subscription {
-    return subscribe(redisUrl, this.keys.authChannel, { onMessage: on.onChange, onLive: on.onLive, onError: on.onError });
+    return subscribe(redisUrl, this.keys.authChannel, { onMessage: (m) => on.onChange(m), onLive: (live) => on.onLive(live), onError: (err) => on.onError(err) });
   }
 
   /** Every tenant id. */
