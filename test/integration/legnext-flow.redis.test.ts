@@ -129,6 +129,11 @@ describe('a task through Legnext, end to end', () => {
 describe('deadlines and callbacks', () => {
   let sim: Simulator;
   let gw: TestGateway;
+  // How long a test waits for a task: generous, as a loaded host takes seconds over the whole path (intake, submit,
+  // the job, the callback, the read). The callback tests push the first scheduled read a minute out, so a task that
+  // ends within WAIT_MS of its submit was read because of the callback.
+  const WAIT_MS = 20_000;
+  const SLOW_POLLING = { initialDelayMs: 60_000, maxDelayMs: 60_000, growth: 0.25, maxNotFound: 3 };
 
   afterEach(async () => {
     await gw?.close();
@@ -140,30 +145,30 @@ describe('deadlines and callbacks', () => {
     sim.state.behaviour.outcome = { kind: 'never' };
     gw = await startGateway({ providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: `${sim.url}/api` }], config: { deadlines: { imageMs: 600, videoMs: 600 } } });
     const res = await api<Task>(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'imagine', prompt: 'forever' } });
-    const t = await waitForTask(gw.url, KEY, res.body.id, 5000);
+    const t = await waitForTask(gw.url, KEY, res.body.id, WAIT_MS);
     expect(t.status).toBe('failed');
     expect(t.error?.code).toBe('timeout');
     expect(Date.parse(t.finishedAt!) - Date.parse(t.createdAt)).toBeGreaterThanOrEqual(600);
-  });
+  }, 60_000);
 
-  it('notices a finished job at once through the provider callback, with polling slowed to 30 s', async () => {
+  it('notices a finished job at once through the provider callback, with polling slowed to a minute', async () => {
     sim = await startLegnextSimulator({ apiKey: 'lk' });
     sim.state.behaviour.jobDurationMs = 300;
     const port = String(await freePort());
     gw = await startGateway({
       providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: `${sim.url}/api` }],
-      config: { publicUrl: `http://127.0.0.1:${port}`, port: Number(port), polling: { initialDelayMs: 30_000, maxDelayMs: 30_000, growth: 0.25, maxNotFound: 3 } },
+      config: { publicUrl: `http://127.0.0.1:${port}`, port: Number(port), polling: SLOW_POLLING },
     });
     const res = await api<Task>(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'imagine', prompt: 'call me back' } });
-    await waitForTask(gw.url, KEY, res.body.id, 5000, (t) => t.status !== 'queued');
+    await waitForTask(gw.url, KEY, res.body.id, WAIT_MS, (t) => t.status !== 'queued');
     const sentBody = sim.state.requests[0]!.body as { callback: string };
     expect(sentBody.callback).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${port}/v1/callbacks/legnext-main/[A-Za-z0-9_-]{32}$`));
-    const t = await waitForTask(gw.url, KEY, res.body.id, 5000);
+    const t = await waitForTask(gw.url, KEY, res.body.id, WAIT_MS);
     expect(t.status).toBe('succeeded');
-    expect(Date.parse(t.finishedAt!) - Date.parse(t.submittedAt!)).toBeLessThan(3000);
+    expect(Date.parse(t.finishedAt!) - Date.parse(t.submittedAt!)).toBeLessThan(WAIT_MS);
     const forged = await api(gw.url, 'POST', '/v1/callbacks/legnext-main/not-a-real-token-000000000', { body: { data: { job_id: 'x', status: 'completed' } } });
     expect(forged.status).toBe(404);
-  });
+  }, 60_000);
 
   it('takes the aggregator callback the same way: a wake-up, never a trusted body', async () => {
     sim = await startAggregatorSimulator({ apiKey: 'vk' });
@@ -171,13 +176,13 @@ describe('deadlines and callbacks', () => {
     const port = await freePort();
     gw = await startGateway({
       providers: [{ id: 'vtrix', type: 'aggregator', apiKey: 'vk', baseUrl: sim.url }],
-      config: { publicUrl: `http://127.0.0.1:${port}`, port, polling: { initialDelayMs: 30_000, maxDelayMs: 30_000, growth: 0.25, maxNotFound: 3 } },
+      config: { publicUrl: `http://127.0.0.1:${port}`, port, polling: SLOW_POLLING },
     });
     const res = await api<Task>(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'imagine', prompt: 'aggregator callback' } });
-    const t = await waitForTask(gw.url, KEY, res.body.id, 5000);
+    const t = await waitForTask(gw.url, KEY, res.body.id, WAIT_MS);
     expect(t.status).toBe('succeeded');
     expect((sim.state.requests[0]!.body as { callback?: string }).callback).toContain('/v1/callbacks/vtrix/');
-    // Polling alone would have waited 30 s: the re-read came from the callback.
-    expect(Date.parse(t.finishedAt!) - Date.parse(t.submittedAt!)).toBeLessThan(3000);
-  });
+    // Polling alone would have waited a minute: the re-read came from the callback.
+    expect(Date.parse(t.finishedAt!) - Date.parse(t.submittedAt!)).toBeLessThan(WAIT_MS);
+  }, 60_000);
 });
