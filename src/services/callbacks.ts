@@ -25,8 +25,11 @@ export async function callbackTarget(rt: Pick<Runtime, 'tasks'>, providerId: str
  * read in progress (or the first read, when the submit is still being recorded) sees.
  */
 export async function wakeTask(rt: Deps, taskId: string): Promise<void> {
+  // The flag first, then the record: a first read scheduled after the flag takes it (and is made at once); one
+  // scheduled before it is seen here as `polling` and moved to the front. Read in the other order, a first read
+  // scheduled between the two would miss both.
+  await rt.tasks.flagWake(taskId, WAKE_TTL_SEC);
   const rec = await rt.tasks.get(taskId);
   if (!rec) return;
-  await rt.tasks.flagWake(taskId, WAKE_TTL_SEC);
   if (rec.priv.phase === 'polling' && rec.task.provider) await rt.polls.wake(rec.task.provider, taskId, rec.priv.generation);
 }
