@@ -90,9 +90,9 @@ export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'provide
  * waiting in line for a slot also says where it stands (`queue`).
  */
 export async function readTask(rt: Pick<Runtime, 'tasks' | 'room'>, tenantId: string, id: string): Promise<string | null> {
-  const doc = await rt.tasks.getDoc(id, tenantId);
-  // The task's own status is the first "status" key of its document (id and action come before it).
-  if (doc === null || !doc.startsWith('"status":"queued"', doc.indexOf('"status":'))) return doc;
+  const read = await rt.tasks.readDoc(id, tenantId);
+  if (read === null || !read.inLine) return read?.doc ?? null;
+  const { doc } = read;
   const at = await rt.room.position(id);
   return at ? `${doc.slice(0, -1)},"queue":{"position":${at.position},"ahead":${at.ahead}}}` : doc;
 }

@@ -42,6 +42,17 @@ export function decodeRecord(value: string): TaskRecord {
 const PIPE = 124; // '|'
 
 /**
+ * True when a stored record is `queued` and its private part says why it waits (`waitReason`, written when the task
+ * joins a line for a slot, cleared when it leaves): the one case where a read looks up its place in line.
+ */
+export function waitsInLine(value: string): boolean {
+  if (!value.startsWith('queued|', value.indexOf('|') + 1)) return false;
+  const a = value.indexOf('\n');
+  const b = value.indexOf('\n', a + 1);
+  return value.lastIndexOf('"waitReason":', b) > a;
+}
+
+/**
  * The public JSON of a stored record if the record is `tenantId`'s, else null: what a read answers, found by position
  * (the tenant is the header's third field) without splitting the record.
  */

@@ -10,7 +10,7 @@ import { HotScript, turnBatchOf, type TurnBatch } from './hot-script.js';
 import type { Keys } from './keys.js';
 import { runScript } from './lua.js';
 import { createTask, updateTask } from './scripts.js';
-import { decodeRecord, documentFor, encodeBody, encodeRecord, splitRecord } from './task-record.js';
+import { decodeRecord, documentFor, encodeBody, encodeRecord, splitRecord, waitsInLine } from './task-record.js';
 import { utcDay } from '../domain/time.js';
 import { reservationMember, USAGE_TTL_SEC } from './usage-store.js';
 
@@ -89,6 +89,13 @@ export class TaskStore {
   async getDoc(id: string, tenantId: string): Promise<string | null> {
     const value = await this.hot.send<string | null>('get', [this.keys.task(id)]);
     return value === null ? null : documentFor(value, tenantId);
+  }
+
+  /** `getDoc`, and whether the task waits in line for a slot (its place is then worth looking up). */
+  async readDoc(id: string, tenantId: string): Promise<{ doc: string; inLine: boolean } | null> {
+    const value = await this.hot.send<string | null>('get', [this.keys.task(id)]);
+    const doc = value === null ? null : documentFor(value, tenantId);
+    return doc === null ? null : { doc, inLine: waitsInLine(value!) };
   }
 
   async tenantOf(id: string): Promise<string | null> {

@@ -114,3 +114,13 @@ describe('the compact task record', () => {
     expect(() => documentFor('1|queued|acme|imagine|\n{}', 'acme')).toThrow(/malformed/);
   });
 });
+
+describe('a record waiting in line', () => {
+  it('is told apart by its header status and its wait reason, without parsing it', async () => {
+    const { waitsInLine } = await import('../../src/store/task-record.js');
+    const value = (status: string, priv: string, doc = '{"status":"queued","metadata":{"waitReason":1}}') => `1|${status}|t|imagine|80000\n${priv}\n${doc}`;
+    expect(waitsInLine(value('queued', '{"deadlineAt":1,"waitReason":"p has all 6 slots in use"}'))).toBe(true);
+    expect(waitsInLine(value('queued', '{"deadlineAt":1}'))).toBe(false); // a wait reason in the public part does not count
+    expect(waitsInLine(value('running', '{"deadlineAt":1,"waitReason":"x"}'))).toBe(false);
+  });
+});
