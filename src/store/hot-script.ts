@@ -119,9 +119,14 @@ export class HotScript<I, R> {
   /** Runs the script with the input its builder takes. */
   call(input: I): Promise<R> {
     const { keys, argv } = this.script.build(this.keys, input);
-    const numKeys = String(keys.length);
+    // One array, filled in place: this runs for every create and rate-limit call.
+    const args = new Array<string>(2 + keys.length + argv.length);
+    args[0] = this.sha;
+    args[1] = String(keys.length);
+    for (let i = 0; i < keys.length; i++) args[2 + i] = keys[i]!;
+    for (let i = 0; i < argv.length; i++) args[2 + keys.length + i] = argv[i]!;
     return this.batch
-      .send<R>('evalsha', [this.sha, numKeys, ...keys, ...argv])
-      .catch((err: unknown) => (isNoScript(err) ? this.batch.send<R>('eval', [this.lua, numKeys, ...keys, ...argv]) : Promise.reject(err as Error)));
+      .send<R>('evalsha', args)
+      .catch((err: unknown) => (isNoScript(err) ? this.batch.send<R>('eval', [this.lua, ...args.slice(1)]) : Promise.reject(err as Error)));
   }
 }

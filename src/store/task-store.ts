@@ -54,7 +54,7 @@ export class TaskStore {
     const day = utcDay(t.createdAt);
     const [code, detail] = await this.createScript.call({
       taskId: t.id, tenantId, deadlineAt: rec.priv.deadlineAt, now,
-      record: encodeRecord({ ...rec, version: 1 }, { doc, reservedMicros: reservation?.micros }),
+      record: encodeRecord(rec, { doc, reservedMicros: reservation?.micros }), // a new task's version is 1
       recordTtlSec: this.retentionSec + Math.ceil((rec.priv.deadlineAt - now) / 1000) + 3600,
       idempotency: idem && { keyHash: idem.keyHash, value: `${t.id}|${idem.bodyHash}`, ttlSec: IDEMPOTENCY_TTL_SEC },
       reservation: reservation && {
