@@ -115,7 +115,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   await app.register(runtimePlugin, { runtime: opts.runtime });
-  await app.register(auth, { errorAnswer: (err: FastifyError, req: FastifyRequest) => errorAnswer(app, err, req) });
+  await app.register(auth);
   await app.register(health);
   await app.register(metricsRoute);
   await app.register(tasks);

@@ -1,39 +1,8 @@
 /** Pieces of the request path that replace library calls: they must answer exactly what those calls answer. */
-import { createHash } from 'node:crypto';
 import { Histogram, Registry } from 'prom-client';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-const hashCalls = vi.hoisted(() => ({ n: 0 }));
-vi.mock('node:crypto', async (importOriginal) => {
-  const real = await importOriginal<typeof import('node:crypto')>();
-  return { ...real, hash: (...args: Parameters<typeof real.hash>) => (hashCalls.n++, real.hash(...args)) };
-});
-
-const { keyDigest } = await import('../../src/plugins/auth.js');
 const { RequestHistogram } = await import('../../src/services/request-histogram.js');
-
-const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-
-describe('keyDigest', () => {
-  it("hashes a connection's key once, and any other key on it again", () => {
-    const socket = {};
-    const before = hashCalls.n;
-    expect(keyDigest(socket, 'key-one')).toBe(sha('key-one'));
-    expect(keyDigest(socket, 'key-one')).toBe(sha('key-one'));
-    expect(keyDigest(socket, 'key-one')).toBe(sha('key-one'));
-    expect(hashCalls.n - before).toBe(1);
-    // Another client's key on a pooled connection, the same length and a prefix in common: its own digest.
-    expect(keyDigest(socket, 'key-two')).toBe(sha('key-two'));
-    expect(keyDigest(socket, 'key-one')).toBe(sha('key-one'));
-    expect(keyDigest(socket, 'key-one-longer')).toBe(sha('key-one-longer'));
-    expect(hashCalls.n - before).toBe(4);
-    // Each connection has its own memo; without a socket every call hashes.
-    expect(keyDigest({}, 'key-one')).toBe(sha('key-one'));
-    expect(keyDigest(null, 'key-one')).toBe(sha('key-one'));
-    expect(keyDigest(undefined, 'key-one')).toBe(sha('key-one'));
-    expect(hashCalls.n - before).toBe(7);
-  });
-});
 
 describe('RequestHistogram', () => {
   const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];

@@ -28,9 +28,7 @@ const tasks: FastifyPluginAsyncZod = async (app) => {
     return sendJsonText(reply, task);
   });
 
-  // Read-only: the rate-limit call goes out with the read (see plugins/auth.ts).
   app.get('/v1/tasks/:id', {
-    config: { rateLimit: 'overlap' },
     schema: { tags: ['tasks'], summary: 'Read one task', security: [{ bearer: [] }], params: taskParamsSchema, response: { 200: taskSchema, ...tenantErrors } },
   }, async (req, reply) => {
     const doc = await readTask(app.rt, req.tenant.id, req.params.id);
@@ -40,7 +38,6 @@ const tasks: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.get('/v1/tasks', {
-    config: { rateLimit: 'overlap' },
     schema: { tags: ['tasks'], summary: "List the tenant's tasks, newest first", security: [{ bearer: [] }], querystring: listQuerySchema, response: { 200: taskListSchema, ...tenantErrors } },
   }, async (req, reply) => {
     const { docs, nextCursor } = await app.rt.tasks.list(req.tenant.id, req.query);
