@@ -153,7 +153,7 @@ describe('calls batched per loop turn', () => {
   it('runs a script Redis does not have with its text, then by its digest again', async () => {
     const batch = new TurnBatch(redis);
     // A script no one has loaded (its text is new): what Redis knows after a restart or a SCRIPT FLUSH.
-    const lua = `-- ${prefix}\nredis.call('SET', KEYS[1], ARGV[1]) return {0, ARGV[1]}`;
+    const lua = `-- ${prefix}\n${readFileSync(new URL('../fixtures/echo.lua', import.meta.url), 'utf8')}`;
     const sha = createHash('sha1').update(lua).digest('hex');
     const echo: Script<{ key: string; value: string }, [number, string]> = {
       name: 'echo', source: { name: 'echo', lua, sha, numberOfKeys: 1 }, build: (_k, i) => ({ keys: [i.key], argv: [i.value] }),

@@ -65,7 +65,7 @@ describe('the Lua scripts', () => {
     expect(update.lua.split('local function recordHeader').length).toBe(2);
   });
 
-  it('keeps every Redis command in the Lua files: no TypeScript source calls redis.call', () => {
+  it('keeps every Redis command in the Lua files: no TypeScript source calls Redis from Lua text', () => {
     const offenders: string[] = [];
     const walk = (d: URL) => {
       for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -73,8 +73,7 @@ describe('the Lua scripts', () => {
         else if (e.name.endsWith('.ts') && /redis\.p?call\(/.test(readFileSync(new URL(e.name, d), 'utf8'))) offenders.push(e.name);
       }
     };
-    walk(new URL('../../src/', import.meta.url));
-    walk(new URL('../../providers/', import.meta.url));
+    for (const dir of ['src', 'providers', 'test', 'bench', 'scripts']) walk(new URL(`../../${dir}/`, import.meta.url));
     expect(offenders).toEqual([]);
   });
 });
