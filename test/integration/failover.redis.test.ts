@@ -21,7 +21,7 @@ describe('routing and failover', () => {
     expect(res.status, JSON.stringify(res.body)).toBe(202);
     return res.body;
   };
-  const run = async (body: Record<string, unknown>, timeoutMs = 10_000) => waitForTask(gw.url, KEY, (await submit(body)).id, timeoutMs);
+  const run = async (body: Record<string, unknown>, timeoutMs = 20_000) => waitForTask(gw.url, KEY, (await submit(body)).id, timeoutMs);
   const circuit = async (id: string) => {
     const res = await api(gw.url, 'GET', '/v1/providers', { key: KEY });
     return res.body.data.find((p: { id: string }) => p.id === id).health;
@@ -37,7 +37,7 @@ describe('routing and failover', () => {
       ],
       config: {
         circuitBreaker: { windowMs: 10_000, minRequests: 3, failureRatio: 0.5, openMs: 800, longOpenMs: 1500, probeTimeoutMs: 2000 },
-        deadlines: { imageMs: 4000, videoMs: 4000 },
+        deadlines: { imageMs: 8000, videoMs: 8000 },
       },
     });
   });
@@ -194,7 +194,7 @@ describe('routing and failover', () => {
     it('fail at their deadline naming the provider, never going elsewhere', async () => {
       const parent = await run({ action: 'imagine', prompt: 'parent' });
       primary.state.faults.push({ ...LEGNEXT_503, times: 10_000 });
-      const t = await run({ action: 'variation', taskId: parent.id, index: 1 }, 10_000);
+      const t = await run({ action: 'variation', taskId: parent.id, index: 1 }, 20_000);
       expect(t.error?.code).toBe('timeout');
       expect(t.error?.message).toMatch(/primary/);
       expect(submits(backup)).toBe(0);
