@@ -8,7 +8,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { envelope, ApiError } from './errors.js';
+import { apiError, envelope, ApiError } from './errors.js';
+import { clientErrorHandler, MAX_JSON_DEPTH, nestsTooDeep } from './http-edges.js';
 import { RequestLog, requestLogger } from './logger.js';
 import auth from './plugins/auth.js';
 import runtimePlugin from './plugins/runtime.js';
@@ -88,6 +89,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
     if (text.trim() === '') return done(null, undefined);
+    if (nestsTooDeep(text)) return done(apiError('invalid_request', `the body nests objects/arrays deeper than ${MAX_JSON_DEPTH} levels`), undefined);
     try {
       done(null, JSON.parse(text));
     } catch (err) {
@@ -141,6 +143,7 @@ export async function buildApp(runtime: Runtime, opts: FastifyServerOptions = {}
     requestIdHeader: 'x-request-id',
     genReqId: nextRequestId,
     logController: new RequestLog(),
+    clientErrorHandler,
     // With a logger, each request's `req.log` builds its pino child only if the request logs something.
     ...(opts.logger || opts.loggerInstance ? { childLoggerFactory: requestLogger } : {}),
     // Errors raised before routing (a malformed %-escape, an over-long parameter) get the envelope too.

@@ -9,6 +9,13 @@ export const REDACT_PATHS = [
   '*.encryptionKey', '*.secret', 'encryptionKey', 'secret',
 ];
 
+/** A request path as logged: a provider callback's token (a credential) is replaced, the query dropped. */
+export function redactPath(url: string): string {
+  const q = url.indexOf('?');
+  const path = q < 0 ? url : url.slice(0, q);
+  return path.startsWith('/v1/callbacks/') ? path.replace(/^(\/v1\/callbacks\/[^/]*\/)[^/]+/, '$1[redacted]') : path;
+}
+
 export function loggerOptions(level: string): LoggerOptions {
   const pretty = process.stdout.isTTY && process.env.NODE_ENV !== 'production';
   return {
@@ -104,10 +111,8 @@ export class RequestLog extends LogController {
     const log = reply.log as FastifyBaseLogger & Partial<Pick<RequestLogger, 'line' | 'isLevelEnabled'>>;
     const level = error ? 'error' : 'info';
     if (log.isLevelEnabled && !log.isLevelEnabled(level)) return;
-    const url = request.url;
-    const q = url.indexOf('?');
     const line: Record<string, unknown> = {
-      method: request.method, url: q < 0 ? url : url.slice(0, q), route: request.routeOptions.url, status: reply.statusCode,
+      method: request.method, url: redactPath(request.url), route: request.routeOptions.url, status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 10) / 10, tenant: (request as { tenant?: { id?: string } }).tenant?.id,
     };
     if (error) line.err = error;

@@ -3,27 +3,31 @@
  * multicast, reserved or cloud-metadata addresses (checked at submit and again at delivery, against rebinding).
  */
 import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 
-const blocked = new BlockList();
-for (const [net, prefix] of [
-  ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
-  ['192.0.0.0', 24], ['192.0.2.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['198.51.100.0', 24], ['203.0.113.0', 24],
-  ['224.0.0.0', 4], ['240.0.0.0', 4],
-] as const) blocked.addSubnet(net, prefix, 'ipv4');
-for (const [net, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['2001:db8::', 32]] as const) {
-  blocked.addSubnet(net, prefix, 'ipv6');
-}
+/** IPv6 ranges that embed an IPv4 address in their last 32 bits: the embedded one decides. */
+const EMBEDS_V4 = new Set(['ipv4Mapped', 'rfc6145', 'rfc6052']);
 
+/** The IPv4 address a 6to4 address (2002:AABB:CCDD::/48) routes to. */
+const sixToFour = (v6: ipaddr.IPv6) => ipaddr.fromByteArray(v6.toByteArray().slice(2, 6)) as ipaddr.IPv4;
+
+/**
+ * True unless the address is plain global unicast by the maintained range list of `ipaddr.js` (loopback, private,
+ * link-local, CGNAT, multicast, reserved, documentation, discard, site-local, 6to4 relay, …). IPv6 forms that carry an
+ * IPv4 address (mapped, translated, NAT64, 6to4, IPv4-compatible `::a.b.c.d`) are judged by that address.
+ */
 export function isBlockedAddress(ip: string): boolean {
-  const family = isIP(ip);
-  if (family === 0) return true;
-  if (family === 6) {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-    if (mapped) return blocked.check(mapped[1]!, 'ipv4');
-    return blocked.check(ip, 'ipv6');
-  }
-  return blocked.check(ip, 'ipv4');
+  if (isIP(ip) === 0 || !ipaddr.isValid(ip)) return true;
+  const addr = ipaddr.parse(ip);
+  if (addr.kind() === 'ipv4') return addr.range() !== 'unicast';
+  const v6 = addr as ipaddr.IPv6;
+  const range = v6.range();
+  const embedded = EMBEDS_V4.has(range) ? ipaddr.fromByteArray(v6.toByteArray().slice(12)) : range === '6to4' ? sixToFour(v6) : null;
+  if (embedded) return embedded.range() !== 'unicast';
+  // IPv4-compatible (::/96, deprecated): never a real destination.
+  if (v6.parts.slice(0, 6).every((p) => p === 0)) return true;
+  return range !== 'unicast';
 }
 
 /** Null when the URL may be called, else the rule it breaks. */

@@ -22,6 +22,8 @@ export interface TaskPrivate {
   upstreamState: UpstreamState;
   /** `submitting` while a submit is in flight: a worker that finds it after a crash knows the outcome is unknown. */
   phase: 'waiting' | 'submitting' | 'polling';
+  /** The provider a submit is in flight to (with `submitting`): after a crash the retry goes back to it. */
+  submittingTo?: string;
   /** Providers this task has left (failover) and will not go back to. */
   excluded: string[];
   /** Submit attempts on the current provider (for the same-provider retry budget). */

@@ -97,15 +97,16 @@ export function createSubmissionProcessor(rt: Deps) {
       }
       // A task found `submitting` was being sent when its worker died: the job may exist upstream.
       const crashed = rec.priv.phase === 'submitting';
-      if (crashed) metrics.ambiguousSubmits.inc({ provider: pid, cause: 'worker_crash' });
+      const inFlightAt = rec.priv.submittingTo ?? pid;
+      if (crashed) metrics.ambiguousSubmits.inc({ provider: inFlightAt, cause: 'worker_crash' });
       if (crashed && rt.config.retry.onAmbiguousSubmit === 'fail') {
         return void (await fail(taskId, 'upstream_error', 'a worker stopped while submitting; the job may exist upstream (onAmbiguousSubmit: fail)'));
       }
       const cb = await callbackFor(rt, entry, rec);
-      const crashNote = { provider: pid, outcome: 'ambiguous' as const, error: { class: 'ambiguous', message: 'a worker stopped during the submit; submitting again', upstream: null } };
+      const crashNote = { provider: inFlightAt, outcome: 'ambiguous' as const, error: { class: 'ambiguous', message: 'a worker stopped during the submit; submitting again', upstream: null } };
       const claimed = await rt.transitions.apply(taskId, (r) =>
         r.task.status === 'queued' && r.priv.generation === generation
-          ? { ...r, task: crashed ? addAttempt(touch(r.task, {}), crashNote) : r.task, priv: { ...r.priv, phase: 'submitting', waitingFor: undefined, waitReason: undefined } }
+          ? { ...r, task: crashed ? addAttempt(touch(r.task, {}), crashNote) : r.task, priv: { ...r.priv, phase: 'submitting', submittingTo: pid, waitingFor: undefined, waitReason: undefined } }
           : null,
         rec,
       );
@@ -129,7 +130,7 @@ export function createSubmissionProcessor(rt: Deps) {
         const attempt = { provider: pid, outcome, error: { class: err.kind, message: err.message, upstream: upstreamOf(err) } } as const;
         await rt.transitions.apply(taskId, (r) => {
           if (r.priv.generation !== generation) return null;
-          const base = { ...r, task: addAttempt(touch(r.task, {}), attempt), priv: { ...r.priv, phase: 'waiting' as const } };
+          const base = { ...r, task: addAttempt(touch(r.task, {}), attempt), priv: { ...r.priv, phase: 'waiting' as const, submittingTo: undefined } };
           if (decision.kind === 'fail') return failTask(base, decision.code, decision.message, upstreamOf(err));
           if (decision.kind === 'retry') return { ...base, priv: { ...base.priv, sameProviderTries: r.priv.sameProviderTries + 1, waitingFor: pid, waitReason: `retrying ${pid} after ${err.kind}: ${err.message}` } };
           return { ...base, priv: { ...base.priv, sameProviderTries: 0, excluded: [...r.priv.excluded, pid] } };
@@ -151,7 +152,7 @@ async function accepted(rt: Deps, taskId: string, generation: number, providerId
     if (r.priv.generation !== generation) return null;
     const at = new Date().toISOString();
     const task = addAttempt(touch(r.task, { status: 'submitted', provider: providerId, upstreamId: result.upstreamId, submittedAt: at }), { provider: providerId, outcome: 'accepted', error: null });
-    const next: TaskRecord = { ...r, task, priv: { ...r.priv, phase: 'polling', upstreamState: result.state ?? {}, sameProviderTries: 0, notFound: 0 } };
+    const next: TaskRecord = { ...r, task, priv: { ...r.priv, phase: 'polling', submittingTo: undefined, upstreamState: result.state ?? {}, sameProviderTries: 0, notFound: 0 } };
     // Some providers answer the submit with the job itself; a failure in it is left for the first poll to handle.
     return result.snapshot && result.snapshot.status !== 'failed' ? (applySnapshot(next, result.snapshot) ?? next) : next;
   }, known);

@@ -1,6 +1,6 @@
 /**
  * The sweeper (`maintenance` queue, repeated): fails tasks past their deadline whatever became of their jobs,
- * re-enqueues tasks whose enqueue was cut short by a crash, and trims tenant indexes past retention.
+ * re-enqueues tasks whose enqueue was cut short by a crash, frees slots still held by final or gone tasks, and trims tenant indexes past retention.
  *
  * A new task is in `unqueued` from its creation until its submission job first runs. Normally a worker's intake
  * (jobs/intake.ts) adds that job within milliseconds; an id the intake popped but never added (a crash, an outage)
@@ -11,15 +11,16 @@
 import { timeOut } from '../domain/task.js';
 import { taskIdFloor } from '../domain/ids.js';
 import type { Runtime } from '../runtime.js';
+import { reclaimSlots } from '../services/admission.js';
 
 const BATCH = 500;
 /** A task written this long ago whose submission job never ran lost its enqueue (≤ 10 s: the intake takes ms). */
 const enqueueGraceMs = (sweepIntervalMs: number) => Math.min(10_000, 5 * sweepIntervalMs);
 
-export interface SweepReport { timedOut: number; requeued: number }
+export interface SweepReport { timedOut: number; requeued: number; reclaimed: number }
 
-export async function sweep(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tenants' | 'transitions' | 'queues'>, now = Date.now()): Promise<SweepReport> {
-  const report: SweepReport = { timedOut: 0, requeued: 0 };
+export async function sweep(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tenants' | 'transitions' | 'queues' | 'room' | 'providers'>, now = Date.now()): Promise<SweepReport> {
+  const report: SweepReport = { timedOut: 0, requeued: 0, reclaimed: 0 };
   const overdue = await rt.tasks.overdue(now, BATCH);
   for (const id of overdue) {
     const out = await rt.transitions.apply(id, timeOut);
@@ -37,8 +38,10 @@ export async function sweep(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tena
     await rt.tasks.markEnqueued(id);
   }
 
+  report.reclaimed = await reclaimSlots(rt);
+
   const floor = taskIdFloor(now - rt.config.taskRetentionDays * 86_400_000);
   for (const tenantId of await rt.tenants.ids()) await rt.tasks.trimIndex(tenantId, floor);
-  if (report.timedOut || report.requeued) rt.log.info(report, 'sweep');
+  if (report.timedOut || report.requeued || report.reclaimed) rt.log.info(report, 'sweep');
   return report;
 }

@@ -49,11 +49,14 @@ export function providersInUse(rt: Pick<Runtime, 'room'>, providerIds: string[])
 
 /**
  * Frees a task's slots when it leaves the upstream (a final status, or back to queued for another provider), and its
- * place in line when it ends while waiting (canceled, past its deadline).
+ * place in line when it ends while waiting (canceled, past its deadline): in the same Redis step as the status write
+ * (store/lua/update-task-2.lua), so a process dying right after the write leaves nothing held.
  */
-export function registerSlotRelease(rt: Pick<Runtime, 'room' | 'providers' | 'transitions'>): void {
-  rt.transitions.onStatusChange(async (rec) => {
-    const leftUpstream = rec.task.status !== 'submitted' && rec.task.status !== 'running';
-    if (leftUpstream) await releaseSlots(rt, rec.task.id, rec.priv.tenantId);
-  });
+export function registerSlotRelease(rt: Pick<Runtime, 'tasks' | 'providers'>): void {
+  rt.tasks.releaseSlotsOnLeave(allSlots(rt));
+}
+
+/** Frees the slots of tasks that are final or gone (the sweep's repair); the number freed. */
+export async function reclaimSlots(rt: Pick<Runtime, 'room' | 'providers' | 'tenants'>): Promise<number> {
+  return rt.room.reclaim(allSlots(rt), await rt.tenants.ids());
 }

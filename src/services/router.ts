@@ -55,6 +55,9 @@ export async function chooseProviders(rt: Deps, rec: TaskRecord, skip: string[] 
     // Stable: within a tier, the most free slots first; equal ones keep their weighted order.
     ordered = [...ordered].sort((a, b) => a.priority - b.priority || free.get(b.id)! - free.get(a.id)!);
   }
+  // A submit whose answer a crash lost goes back to the provider that may hold the job (no paid duplicate elsewhere).
+  const inFlight = priv.phase === 'submitting' && priv.submittingTo ? ordered.find((c) => c.id === priv.submittingTo) : undefined;
+  if (inFlight) return { kind: 'providers', ids: [inFlight.id] };
   // A task retrying the same provider after a transient error goes back to it first.
   const sticky = priv.waitingFor ? ordered.find((c) => c.id === priv.waitingFor) : undefined;
   if (sticky) ordered = [sticky, ...ordered.filter((c) => c !== sticky)];

@@ -12,6 +12,8 @@ export function createKeys(prefix: string) {
     prefix,
     // Tasks (task-store.ts; the record format is in task-record.ts)
     task: (id: string) => `${p}:task:${id}`,
+    /** What `task(id)` puts before the id (the slot reclaim builds task keys in Lua). */
+    taskRoot: `${p}:task:`,
     tenantIndex: (tenantId: string) => `${p}:tidx:${tenantId}`,
     /** Non-final tasks, scored by deadline (the sweeper's worklist). */
     active: `${p}:active`,

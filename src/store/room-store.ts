@@ -12,7 +12,7 @@
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import { runScript } from './lua.js';
-import { roomAdmit, roomDispatch, roomPosition, roomRelease, type ProviderSlots, type RoomAdmitInput } from './scripts.js';
+import { roomAdmit, roomDispatch, roomPosition, roomReclaim, roomRelease, type ProviderSlots, type RoomAdmitInput } from './scripts.js';
 
 export type { ProviderSlots } from './scripts.js';
 
@@ -39,6 +39,11 @@ export class RoomStore {
   /** Hands every provider's free slots to waiters (the sweep). */
   dispatch(providers: ProviderSlots[], now = Date.now()): Promise<number> {
     return runScript(this.redis, this.keys, roomDispatch, { providers, now });
+  }
+
+  /** Frees the slots held by tasks that are final or gone (a crash between their end and the release); the count freed. */
+  reclaim(providers: ProviderSlots[], tenantIds: string[], now = Date.now()): Promise<number> {
+    return runScript(this.redis, this.keys, roomReclaim, { providers, tenantIds, now });
   }
 
   /** True when the task was handed a slot whose wake-up its job has not consumed yet. */

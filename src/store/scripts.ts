@@ -39,12 +39,24 @@ export const createTask = defineScript<CreateTaskInput, [number, string | number
   };
 });
 
-export interface UpdateTaskInput { taskId: string; expectedVersion: number; status: string; body: string; final: boolean; retentionSec: number }
+export interface UpdateTaskInput {
+  taskId: string;
+  expectedVersion: number;
+  status: string;
+  body: string;
+  final: boolean;
+  retentionSec: number;
+  /** Every configured provider: a status change off the upstream frees the task's slots in the same step. */
+  release?: { providers: ProviderSlots[]; now: number };
+}
 
 /** The new version; -1 missing, -2 already final, -3 version conflict. */
 export const updateTask = defineScript<UpdateTaskInput, number>('update-task', (k, i) => ({
   keys: [k.task(i.taskId), k.active],
-  argv: [s(i.expectedVersion), i.status, i.body, i.final ? '1' : '0', s(i.retentionSec), i.taskId],
+  argv: [
+    s(i.expectedVersion), i.status, i.body, i.final ? '1' : '0', s(i.retentionSec), i.taskId,
+    ...(i.release ? [...roomArgs(k, i.release.now), ...slotLists(i.release.providers)] : ['']),
+  ],
 }));
 
 export interface SettleInput {
@@ -147,6 +159,9 @@ const roomArgs = (k: Keys, now: number) => [k.slotsRoot, k.roomRoot, k.circuitRo
 
 export interface ProviderSlots { id: string; max: number }
 
+/** Providers and their slot maxima as two comma-separated lists, in the same order. */
+const slotLists = (providers: ProviderSlots[]) => [providers.map((c) => c.id).join(','), providers.map((c) => s(c.max)).join(',')];
+
 export interface RoomAdmitInput {
   taskId: string;
   tenantId: string;
@@ -177,14 +192,22 @@ export interface RoomReleaseInput { taskId: string; tenantId: string; providers:
 /** The number of waiters handed a slot. */
 export const roomRelease = defineScript<RoomReleaseInput, number>('room-release', (k, i) => ({
   keys: [],
-  argv: [...roomArgs(k, i.now), i.taskId, i.tenantId, i.providers.map((c) => c.id).join(','), i.providers.map((c) => s(c.max)).join(','), i.handOff ? '1' : '0'],
+  argv: [...roomArgs(k, i.now), i.taskId, i.tenantId, ...slotLists(i.providers), i.handOff ? '1' : '0'],
 }));
 
 export interface RoomDispatchInput { providers: ProviderSlots[]; now: number }
 
 export const roomDispatch = defineScript<RoomDispatchInput, number>('room-dispatch', (k, i) => ({
   keys: [],
-  argv: [...roomArgs(k, i.now), i.providers.map((c) => c.id).join(','), i.providers.map((c) => s(c.max)).join(',')],
+  argv: [...roomArgs(k, i.now), ...slotLists(i.providers)],
+}));
+
+export interface RoomReclaimInput { providers: ProviderSlots[]; tenantIds: string[]; now: number }
+
+/** The number of slots freed (held by tasks that are final or gone). */
+export const roomReclaim = defineScript<RoomReclaimInput, number>('room-reclaim', (k, i) => ({
+  keys: [],
+  argv: [...roomArgs(k, i.now), k.taskRoot, ...slotLists(i.providers), i.tenantIds.join(',')],
 }));
 
 /** {position, ahead, provider, waiting since}, or null when the task is not in line. */
@@ -220,4 +243,4 @@ export const mediaForget = defineScript<{ id: string }, number>('media-forget', 
 }));
 
 /** Every script, for the tests that check each builder against its file. */
-export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomPosition, rateWindow, mediaCommit, mediaForget];
+export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomReclaim, roomPosition, rateWindow, mediaCommit, mediaForget];

@@ -9,7 +9,7 @@ import type { TaskStatus } from '../schemas/task.js';
 import { HotScript, turnBatchOf, type TurnBatch } from './hot-script.js';
 import type { Keys } from './keys.js';
 import { runScript } from './lua.js';
-import { createTask, updateTask } from './scripts.js';
+import { createTask, updateTask, type ProviderSlots } from './scripts.js';
 import { decodeRecord, documentFor, encodeBody, encodeRecord, splitRecord, waitsInLine } from './task-record.js';
 import { utcDay } from '../domain/time.js';
 import { reservationMember, USAGE_TTL_SEC } from './usage-store.js';
@@ -35,6 +35,8 @@ export class TaskStore {
   /** The request path's calls (a create, a read of one task): see hot-script.ts. */
   private readonly hot: TurnBatch;
   private readonly createScript: HotScript<Parameters<typeof createTask.build>[1], [number, string | number]>;
+  /** Every configured provider's slots, freed in the write that takes a task off the upstream (none: not freed here). */
+  private slotProviders: ProviderSlots[] | undefined;
 
   constructor(private readonly redis: Redis, private readonly keys: Keys, retentionDays: number) {
     this.retentionSec = Math.round(retentionDays * 86_400);
@@ -103,6 +105,11 @@ export class TaskStore {
     return value === null ? null : splitRecord(value).tenantId;
   }
 
+  /** From now on, a status change off the upstream frees the task's slots (and place in line) in the same write. */
+  releaseSlotsOnLeave(providers: ProviderSlots[]): void {
+    this.slotProviders = providers;
+  }
+
   /**
    * Read-modify-write with a version check, retried on conflict. `fn` returns the next record, or null for
    * "no change". Returns the record as it stands afterwards and whether this call changed it; null when missing.
@@ -117,6 +124,7 @@ export class TaskStore {
       if (!next) return { rec, changed: false };
       const v = await runScript(this.redis, this.keys, updateTask, {
         taskId: id, expectedVersion: rec.version, status: next.task.status, body: encodeBody(next), final: isFinal(next.task.status), retentionSec: this.retentionSec,
+        release: this.slotProviders && { providers: this.slotProviders, now: Date.now() },
       });
       if (v > 0) return { rec: { ...next, version: v }, changed: true };
       if (v === -1) return null;

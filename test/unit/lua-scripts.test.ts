@@ -26,6 +26,7 @@ const SAMPLES: Record<string, unknown> = {
   'room-admit': { taskId: 'tsk_1', tenantId: 't', cap: null, leaseUntil: 2, jobId: 'tsk_1-s1', order: 1, candidates: [{ id: 'a', max: 1 }], wait: true, take: true, now: 1 },
   'room-release': { taskId: 'tsk_1', tenantId: 't', providers: [{ id: 'a', max: 1 }], handOff: true, now: 1 },
   'room-dispatch': { providers: [{ id: 'a', max: 1 }], now: 1 },
+  'room-reclaim': { providers: [{ id: 'a', max: 1 }], tenantIds: ['t'], now: 1 },
   'room-position': { taskId: 'tsk_1' },
   'rate-window': { tenantId: 't', limit: 1, windowSec: 60, want: 1 },
   'media-commit': { id: 'med_1.png', tenantId: 't', contentType: 'image/png', bytes: 1, expiresAt: 1, at: 'now' },

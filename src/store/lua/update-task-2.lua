@@ -1,6 +1,8 @@
 --[[
   Writes a task's next state with a version check; never touches a final task. The header's tenant, action and
-  reserved amount are kept; version and status are rewritten.
+  reserved amount are kept; version and status are rewritten. When the status changes to one off the upstream (not
+  submitted/running) and slot arguments are given, every slot the task holds and its place in any line are freed in
+  the same step, and the freed slots handed to the next waiters: a crash after the write cannot leak a slot.
 
   Input:
     KEYS[1] task record
@@ -11,10 +13,14 @@
     ARGV[4] '1' when the new status is final (leaves the active set, expires after retention)
     ARGV[5] retention (s)
     ARGV[6] task id
+    ARGV[7] slots root ('' = release no slots)   ARGV[8] room root   ARGV[9] circuit root
+    ARGV[10] now (ms epoch)    ARGV[11] hand-off marker ttl (s)
+    ARGV[12] every configured provider (comma-separated)    ARGV[13] their slot maxima, in the same order
 
   Output: the new version; -1 missing, -2 already final, -3 version conflict.
 ]]
 --- @include "record"
+--- @include "room"
 local cur = redis.call('GET', KEYS[1])
 if not cur then return -1 end
 local v, st, tenant, action, micros = recordHeader(cur)
@@ -26,5 +32,12 @@ redis.call('SET', KEYS[1], nv .. '|' .. ARGV[2] .. '|' .. tenant .. '|' .. actio
 if ARGV[4] == '1' then
   redis.call('ZREM', KEYS[2], ARGV[6])
   redis.call('EXPIRE', KEYS[1], ARGV[5])
+end
+local leaves = st ~= ARGV[2] and ARGV[2] ~= 'submitted' and ARGV[2] ~= 'running'
+if leaves and (ARGV[7] or '') ~= '' then
+  local k = roomKeys(ARGV[7], ARGV[8], ARGV[9])
+  local providers, maxes = split(ARGV[12]), split(ARGV[13])
+  releaseAll(k, ARGV[6], tenant, providers)
+  for i, p in ipairs(providers) do dispatch(k, p, tonumber(maxes[i]), tonumber(ARGV[10]), tonumber(ARGV[11])) end
 end
 return nv
