@@ -13,6 +13,7 @@ import { RequestLog, requestLogger } from './logger.js';
 import auth from './plugins/auth.js';
 import runtimePlugin from './plugins/runtime.js';
 import securityHeaders from './plugins/security-headers.js';
+import taskWatch from './plugins/task-watch.js';
 import admin from './routes/admin/index.js';
 import usage from './routes/usage/index.js';
 import callbacks from './routes/callbacks/index.js';
@@ -116,6 +117,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
 
   await app.register(runtimePlugin, { runtime: opts.runtime });
   await app.register(auth);
+  await app.register(taskWatch);
   await app.register(health);
   await app.register(metricsRoute);
   await app.register(tasks);

@@ -10,6 +10,7 @@ import { HotScript, turnBatchOf, type TurnBatch } from './hot-script.js';
 import type { Keys } from './keys.js';
 import { runScript } from './lua.js';
 import { createTask, updateTask } from './scripts.js';
+import { publishChange } from './task-changes.js';
 import { decodeRecord, documentFor, encodeBody, encodeRecord, splitRecord, waitsInLine } from './task-record.js';
 import { utcDay } from '../domain/time.js';
 import { reservationMember, USAGE_TTL_SEC } from './usage-store.js';
@@ -91,6 +92,13 @@ export class TaskStore {
     return value === null ? null : documentFor(value, tenantId);
   }
 
+  /** The public document and the record's version (an event id), only if the task is the tenant's. */
+  async getVersionedDoc(id: string, tenantId: string): Promise<{ doc: string; version: number } | null> {
+    const value = await this.hot.send<string | null>('get', [this.keys.task(id)]);
+    const doc = value === null ? null : documentFor(value, tenantId);
+    return doc === null ? null : { doc, version: Number(value!.slice(0, value!.indexOf('|'))) };
+  }
+
   /** `getDoc`, and whether the task waits in line for a slot (its place is then worth looking up). */
   async readDoc(id: string, tenantId: string): Promise<{ doc: string; inLine: boolean } | null> {
     const value = await this.hot.send<string | null>('get', [this.keys.task(id)]);
@@ -115,10 +123,15 @@ export class TaskStore {
       if (isFinal(rec.task.status)) return { rec, changed: false };
       const next = fn(rec);
       if (!next) return { rec, changed: false };
+      const doc = JSON.stringify(next.task);
       const v = await runScript(this.redis, this.keys, updateTask, {
-        taskId: id, expectedVersion: rec.version, status: next.task.status, body: encodeBody(next), final: isFinal(next.task.status), retentionSec: this.retentionSec,
+        taskId: id, expectedVersion: rec.version, status: next.task.status, body: encodeBody(next, doc), final: isFinal(next.task.status), retentionSec: this.retentionSec,
       });
-      if (v > 0) return { rec: { ...next, version: v }, changed: true };
+      if (v > 0) {
+        // Only a change the client can see is announced (the private part changes more often).
+        if (next.task !== rec.task) void publishChange(this.redis, this.keys, { taskId: id, version: v, status: next.task.status, at: Date.now(), doc });
+        return { rec: { ...next, version: v }, changed: true };
+      }
       if (v === -1) return null;
       // -2 (became final meanwhile) or -3 (someone else wrote): read again and let fn decide anew.
       if (i > 1) await new Promise((r) => setTimeout(r, Math.random() * 2 * i));
