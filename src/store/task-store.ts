@@ -13,6 +13,7 @@ import { createTask, updateTask } from './scripts.js';
 import { publishChange } from './task-changes.js';
 import { decodeRecord, documentFor, encodeBody, encodeRecord, splitRecord, waitsInLine } from './task-record.js';
 import { utcDay } from '../domain/time.js';
+import { taskIdFloor } from '../domain/ids.js';
 import { reservationMember, USAGE_TTL_SEC } from './usage-store.js';
 
 const IDEMPOTENCY_TTL_SEC = 24 * 3600;
@@ -29,7 +30,8 @@ export type CreateResult =
 /** The budget reservation written with a new task: its estimate, the tenant's monthly limit, when the reconciler looks. */
 export interface NewReservation { micros: number; limitMicros: number | null; dueAt: number }
 
-export interface ListOptions { status?: TaskStatus; action?: string; limit: number; cursor?: string }
+/** `from` / `to`: creation time bounds (unix ms, inclusive). */
+export interface ListOptions { status?: TaskStatus; action?: string; limit: number; cursor?: string; from?: number; to?: number }
 
 export class TaskStore {
   private readonly retentionSec: number;
@@ -201,10 +203,13 @@ export class TaskStore {
   async list(tenantId: string, opts: ListOptions): Promise<{ docs: string[]; nextCursor: string | null }> {
     const index = this.keys.tenantIndex(tenantId);
     const docs: string[] = [];
-    let cursor = opts.cursor;
+    // Ids sort by creation time: the time bounds are bounds of the index's lex range.
+    const top = opts.to === undefined ? undefined : taskIdFloor(opts.to + 1);
+    let cursor = top !== undefined && (opts.cursor === undefined || top < opts.cursor) ? top : opts.cursor;
+    const bottom = opts.from === undefined ? '-' : `[${taskIdFloor(opts.from)}`;
     const batch = Math.min(200, Math.max(opts.limit * 2, 20));
     for (let scanned = 0; scanned < 2000; ) {
-      const ids = await this.redis.zrevrangebylex(index, cursor ? `(${cursor}` : '+', '-', 'LIMIT', 0, batch);
+      const ids = await this.redis.zrevrangebylex(index, cursor ? `(${cursor}` : '+', bottom, 'LIMIT', 0, batch);
       if (ids.length === 0) return { docs, nextCursor: null };
       const values = await this.redis.mget(ids.map((id) => this.keys.task(id)));
       const gone: string[] = [];

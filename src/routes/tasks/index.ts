@@ -71,6 +71,8 @@ const tasks: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/tasks', {
     schema: { tags: ['tasks'], summary: "List the tenant's tasks, newest first", security: [{ bearer: [] }], querystring: listQuerySchema, response: { 200: taskListSchema, ...tenantErrors } },
   }, async (req, reply) => {
+    const { from, to } = req.query;
+    if (from !== undefined && to !== undefined && from > to) throw apiError('invalid_request', 'querystring.from is after querystring.to');
     const { docs, nextCursor } = await app.rt.tasks.list(req.tenant.id, req.query);
     return sendJsonText(reply, `{"data":[${docs.join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}`);
   });
