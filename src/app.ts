@@ -8,12 +8,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
-import { apiError, envelope, ApiError } from './errors.js';
+import { apiError, envelope, ApiError, ERROR_STATUS } from './errors.js';
 import { clientErrorHandler, MAX_JSON_DEPTH, nestsTooDeep } from './http-edges.js';
+import { trackAllowedMethods, type AllowedMethods } from './routes/allowed-methods.js';
 import { RequestLog, requestLogger } from './logger.js';
 import auth from './plugins/auth.js';
 import runtimePlugin from './plugins/runtime.js';
 import securityHeaders from './plugins/security-headers.js';
+import taskWatch from './plugins/task-watch.js';
 import admin from './routes/admin/index.js';
 import usage from './routes/usage/index.js';
 import callbacks from './routes/callbacks/index.js';
@@ -41,7 +43,7 @@ function describeValidation(err: FastifyError): { message: string; details: Arra
 const FASTIFY_CODES: Record<string, [ApiError['code'], string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: ['invalid_request', 'the body is not valid JSON'],
   FST_ERR_CTP_EMPTY_JSON_BODY: ['invalid_request', 'the body is empty; send a JSON object'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['invalid_request', 'send the body as Content-Type: application/json'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['unsupported_media_type', 'send the body as Content-Type: application/json'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['invalid_request', 'Content-Length does not match the body'],
   FST_ERR_CTP_BODY_TOO_LARGE: ['payload_too_large', 'the body is larger than the limit'],
 };
@@ -58,7 +60,9 @@ export function errorAnswer(app: FastifyInstance, err: FastifyError, req: Fastif
   const known = err.code ? FASTIFY_CODES[err.code] : undefined;
   if (known) {
     const [code, text] = known;
-    return { status: code === 'payload_too_large' ? 413 : 400, body: envelope(code, code === 'payload_too_large' ? `${text} (${req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit} bytes)` : `${text}: ${err.message}`) };
+    if (code === 'payload_too_large') return { status: 413, body: envelope(code, `${text} (${req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit} bytes)`) };
+    // Our own JSON parser's message already starts with the text: say it once.
+    return { status: ERROR_STATUS[code], body: envelope(code, err.message.startsWith(text) ? err.message : `${text}: ${err.message}`) };
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { status: 400, body: envelope('invalid_request', err.message) };
   const redisDown = /Connection is closed|Stream isn't writeable|ECONNREFUSED|MaxRetriesPerRequest/i.test(err.message ?? '');
@@ -70,19 +74,25 @@ export function errorAnswer(app: FastifyInstance, err: FastifyError, req: Fastif
   return { status: 500, body: envelope('internal', 'internal error; the request id is in the x-request-id header') };
 }
 
-export function registerErrorHandlers(app: FastifyInstance): void {
+/** The one error handler and the one not-found handler (405 with `Allow` when `allowed` knows the path). */
+export function registerErrorHandlers(app: FastifyInstance, allowed?: AllowedMethods): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const answer = errorAnswer(app, err, req);
     if (answer.headers) reply.headers(answer.headers);
     return reply.code(answer.status).send(answer.body);
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send(envelope('not_found', `no route ${req.method} ${req.url.split('?')[0]}`)));
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    const allow = allowed?.(path) ?? [];
+    if (allow.length === 0) return reply.code(404).send(envelope('not_found', `no route ${req.method} ${path}`));
+    return reply.code(405).header('allow', allow.join(', ')).send(envelope('method_not_allowed', `${path} does not take ${req.method}; use ${allow.join(' or ')}`, { allow }));
+  });
 }
 
 export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandlers(app);
+  registerErrorHandlers(app, trackAllowedMethods(app));
 
   // JSON bodies: an empty body reads as "no body" (POST /cancel with a JSON content type), anything else must parse.
   app.removeContentTypeParser('application/json');
@@ -119,6 +129,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
 
   await app.register(runtimePlugin, { runtime: opts.runtime });
   await app.register(auth);
+  await app.register(taskWatch);
   await app.register(health);
   await app.register(metricsRoute);
   await app.register(tasks);

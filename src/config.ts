@@ -146,6 +146,8 @@ export const configSchema = z.strictObject({
       encryptionKey: z.string().min(32, 'webhooks.encryptionKey must be at least 32 characters').optional(),
     })
     .prefault({}),
+  /** Event streams (`GET /v1/tasks/{id}/events`): a comment line this often keeps proxies and idle timers from closing them. */
+  streams: z.strictObject({ heartbeatMs: ms(15_000) }).prefault({}),
   /** USD per task, by provider id or type, then action; unset entries take the vendors' list prices (providers/<type>/prices.ts). */
   prices: z.record(z.string(), z.partialRecord(z.enum(ACTIONS), numeric(z.number().min(0).max(1000)))).default({}),
   providers: z.array(providerSchema).default([]),

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { ACTIONS, SPEEDS, type CanonicalRequest } from '../../providers/types.js';
 import { TASK_ERROR_CODES } from '../errors.js';
+import { isRealDateTime } from '../domain/time.js';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 /** An image: an http(s) URL, or the image itself as a `data:image/...;base64,` URL (stored by the gateway, see media). */
@@ -132,7 +133,17 @@ export type Attempt = z.infer<typeof attemptSchema>;
 
 export const taskListSchema = z.object({ data: z.array(taskSchema), nextCursor: z.string().nullable() }).meta({ id: 'TaskList' });
 
+/** A creation-time bound: a date (a whole UTC day) or a date-time with its zone; `end` makes a date its day's last ms. */
+const createdBound = (end: boolean) => z
+  .string()
+  .max(40)
+  .refine(isRealDateTime, 'use an ISO 8601 date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm:ssZ) naming a real day')
+  .refine((s) => s.length === 10 || /(Z|[+-]\d{2}:?\d{2})$/.test(s), 'give the date-time a zone (Z or +hh:mm)')
+  .transform((s) => (s.length === 10 ? Date.parse(`${s}T00:00:00Z`) + (end ? 86_399_999 : 0) : Date.parse(s)));
+
 export const listQuerySchema = z.strictObject({
+  from: createdBound(false).optional().describe('Tasks created at or after this time (a date: from its start, UTC)'),
+  to: createdBound(true).optional().describe('Tasks created at or before this time (a date: to its end, UTC)'),
   status: z.enum(TASK_STATUSES).optional(),
   action: z.enum(ACTIONS).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),

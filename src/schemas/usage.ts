@@ -1,12 +1,13 @@
 /** Schemas of `GET /v1/usage` and `GET /v1/tasks/{id}/deliveries`. */
 import { z } from 'zod';
+import { isRealDateTime } from '../domain/time.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
 const day = z
   .string()
   .max(40)
   .regex(DAY, 'use a date, YYYY-MM-DD (a date-time is cut to its UTC day)')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'not a real date')
+  .refine(isRealDateTime, 'not a real date (check the month has that day)')
   .transform((s) => new Date(s.length === 10 ? `${s}T00:00:00Z` : s).toISOString().slice(0, 10));
 
 export const usageQuerySchema = z.strictObject({

@@ -44,7 +44,7 @@ async function routeCheck(rt: Pick<Runtime, 'tasks' | 'providers'>, tenant: Tena
   return { providers: ok.map((c) => c.id) };
 }
 
-export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'providers' | 'media'>, tenant: Tenant, sent: SubmitBody, idempotencyKey?: string): Promise<{ task: string; created: boolean }> {
+export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'providers' | 'media'>, tenant: Tenant, sent: SubmitBody, idempotencyKey?: string): Promise<{ task: string; created: boolean; id: string }> {
   // Images sent as data URLs are stored and replaced by signed links before anything else sees the body.
   const body = await rt.media.resolveDataUrls(tenant.id, sent);
   // toCanonical ignores `metadata`, so the request follows the task's input (the body less its metadata).
@@ -76,7 +76,7 @@ export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'provide
   // One Lua call: the idempotency claim, the budget reservation, the task and its id on the intake list, or nothing.
   // A worker's intake adds the submission job; the sweeper adds it if the intake lost it.
   const created = await rt.tasks.create(rec, idem, plan);
-  if (created.created) return { task: created.doc, created: true };
+  if (created.created) return { task: created.doc, created: true, id: task.id };
   if ('overBudget' in created) throw budgetExceeded(tenant, req, plan, created.overBudget.usedMicros);
   // A repeat of an accepted request is answered with its task, even past the budget: it costs nothing new.
   if (created.existing.bodyHash !== idem!.bodyHash) {
@@ -84,7 +84,7 @@ export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'provide
   }
   const doc = await rt.tasks.getDoc(created.existing.taskId, tenant.id);
   if (!doc) throw apiError('idempotency_conflict', 'this Idempotency-Key belongs to a task that no longer exists: use a new key');
-  return { task: doc, created: false };
+  return { task: doc, created: false, id: created.existing.taskId };
 }
 
 /**

@@ -26,6 +26,8 @@ export function createKeys(prefix: string) {
     upstreamDay: (providerId: string, day: string) => `${p}:upd:${providerId}:${day}`,
     /** A provider callback's token → `<providerId>|<taskId>`. */
     callback: (token: string) => `${p}:cb:${token}`,
+    /** Pub/sub: every change of a task's public document (task-changes.ts). */
+    taskChanges: `${p}:task-changes`,
     /** Set by a provider callback: the task's next read is made at once. */
     wake: (taskId: string) => `${p}:wake:${taskId}`,
     // Usage and budgets (usage-store.ts)

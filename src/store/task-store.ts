@@ -10,8 +10,10 @@ import { HotScript, turnBatchOf, type TurnBatch } from './hot-script.js';
 import type { Keys } from './keys.js';
 import { runScript } from './lua.js';
 import { createTask, updateTask, type ProviderSlots } from './scripts.js';
+import { publishChange } from './task-changes.js';
 import { decodeRecord, documentFor, encodeBody, encodeRecord, splitRecord, waitsInLine } from './task-record.js';
 import { utcDay } from '../domain/time.js';
+import { taskIdFloor } from '../domain/ids.js';
 import { reservationMember, USAGE_TTL_SEC } from './usage-store.js';
 
 const IDEMPOTENCY_TTL_SEC = 24 * 3600;
@@ -28,7 +30,8 @@ export type CreateResult =
 /** The budget reservation written with a new task: its estimate, the tenant's monthly limit, when the reconciler looks. */
 export interface NewReservation { micros: number; limitMicros: number | null; dueAt: number }
 
-export interface ListOptions { status?: TaskStatus; action?: string; limit: number; cursor?: string }
+/** `from` / `to`: creation time bounds (unix ms, inclusive). */
+export interface ListOptions { status?: TaskStatus; action?: string; limit: number; cursor?: string; from?: number; to?: number }
 
 export class TaskStore {
   private readonly retentionSec: number;
@@ -93,6 +96,13 @@ export class TaskStore {
     return value === null ? null : documentFor(value, tenantId);
   }
 
+  /** The public document and the record's version (an event id), only if the task is the tenant's. */
+  async getVersionedDoc(id: string, tenantId: string): Promise<{ doc: string; version: number } | null> {
+    const value = await this.hot.send<string | null>('get', [this.keys.task(id)]);
+    const doc = value === null ? null : documentFor(value, tenantId);
+    return doc === null ? null : { doc, version: Number(value!.slice(0, value!.indexOf('|'))) };
+  }
+
   /** `getDoc`, and whether the task waits in line for a slot (its place is then worth looking up). */
   async readDoc(id: string, tenantId: string): Promise<{ doc: string; inLine: boolean } | null> {
     const value = await this.hot.send<string | null>('get', [this.keys.task(id)]);
@@ -122,11 +132,16 @@ export class TaskStore {
       if (isFinal(rec.task.status)) return { rec, changed: false };
       const next = fn(rec);
       if (!next) return { rec, changed: false };
+      const doc = JSON.stringify(next.task);
       const v = await runScript(this.redis, this.keys, updateTask, {
-        taskId: id, expectedVersion: rec.version, status: next.task.status, body: encodeBody(next), final: isFinal(next.task.status), retentionSec: this.retentionSec,
+        taskId: id, expectedVersion: rec.version, status: next.task.status, body: encodeBody(next, doc), final: isFinal(next.task.status), retentionSec: this.retentionSec,
         release: this.slotProviders && { providers: this.slotProviders, now: Date.now() },
       });
-      if (v > 0) return { rec: { ...next, version: v }, changed: true };
+      if (v > 0) {
+        // Only a change the client can see is announced (the private part changes more often).
+        if (next.task !== rec.task) void publishChange(this.redis, this.keys, { taskId: id, version: v, status: next.task.status, at: Date.now(), doc });
+        return { rec: { ...next, version: v }, changed: true };
+      }
       if (v === -1) return null;
       // -2 (became final meanwhile) or -3 (someone else wrote): read again and let fn decide anew.
       if (i > 1) await new Promise((r) => setTimeout(r, Math.random() * 2 * i));
@@ -196,10 +211,13 @@ export class TaskStore {
   async list(tenantId: string, opts: ListOptions): Promise<{ docs: string[]; nextCursor: string | null }> {
     const index = this.keys.tenantIndex(tenantId);
     const docs: string[] = [];
-    let cursor = opts.cursor;
+    // Ids sort by creation time: the time bounds are bounds of the index's lex range.
+    const top = opts.to === undefined ? undefined : taskIdFloor(opts.to + 1);
+    let cursor = top !== undefined && (opts.cursor === undefined || top < opts.cursor) ? top : opts.cursor;
+    const bottom = opts.from === undefined ? '-' : `[${taskIdFloor(opts.from)}`;
     const batch = Math.min(200, Math.max(opts.limit * 2, 20));
     for (let scanned = 0; scanned < 2000; ) {
-      const ids = await this.redis.zrevrangebylex(index, cursor ? `(${cursor}` : '+', '-', 'LIMIT', 0, batch);
+      const ids = await this.redis.zrevrangebylex(index, cursor ? `(${cursor}` : '+', bottom, 'LIMIT', 0, batch);
       if (ids.length === 0) return { docs, nextCursor: null };
       const values = await this.redis.mget(ids.map((id) => this.keys.task(id)));
       const gone: string[] = [];
