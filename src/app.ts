@@ -11,6 +11,7 @@ import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, jsonSchemaTra
 import { envelope, ApiError, ERROR_STATUS } from './errors.js';
 import { trackAllowedMethods, type AllowedMethods } from './routes/allowed-methods.js';
 import { RequestLog, requestLogger } from './logger.js';
+import { finishOpenApi } from './openapi-document.js';
 import auth from './plugins/auth.js';
 import runtimePlugin from './plugins/runtime.js';
 import securityHeaders from './plugins/security-headers.js';
@@ -109,7 +110,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
 
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: { title: 'mj-gateway', version: API_VERSION, description: 'One canonical task API in front of several Midjourney API providers.' },
       components: {
         securitySchemes: {
@@ -119,7 +120,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
       },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => finishOpenApi(jsonSchemaTransformObject(input) as Parameters<typeof finishOpenApi>[0]),
   });
   await app.register(securityHeaders);
   await app.register(swaggerUi, { routePrefix: '/docs' });
