@@ -12,6 +12,7 @@ import { apiError, envelope, ApiError, ERROR_STATUS } from './errors.js';
 import { clientErrorHandler, MAX_JSON_DEPTH, nestsTooDeep } from './http-edges.js';
 import { trackAllowedMethods, type AllowedMethods } from './routes/allowed-methods.js';
 import { RequestLog, requestLogger } from './logger.js';
+import { finishOpenApi } from './openapi-document.js';
 import auth from './plugins/auth.js';
 import runtimePlugin from './plugins/runtime.js';
 import securityHeaders from './plugins/security-headers.js';
@@ -112,7 +113,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
 
   await app.register(swagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: { title: 'mj-gateway', version: API_VERSION, description: 'One canonical task API in front of several Midjourney API providers.' },
       components: {
         securitySchemes: {
@@ -122,7 +123,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
       },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => finishOpenApi(jsonSchemaTransformObject(input) as Parameters<typeof finishOpenApi>[0]),
   });
   await app.register(securityHeaders);
   await app.register(swaggerUi, { routePrefix: '/docs' });
