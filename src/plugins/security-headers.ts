@@ -29,17 +29,32 @@ const DOCS_HEADERS = {
   'x-permitted-cross-domain-policies': 'none',
   'content-security-policy': "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
 };
-const SETS = {
-  http: { api: API_HEADERS, docs: DOCS_HEADERS },
-  https: { api: { ...API_HEADERS, ...HSTS }, docs: { ...DOCS_HEADERS, ...HSTS } },
+/** The console: its own files only (no inline script or style), images from anywhere a provider serves them. */
+const CONSOLE_HEADERS = {
+  ...DOCS_HEADERS,
+  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https: http:; media-src 'self' https: http:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  // Asset names carry a hash of their content; index.html names the current ones and is revalidated every time.
+  'cache-control': 'no-cache',
 };
+const CONSOLE_ASSETS = { ...CONSOLE_HEADERS, 'cache-control': 'public, max-age=31536000, immutable' };
+const SETS = {
+  http: { api: API_HEADERS, docs: DOCS_HEADERS, console: CONSOLE_HEADERS, assets: CONSOLE_ASSETS },
+  https: { api: { ...API_HEADERS, ...HSTS }, docs: { ...DOCS_HEADERS, ...HSTS }, console: { ...CONSOLE_HEADERS, ...HSTS }, assets: { ...CONSOLE_ASSETS, ...HSTS } },
+};
+
+/** Which header set an answer gets, by its path. */
+function kindOf(url: string): 'api' | 'docs' | 'console' | 'assets' {
+  if (url.startsWith('/docs')) return 'docs';
+  if (!url.startsWith('/console')) return 'api';
+  return url.startsWith('/console/assets/') ? 'assets' : 'console';
+}
 
 export default fp(
   async (app) => {
     // Callback form: no promise per request. Fastify sends no x-powered-by (nothing to remove).
     app.addHook('onSend', (req, reply, payload, done) => {
       const set = req.protocol === 'https' ? SETS.https : SETS.http;
-      reply.headers(req.url.startsWith('/docs') ? set.docs : set.api);
+      reply.headers(set[kindOf(req.url)]);
       done(null, payload);
     });
   },
