@@ -6,7 +6,8 @@
  * CSP that allows nothing (frame-ancestors included) and HSTS. The headers that only act on HTML documents
  * (Referrer-Policy, the Cross-Origin-*-Policy pair, X-DNS-Prefetch-Control, X-Permitted-Cross-Domain-Policies) go
  * where HTML is served, `/docs`, whose CSP allows Swagger UI's own scripts and styles and nothing else. An API answer
- * is JSON behind a bearer key: there is no document for those to govern, only bytes on every answer.
+ * is JSON behind a bearer key: there is no document for those to govern, only bytes on every answer. The console
+ * (`/console`) gets the HTML set with a CSP of its own files only, and cache headers for hashed assets.
  *
  * HSTS goes only on answers that travel over HTTPS, as RFC 6797 §7.2 requires (a browser ignores it on plain HTTP):
  * the gateway speaks plain HTTP behind a TLS proxy, so that is a request the proxy marks `X-Forwarded-Proto: https`

@@ -154,6 +154,11 @@ describe.runIf(haveChromium)('the console in a browser', () => {
     expect(refused.status).toBe(403);
     expect(refused.body.error.code).toBe('tenant_disabled');
     expect(await seriousA11yViolations(page)).toEqual([]);
+
+    // Queues, with the recent failures of every tenant and their cause (the banned imagine of the tenant test).
+    await page.getByRole('link', { name: 'Queues' }).click();
+    await expect.poll(() => page.getByRole('row', { name: /submissions/ }).count()).toBe(1);
+    await expect.poll(() => page.getByRole('listitem').filter({ hasText: 'tenant-a, imagine' }).textContent(), { timeout: 10_000 }).toMatch(/content_rejected/);
     expect(cspErrors).toEqual([]);
   }, 60_000);
 });

@@ -3,16 +3,14 @@
  * build they need. Where Chromium is missing the tests skip, saying so, except under CI (`CI` set), where
  * `missingChromiumTest` makes the suite fail.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
+import { CHROMIUM, haveChromium } from './chromium.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const haveChromium = existsSync(CHROMIUM);
+export { CHROMIUM, ensureConsoleBuilt, haveChromium, launchBrowser } from './chromium.js';
+
 const inCi = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
 const missing = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
 
@@ -22,29 +20,6 @@ export function missingChromiumTest(what: string): void {
   it.runIf(!haveChromium && inCi)(`has Chromium for ${what} under CI`, () => {
     expect.fail(`${what} cannot run under CI: ${missing}`);
   });
-}
-
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-function newest(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-    const p = join(dir, e.name);
-    return Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }, 0);
-}
-
-/** Builds the console (dist/console) unless a build newer than its sources is there. */
-export function ensureConsoleBuilt(): void {
-  const index = join(ROOT, 'dist/console/index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(newest(join(ROOT, 'console/src')), statSync(join(ROOT, 'console/index.html')).mtimeMs)) return;
-  execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', join(ROOT, 'console/vite.config.ts')], { cwd: ROOT, stdio: 'inherit' });
 }
 
 /** Runs axe-core in the page; the serious and critical violations, as `rule: targets` lines. */

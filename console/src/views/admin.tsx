@@ -4,6 +4,15 @@ import { usePolled } from './poll';
 
 const loadProviders = async () => ok(await client.GET('/admin/providers')).data;
 const loadQueues = async () => ok(await client.GET('/admin/queues'));
+/** The newest failed tasks of every tenant, with their cause. */
+async function loadFailures() {
+  const tenants = ok(await client.GET('/admin/tenants')).data;
+  const pages = await Promise.all(tenants.map(async (t) => {
+    const page = ok(await client.GET('/admin/tenants/{id}/tasks', { params: { path: { id: t.id }, query: { status: 'failed', limit: 10 } } }));
+    return page.data.map((task) => ({ tenant: t.id, task }));
+  }));
+  return pages.flat().sort((a, b) => (a.task.id < b.task.id ? 1 : -1)).slice(0, 20);
+}
 const pct = (n: number | null) => (n === null ? '—' : `${Math.round(n * 100)}%`);
 
 export function AdminProviders() {
@@ -51,6 +60,27 @@ export function AdminQueues() {
           )}
         </>
       )}
+      <RecentFailures />
     </section>
+  );
+}
+
+function RecentFailures() {
+  const { data, error } = usePolled(loadFailures, 10_000);
+  return (
+    <>
+      <h2>Recent failures</h2>
+      {error && <p role="alert" class="error">{error}</p>}
+      {data && data.length === 0 && <p>None.</p>}
+      {data && data.length > 0 && (
+        <ul>
+          {data.map(({ tenant, task }) => (
+            <li key={task.id}>
+              <a href={`#/task/${task.id}`}>{task.id}</a> ({tenant}, {task.action}, {task.provider ?? 'no provider'}): {task.error?.code}: {task.error?.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }

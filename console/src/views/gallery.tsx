@@ -5,7 +5,7 @@ import { PromptBox } from './prompt-box';
 import { StatusBadge, thumbnailOf } from './task-bits';
 import { VirtualGrid } from './virtual-grid';
 
-const FIRST_PAGE = 50;
+const FIRST_PAGE = 30;
 const PAGE = 100;
 const REFRESH_MS = 2000;
 
