@@ -2,7 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const TS_FILES = ['**/*.ts'];
+const TS_FILES = ['**/*.ts', '**/*.tsx'];
 
 /**
  * A relative specifier that climbs (`../`, `../../src/`) into one of `dirs` of src/: packages and same-named
@@ -12,7 +12,7 @@ const relativeTo = (...dirs) => `^(?:\\.\\./)+(?:src/)?(?:${dirs.join('|')})(?:/
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'coverage/', 'node_modules/', 'bench/results/'],
+    ignores: ['dist/', 'coverage/', 'node_modules/', 'bench/results/', 'console/src/api-types.ts'],
   },
 
   // Type-checked recommended set: the whole tree lints in well under a minute, and the type-aware rules

@@ -153,7 +153,8 @@ function printGuide(o: { base: string; tenantKey: string; adminToken: string; sa
     if (comment) out(`\n# ${comment}`);
     out(line);
   }
-  out(`\nSwagger UI: ${o.base}/docs   OpenAPI: ${o.base}/openapi.json   Metrics: ${o.base}/metrics`);
+  out(`\nConsole: ${o.base}/console (sign in with the tenant key above, or the admin token)`);
+  out(`Swagger UI: ${o.base}/docs   OpenAPI: ${o.base}/openapi.json   Metrics: ${o.base}/metrics`);
   out(`Ctrl-C stops the gateway${o.redis.private ? ', the simulators and the private redis-server' : ' and the simulators'}.`);
 }
 

@@ -18,6 +18,7 @@ import runtimePlugin from './plugins/runtime.js';
 import securityHeaders from './plugins/security-headers.js';
 import taskWatch from './plugins/task-watch.js';
 import admin from './routes/admin/index.js';
+import consoleRoutes from './routes/console/index.js';
 import usage from './routes/usage/index.js';
 import callbacks from './routes/callbacks/index.js';
 import health from './routes/health/index.js';
@@ -139,6 +140,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
   await app.register(usage);
   await app.register(admin);
   await app.register(mediaServe);
+  await app.register(consoleRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 }, { name: 'mj-gateway' });
 

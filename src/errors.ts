@@ -5,6 +5,7 @@ export const ERROR_STATUS = {
   unauthorized: 401,
   budget_exceeded: 402,
   forbidden: 403,
+  tenant_disabled: 403,
   not_found: 404,
   method_not_allowed: 405,
   not_cancelable: 409,

@@ -12,6 +12,7 @@ import { createKeys } from './store/keys.js';
 import { PollSchedule } from './store/poll-schedule.js';
 import { TaskStore } from './store/task-store.js';
 import { TenantStore } from './store/tenant-store.js';
+import { applyConfigTenants } from './services/tenant-lifecycle.js';
 import { Transitions } from './services/transitions.js';
 import { CircuitBreakers } from './services/circuit.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
@@ -78,7 +79,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     metrics.circuitTransitions.inc({ provider, to });
     log.warn({ provider, to }, 'circuit transition');
   });
-  if (online) for (const t of config.tenants) await tenants.upsertFromConfig(t);
+  if (online) await applyConfigTenants(tenants, config.tenants, log);
   const media = await createMediaService(config, redis, keys, log);
   const rt: Runtime = {
     config, log, tasks, tenants, providers, queues, circuits, metrics, online, media,

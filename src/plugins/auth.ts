@@ -48,6 +48,12 @@ export function rateLimited(d: RateDecision, headers: Record<string, string>): A
   return apiError('rate_limited', `more than ${d.limit} requests in the last minute: retry after ${headers['retry-after']} s`, { limit: d.limit, retryAfterSeconds: Number(headers['retry-after']) }, headers);
 }
 
+/** The 403 of a key whose tenant is disabled. */
+const tenantDisabled = (t: Tenant) =>
+  apiError('tenant_disabled', t.disabledReason === 'removed_from_config'
+    ? `tenant ${t.id} is disabled: the configuration no longer lists it`
+    : `tenant ${t.id} is disabled: ask the operator to enable it`);
+
 export default fp(
   async (app) => {
     const cache = new AuthCache(app.rt.tenants, app.rt.log);
@@ -63,6 +69,7 @@ export default fp(
     app.decorateRequest('tenant', null as unknown as Tenant);
     /** Counts the request against the tenant's limit before anything else runs. */
     const admit = (req: FastifyRequest, reply: FastifyReply, found: Authenticated, done: HookHandlerDoneFunction) => {
+      if (found.tenant.disabledAt) return done(tenantDisabled(found.tenant));
       req.tenant = found.tenant;
       const pending = app.rt.rateLimit.take(found.tenant.id, found.tenant.rateLimitPerMinute);
       if (!(pending instanceof Promise)) {

@@ -38,6 +38,7 @@ export const updateTenantBodySchema = z
     monthlyBudgetUsd: settings.monthlyBudgetUsd.nullable().optional(),
     webhookSecret: settings.webhookSecret.nullable().optional(),
     webhookUrl: settings.webhookUrl.nullable().optional(),
+    disabled: z.boolean().optional().describe("true: the tenant's keys answer 403 tenant_disabled at once in every process; false enables it"),
   })
   .meta({ id: 'UpdateTenant' });
 
@@ -62,6 +63,8 @@ export const tenantViewSchema = z
     keys: z.array(apiKeyInfoSchema),
     createdAt: z.string(),
     updatedAt: z.string().nullable(),
+    disabledAt: z.string().nullable().describe('Set while the tenant is disabled'),
+    disabledReason: z.enum(['admin', 'removed_from_config']).nullable(),
   })
   .meta({ id: 'Tenant' });
 

@@ -14,7 +14,7 @@ async function view(rt: Deps, t: Tenant): Promise<TenantView> {
     id: t.id, name: t.name ?? null, source: t.source ?? 'config', rateLimitPerMinute: t.rateLimitPerMinute, maxConcurrentTasks: t.maxConcurrentTasks,
     providers: t.providers ?? null, monthlyBudgetUsd: t.monthlyBudgetUsd ?? null, webhookUrl: t.webhookUrl ?? null,
     webhookSecretSet: rt.tenants.hasWebhookSecret(t), keys: keys.map((k) => ({ id: k.id, prefix: k.prefix, createdAt: k.createdAt })),
-    createdAt: t.createdAt, updatedAt: t.updatedAt ?? null,
+    createdAt: t.createdAt, updatedAt: t.updatedAt ?? null, disabledAt: t.disabledAt ?? null, disabledReason: t.disabledReason ?? null,
   };
 }
 
@@ -54,6 +54,11 @@ export async function readTenant(rt: Deps, id: string): Promise<TenantView> {
 
 export async function listTenants(rt: Deps): Promise<TenantView[]> {
   return Promise.all((await rt.tenants.list()).map((t) => view(rt, t)));
+}
+
+/** Deletes a tenant and its keys (refused at once everywhere); its tasks stay readable by admin until retention. */
+export async function deleteTenant(rt: Deps, id: string): Promise<void> {
+  if (!(await rt.tenants.remove(id))) throw apiError('not_found', `tenant ${id} not found`);
 }
 
 export async function issueKey(rt: Deps, tenantId: string): Promise<IssuedKey> {

@@ -49,4 +49,9 @@ export class CircuitBreakers {
     });
     return out;
   }
+
+  /** Submits and failures over the last window, per provider (the admin view's recent error rate). */
+  recent(ids: string[], now = Date.now()): Promise<Array<{ submits: number; failures: number }>> {
+    return this.store.recent(ids, this.cfg.windowMs, now);
+  }
 }

@@ -3,6 +3,7 @@ import { isFinal } from '../domain/task.js';
 import type { Runtime } from '../runtime.js';
 import { registerSharedGauges } from './metrics.js';
 import { providersInUse } from './admission.js';
+import { queueDepths } from './queue-depths.js';
 
 export function registerTaskMetrics(rt: Pick<Runtime, 'metrics' | 'transitions' | 'providers' | 'queues' | 'polls' | 'circuits' | 'room'>): void {
   const { metrics } = rt;
@@ -14,13 +15,7 @@ export function registerTaskMetrics(rt: Pick<Runtime, 'metrics' | 'transitions' 
   });
   const ids = () => [...rt.providers.entries.keys()];
   registerSharedGauges(metrics, {
-    async queueCounts() {
-      const q = rt.queues;
-      const entries = await Promise.all([q.submissions, q.webhooks, q.maintenance].map(async (queue) => [queue.name, await queue.getJobCounts('wait', 'active', 'delayed', 'failed')] as const));
-      // Reads of in-flight upstream jobs, in the same shape: due now, scheduled for later, being made.
-      const reads = await rt.polls.counts(ids());
-      return { ...Object.fromEntries(entries), polls: { wait: reads.due, active: reads.running, delayed: reads.scheduled, failed: 0 } };
-    },
+    queueCounts: () => queueDepths(rt),
     async slotUse() {
       const used = await providersInUse(rt, ids());
       return ids().map((provider, i) => ({ provider, inUse: used[i]!, max: rt.providers.get(provider)!.config.maxConcurrency }));

@@ -27,4 +27,14 @@ export class CircuitStore {
     const rows = await Promise.all(ids.map((id) => this.redis.hmget(this.keys.circuit(id), 'state', 'until', 'reason')));
     return rows.map(([state, until, reason]) => ({ state: (state ?? 'closed') as CircuitState, until: until ? Number(until) : null, reason: reason || null }));
   }
+
+  /** Submits and failed submits per provider over the last `windowMs` (the circuit's own window; emptied when it opens or closes). */
+  async recent(ids: string[], windowMs: number, now = Date.now()): Promise<Array<{ submits: number; failures: number }>> {
+    const from = Math.floor((now - windowMs) / 1000);
+    const sum = (h: Record<string, string>) => Object.entries(h).reduce((n, [sec, c]) => (Number(sec) > from ? n + Number(c) : n), 0);
+    return Promise.all(ids.map(async (id) => {
+      const [all, failed] = await Promise.all([this.redis.hgetall(this.keys.circuitWindow(id)), this.redis.hgetall(this.keys.circuitFailures(id))]);
+      return { submits: sum(all), failures: sum(failed) };
+    }));
+  }
 }

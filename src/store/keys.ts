@@ -43,6 +43,8 @@ export function createKeys(prefix: string) {
     tenantKeys: (tenantId: string) => `${p}:tkeys:${tenantId}`,
     /** Digests of revoked keys (a config upsert never revives them). */
     revokedKeys: `${p}:revoked-keys`,
+    /** Ids of tenants deleted through the admin API (the config file does not re-create them). */
+    deletedTenants: `${p}:deleted-tenants`,
     /** Pub/sub: `key:<hash>` / `tenant:<id>` changed, drop what you cached. */
     authChannel: `${p}:auth-changes`,
     /** A tenant's request-rate window (rate-window-store.ts). */

@@ -24,7 +24,13 @@ export interface Tenant {
   source: 'config' | 'admin';
   createdAt: string;
   updatedAt?: string;
+  /** Set while the tenant is disabled: its keys are refused (403 `tenant_disabled`), its tasks stay readable by admin. */
+  disabledAt?: string;
+  disabledReason?: DisabledReason;
 }
+
+/** Why a tenant is disabled: by the admin API, or because the config file no longer lists it. */
+export type DisabledReason = 'admin' | 'removed_from_config';
 
 /** A change to a tenant; `null` removes an optional setting. */
 export interface TenantPatch {
@@ -35,6 +41,8 @@ export interface TenantPatch {
   monthlyBudgetUsd?: number | null;
   webhookUrl?: string | null;
   webhookSecret?: string | null;
+  /** true disables the tenant (its keys are refused at once in every process), false enables it again. */
+  disabled?: boolean;
 }
 
 export interface KeyRecord { id: string; tenantId: string; prefix: string; hash: string; createdAt: string }
@@ -94,7 +102,7 @@ export class TenantStore {
     const tenant = this.applyPatch({ id, ...DEFAULT_LIMITS, source: 'admin', createdAt: at }, patch);
     const ok = await this.redis.set(this.keys.tenant(id), JSON.stringify(tenant), 'NX');
     if (!ok) return null;
-    await this.redis.sadd(this.keys.tenants, id);
+    await this.redis.multi().sadd(this.keys.tenants, id).srem(this.keys.deletedTenants, id).exec();
     return tenant;
   }
 
@@ -108,13 +116,17 @@ export class TenantStore {
 
   private applyPatch(t: Tenant, patch: TenantPatch): Tenant {
     const out: Record<string, unknown> = { ...t };
-    const { webhookSecret, ...rest } = patch;
+    const { webhookSecret, disabled, ...rest } = patch;
     for (const [k, v] of Object.entries(rest)) if (v === null) delete out[k]; else if (v !== undefined) out[k] = v;
     if (webhookSecret === null) delete out.webhookSecretSealed;
     else if (webhookSecret !== undefined) {
       if (!this.opts.secrets?.enabled) throw new Error('webhook secrets cannot be stored: set webhooks.encryptionKey or adminToken');
       out.webhookSecretSealed = this.opts.secrets.seal(webhookSecret);
     }
+    if (disabled === false) {
+      delete out.disabledAt;
+      delete out.disabledReason;
+    } else if (disabled && !out.disabledAt) Object.assign(out, { disabledAt: new Date().toISOString(), disabledReason: 'admin' });
     return out as unknown as Tenant;
   }
 
@@ -131,15 +143,43 @@ export class TenantStore {
     return Boolean(t.webhookSecretSealed ?? this.opts.fileSecrets?.get(t.id));
   }
 
-  /** Config tenants are upserted at start-up: limits from the file win, keys are added (never removed, never revived). */
-  async upsertFromConfig(t: TenantConfig): Promise<void> {
+  /**
+   * Config tenants are upserted at start-up: limits from the file win, keys are added (never removed, never revived).
+   * A tenant deleted through the admin API is not re-created; one disabled by the admin API stays disabled.
+   */
+  async upsertFromConfig(t: TenantConfig): Promise<'upserted' | 'deleted'> {
+    if (await this.redis.sismember(this.keys.deletedTenants, t.id)) return 'deleted';
     const existing = await this.get(t.id);
     const { apiKeys, apiKeyHashes, webhookSecret, ...limits } = t;
     // The file's secret replaces one set through the admin API; without one in the file, an admin-set one stays.
     const sealed = webhookSecret ? undefined : existing?.webhookSecretSealed;
-    await this.put({ ...limits, ...(sealed ? { webhookSecretSealed: sealed } : {}), source: 'config', createdAt: existing?.createdAt ?? new Date().toISOString() });
+    const disabled = existing?.disabledReason === 'admin' ? { disabledAt: existing.disabledAt, disabledReason: existing.disabledReason } : {};
+    await this.put({ ...limits, ...(sealed ? { webhookSecretSealed: sealed } : {}), ...disabled, source: 'config', createdAt: existing?.createdAt ?? new Date().toISOString() });
     const revoked = new Set(await this.redis.smembers(this.keys.revokedKeys));
     for (const hash of [...apiKeys.map(sha256), ...apiKeyHashes]) if (!revoked.has(hash)) await this.addKeyHash(t.id, hash, hash.slice(0, 8));
+    return 'upserted';
+  }
+
+  /** Disables every config tenant the file no longer lists (start-up); returns their ids. */
+  async disableRemovedFromConfig(listed: ReadonlySet<string>): Promise<string[]> {
+    const gone = (await this.list()).filter((t) => t.source === 'config' && !listed.has(t.id) && !t.disabledAt);
+    for (const t of gone) await this.put({ ...t, disabledAt: new Date().toISOString(), disabledReason: 'removed_from_config' });
+    return gone.map((t) => t.id);
+  }
+
+  /**
+   * Deletes a tenant and its keys everywhere (keys remembered as revoked, the id as deleted so the config file does
+   * not re-create it). Its tasks and usage stay until retention. False when unknown.
+   */
+  async remove(id: string): Promise<boolean> {
+    if (!(await this.redis.exists(this.keys.tenant(id)))) return false;
+    const hashes = Object.values(await this.redis.hgetall(this.keys.tenantKeys(id)));
+    const tx = this.redis.multi().del(this.keys.tenant(id), this.keys.tenantKeys(id)).srem(this.keys.tenants, id).sadd(this.keys.deletedTenants, id);
+    for (const h of hashes) tx.del(this.keys.apiKey(h)).sadd(this.keys.revokedKeys, h);
+    await tx.exec();
+    await this.redis.publish(this.keys.authChannel, `tenant:${id}`);
+    for (const h of hashes) await this.redis.publish(this.keys.authChannel, `key:${h}`);
+    return true;
   }
 
   async addKeyHash(tenantId: string, hash: string, prefix: string, id = `key_${hash.slice(0, 12)}`): Promise<KeyRecord> {

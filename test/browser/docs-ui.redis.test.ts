@@ -3,23 +3,15 @@
  * through "Try it out". Needs Debian's chromium (.ci/run installs it); skipped, saying so, where it is missing, except
  * under CI (`CI` set), where a missing Chromium fails the suite.
  */
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
+import { haveChromium, launchBrowser, missingChromiumTest } from '../helpers/browser.js';
 import { startGateway, TENANT_A_KEY, type TestGateway } from '../helpers/gateway.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
-const inCi = !!process.env.CI && !['0', 'false'].includes(process.env.CI.toLowerCase());
-const missing = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
-if (!haveChromium && !inCi) console.warn(`docs UI browser test skipped: ${missing}`);
-
 // Under CI the browser test must run: a missing Chromium is a failure, not a skip.
-it.runIf(!haveChromium && inCi)('has Chromium for the docs UI browser test under CI', () => {
-  expect.fail(`the docs UI browser test cannot run under CI: ${missing}`);
-});
+missingChromiumTest('the docs UI browser test');
 
 describe.runIf(haveChromium)('the docs UI in a browser', () => {
   let sim: Simulator;
@@ -29,10 +21,7 @@ describe.runIf(haveChromium)('the docs UI in a browser', () => {
   beforeAll(async () => {
     sim = await startLegnextSimulator({ apiKey: 'lk' });
     gw = await startGateway({ providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: `${sim.url}/api` }] });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();

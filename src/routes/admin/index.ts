@@ -5,7 +5,8 @@ import {
   createTenantBodySchema, issuedKeySchema, keyParamsSchema, tenantListSchema, tenantParamsSchema, tenantViewSchema, updateTenantBodySchema,
 } from '../../schemas/admin.js';
 import { errorSchema } from '../../schemas/common.js';
-import { createTenant, issueKey, listTenants, readTenant, revokeKey, rotateKey, updateTenant } from '../../services/admin.js';
+import { createTenant, deleteTenant, issueKey, listTenants, readTenant, revokeKey, rotateKey, updateTenant } from '../../services/admin.js';
+import operations from './operations.js';
 import { taskSchema } from '../../schemas/task.js';
 import { findByUpstream } from '../../services/tasks.js';
 
@@ -15,6 +16,7 @@ const tags = ['admin'];
 
 const admin: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', app.authenticateAdmin);
+  await app.register(operations);
 
   app.post('/admin/tenants', {
     schema: { tags, security, summary: 'Create a tenant', body: createTenantBodySchema, response: { 201: tenantViewSchema, ...errors, 409: errorSchema } },
@@ -39,6 +41,13 @@ const admin: FastifyPluginAsyncZod = async (app) => {
   app.patch('/admin/tenants/:id', {
     schema: { tags, security, summary: "Change a tenant's limits and settings (null removes one)", params: tenantParamsSchema, body: updateTenantBodySchema, response: { 200: tenantViewSchema, ...errors } },
   }, async (req) => updateTenant(app.rt, req.params.id, req.body));
+
+  app.delete('/admin/tenants/:id', {
+    schema: { tags, security, summary: 'Delete a tenant and its keys (its tasks stay readable by admin until retention)', params: tenantParamsSchema, response: { 204: z.null().describe('Deleted'), ...errors } },
+  }, async (req, reply) => {
+    await deleteTenant(app.rt, req.params.id);
+    return reply.code(204).send(null);
+  });
 
   app.post('/admin/tenants/:id/keys', {
     schema: { tags, security, summary: 'Issue a key (the plaintext is in this answer only)', params: tenantParamsSchema, response: { 201: issuedKeySchema, ...errors } },
