@@ -1,6 +1,7 @@
 /** The public task API's schemas: the submit body (one shape per action) and the Task document. */
 import { z } from 'zod';
 import { ACTIONS, SPEEDS, type CanonicalRequest } from '../../providers/types.js';
+import { catalogueSchemas, videoOptions } from './catalogue.js';
 import { TASK_ERROR_CODES } from '../errors.js';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
@@ -46,9 +47,10 @@ export const submitSchemas = {
   video: z
     .strictObject({
       action: z.literal('video'), taskId: taskId.optional(), index: index.optional(), imageUrl: url.optional(),
-      prompt: prompt.optional(), resolution: z.enum(['480p', '720p']).optional(), ...common,
+      prompt: prompt.optional(), resolution: z.enum(['480p', '720p']).optional(), ...videoOptions, ...common,
     })
     .refine((v) => (v.taskId !== undefined && v.index !== undefined) !== (v.imageUrl !== undefined), 'video needs either taskId + index, or imageUrl'),
+  ...catalogueSchemas({ url, index, prompt, taskId, mask, common }),
 } as const;
 
 export const submitBodySchema = z
