@@ -114,6 +114,10 @@ export const taskSchema = z
     updatedAt: z.string(),
     submittedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    followUps: z
+      .array(z.object({ action: z.enum(ACTIONS), index: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional() }))
+      .optional()
+      .describe('Follow-ups its provider can run on this task now (empty until succeeded), e.g. {action: "upscale", index: 1}'),
     queue: z
       .object({
         position: z.number().int().describe("1: the next of this tenant's tasks to get a slot"),
