@@ -124,9 +124,13 @@ export interface JobSnapshot {
   state?: UpstreamState;
 }
 
-/** Classes of submit/poll errors; routing decides retry, failover or failure from these alone. */
+/**
+ * Classes of submit/poll errors; routing decides retry, failover or failure from these alone. `unsupported`: this
+ * provider does not run the action now (e.g. a paused endpoint), which says nothing about its health.
+ */
 export const ERROR_CLASSES = [
   'rate_limited', 'quota_exhausted', 'auth_invalid', 'unavailable', 'timeout', 'ambiguous', 'content_rejected', 'invalid_request', 'not_found',
+  'unsupported',
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 

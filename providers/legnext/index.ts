@@ -4,13 +4,26 @@ import type { AdapterOptions, ProviderAdapter, ProviderModule } from '../types.j
 import { ProviderError } from '../types.js';
 import { LEGNEXT_DEFAULT_BASE_URL, legnextHeaders, legnextJobPath } from './api.js';
 import { LEGNEXT_CAPABILITIES, unsupportedByLegnext } from './capabilities.js';
-import { legnextHttpError } from './errors.js';
+import { DEFAULT_PAUSED, legnextHttpError } from './errors.js';
 import { legnextSnapshot, readJob } from './job.js';
 import { LEGNEXT_LIST_PRICES_USD } from './prices.js';
 import { legnextRequest } from './submit.js';
 
+/** `options.pausedPattern`: the words of a paused-endpoint refusal, as a regular expression (checked at start-up). */
+function pausedPatternOf(options: Record<string, unknown> | undefined): RegExp {
+  const raw = options?.pausedPattern;
+  if (raw === undefined) return DEFAULT_PAUSED;
+  if (typeof raw !== 'string') throw new Error('legnext option pausedPattern must be a regular expression string');
+  try {
+    return new RegExp(raw, 'i');
+  } catch (err) {
+    throw new Error(`legnext option pausedPattern is not a valid regular expression: ${(err as Error).message}`);
+  }
+}
+
 export function createLegnextAdapter(opts: AdapterOptions): ProviderAdapter {
   const call = upstreamClient(opts, LEGNEXT_DEFAULT_BASE_URL, legnextHeaders(opts.apiKey));
+  const paused = pausedPatternOf(opts.options);
 
   return {
     id: opts.id,
@@ -21,7 +34,7 @@ export function createLegnextAdapter(opts: AdapterOptions): ProviderAdapter {
     async submit(input) {
       const { path, body } = legnextRequest(input);
       const res = await call('POST', path, 'submit', body);
-      if (res.status >= 300) throw legnextHttpError(res);
+      if (res.status >= 300) throw legnextHttpError(res, paused);
       const job = readJob(res.json);
       if (!job) throw malformed(res, 'submit', 'submit answer (no job_id)');
       return { upstreamId: job.job_id, snapshot: legnextSnapshot(job) };

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { CanonicalRequest } from '../../providers/types.js';
+import type { CanonicalRequest, TaskOutput } from '../../providers/types.js';
 import { followUpsOf } from '../../src/domain/follow-ups.js';
 
-const grid = { gridImageUrl: 'g', imageUrls: ['a', 'b', 'c', 'd'], videoUrls: [], prompts: [], seed: null };
-const task = (action: string, output: typeof grid | null, status = 'succeeded', input: Record<string, unknown> = { prompt: 'a cat' }) =>
+const grid: TaskOutput = { gridImageUrl: 'g', imageUrls: ['a', 'b', 'c', 'd'], videoUrls: [], prompts: [], seed: null };
+const task = (action: string, output: TaskOutput | null, status = 'succeeded', input: Record<string, unknown> = { prompt: 'a cat' }) =>
   ({ id: 'tsk_1', action, status, output, input }) as Parameters<typeof followUpsOf>[0];
 const everything = () => true;
 
