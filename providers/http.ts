@@ -97,6 +97,23 @@ export function classOfStatus(status: number): ErrorClass {
   return 'invalid_request';
 }
 
+const BALANCE_WORDS = /insufficient (balance|credit|fund|point)|out of credit|quota|payment required|top.?up/i;
+/** About the request, not the account: a model or feature the plan lacks (Legnext: "permission denied"). */
+const REQUEST_WORDS = /permission denied|not (allowed|permitted|available) (for|on|with|in) |requires? (a |an )?(higher|pro|paid|another|different)|upgrade your plan/i;
+/** A job or task named in the request that the upstream does not know (Legnext answers 400 "job … not found"). */
+const PARENT_GONE = /\b(job|task)\b[^.]{0,80}\bnot (found|exist)|no such (job|task)|(job|task) (has )?expired/i;
+
+/**
+ * Only an account-level 403 (bad key, no balance) says the provider is unusable for everyone; a 403 about the request
+ * fails that task alone (moderation is caught apart, by its words).
+ */
+export function classOf403(message: string | undefined): ErrorClass {
+  const m = message ?? '';
+  if (BALANCE_WORDS.test(m)) return 'quota_exhausted';
+  if (REQUEST_WORDS.test(m) && !/api.?key|token|credential/i.test(m)) return 'invalid_request';
+  return 'auth_invalid';
+}
+
 const CONTENT_WORDS = /banned|moderat|sensitive|nsfw|prohibited|inappropriate|violat|blocked prompt|prompt check/i;
 
 /** True when an upstream message says the content itself was refused (moderation). */
@@ -110,6 +127,8 @@ export function looksLikeContentRejection(message: string | undefined): boolean 
  */
 export function httpError(res: UpstreamResponse, upstream: { code?: string | number; message?: string }): ProviderError {
   let kind = classOfStatus(res.status);
+  if (res.status === 403) kind = classOf403(upstream.message);
+  if ((res.status === 400 || res.status === 404) && PARENT_GONE.test(upstream.message ?? '')) kind = 'not_found';
   if (res.status < 500 && looksLikeContentRejection(upstream.message)) kind = 'content_rejected';
   const text = upstream.message ?? (res.text.slice(0, 200) || `HTTP ${res.status}`);
   return new ProviderError(kind, `provider answered ${res.status}: ${text}`, { status: res.status, ...upstream }, retryAfterMs(res.headers));

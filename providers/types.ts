@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 
 export const ACTIONS = [
   'imagine', 'variation', 'upscale', 'reroll', 'remix', 'pan', 'zoom', 'inpaint', 'blend', 'describe', 'shorten', 'video',
+  'edit', 'retexture', 'remove_background', 'enhance', 'upscale_hd', 'video_extend', 'video_upscale',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -15,6 +16,22 @@ export type Speed = (typeof SPEEDS)[number];
 /** A polygon of an inpaint mask: canvas size and clockwise XY pairs from the top-left. */
 export interface MaskPolygon { width: number; height: number; points: number[] }
 export type Mask = { url: string } | { areas: MaskPolygon[] };
+/** Edit geometry: the canvas, and where the source image sits on it (pixels from the canvas's top-left). */
+export interface Canvas { width: number; height: number }
+export interface ImagePosition { width: number; height: number; x: number; y: number }
+
+export const HD_RESOLUTIONS = ['HD', 'FHD', '2K', '4K', '6K', '8K', '12K'] as const;
+/** `upscale_hd` options (Legnext's Topaz upscale); absent ones take the provider's defaults. */
+export interface UpscaleHdOptions {
+  resolution: (typeof HD_RESOLUTIONS)[number];
+  contentType?: 'standard' | 'photo' | 'illustration' | 'text' | 'low_res';
+  aspectRatio?: 'keep' | '1:1' | '16:9' | '9:16' | '4:5' | '5:4' | '3:2' | '2:3' | '4:3' | '3:4';
+  cropMode?: 'letterbox' | 'crop' | 'stretch';
+  format?: 'jpeg' | 'png' | 'tiff';
+  faceEnhancement?: 'off' | 'subtle' | 'moderate' | 'strong';
+}
+/** `video` options beyond the source image and prompt (Midjourney video flags). */
+export interface VideoOptions { motion?: 'low' | 'high'; loop?: boolean; endImageUrl?: string; batchSize?: 1 | 2 | 4; raw?: boolean }
 
 interface Base { speed?: Speed }
 /** Image number 1–4: the grid's image n (`output.imageUrls[n-1]`). */
@@ -33,7 +50,14 @@ export type CanonicalRequest =
   | (Base & { action: 'blend'; imageUrls: string[]; aspectRatio?: '2:3' | '1:1' | '3:2' })
   | (Base & { action: 'describe'; imageUrl: string })
   | (Base & { action: 'shorten'; prompt: string })
-  | (Base & { action: 'video'; taskId?: string; index?: Index; imageUrl?: string; prompt?: string; resolution?: '480p' | '720p' });
+  | (Base & VideoOptions & { action: 'video'; taskId?: string; index?: Index; imageUrl?: string; prompt?: string; resolution?: '480p' | '720p' })
+  | (Base & { action: 'edit'; taskId?: string; index?: Index; imageUrl?: string; prompt: string; canvas: Canvas; imagePosition: ImagePosition; mask?: Mask })
+  | (Base & { action: 'retexture'; imageUrl: string; prompt: string })
+  | (Base & { action: 'remove_background'; imageUrl: string })
+  | (Base & { action: 'enhance'; taskId: string; index: Index })
+  | (Base & UpscaleHdOptions & { action: 'upscale_hd'; taskId?: string; index?: Index; imageUrl?: string })
+  | (Base & { action: 'video_extend'; taskId: string; index: Index; prompt?: string })
+  | (Base & { action: 'video_upscale'; taskId: string; index: Index });
 
 export type RequestOf<A extends Action> = Extract<CanonicalRequest, { action: A }>;
 
@@ -100,9 +124,13 @@ export interface JobSnapshot {
   state?: UpstreamState;
 }
 
-/** Classes of submit/poll errors; routing decides retry, failover or failure from these alone. */
+/**
+ * Classes of submit/poll errors; routing decides retry, failover or failure from these alone. `unsupported`: this
+ * provider does not run the action now (e.g. a paused endpoint), which says nothing about its health.
+ */
 export const ERROR_CLASSES = [
   'rate_limited', 'quota_exhausted', 'auth_invalid', 'unavailable', 'timeout', 'ambiguous', 'content_rejected', 'invalid_request', 'not_found',
+  'unsupported',
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 
@@ -122,8 +150,13 @@ export class ProviderError extends Error {
 /** What an adapter can run. `speeds` lists what it honours; an absent speed means "provider default". */
 export interface ActionCapability {
   speeds: Speed[];
-  /** Canonical option names this provider honours for the action (documentation for `/v1/providers`). */
+  /**
+   * Canonical option names this provider honours for the action (`mask.url` / `mask.areas` for the two mask kinds);
+   * a request giving any other is refused by name (`capabilities.ts`), shown as is on `/v1/providers`.
+   */
   options: string[];
+  /** Ranges narrower than the API's own, per option (shown on `/v1/providers`), e.g. `{ scale: "1.5 or 2" }`. */
+  ranges?: Record<string, string>;
 }
 
 export interface Capabilities {
@@ -158,6 +191,9 @@ export interface AdapterOptions {
 
 export type AdapterFactory = (options: AdapterOptions) => ProviderAdapter;
 
+/** List price per action in USD; an action the provider cannot run has none. */
+export type ListPrices = Readonly<Partial<Record<Action, number>>>;
+
 /**
  * Everything the gateway knows of one provider type, exported by the type's folder and listed once in
  * `providers/index.ts`: the factory, the defaults config falls back on, and the prices budgets start from.
@@ -169,7 +205,7 @@ export interface ProviderModule {
   /** Env-only config (no file): `apiKey` set enables a provider with this `id`; `baseUrl` optionally overrides the default. */
   env: { apiKey: string; baseUrl: string; id: string };
   /** The vendor's list price per action in USD, before `prices.<id|type>` in config. */
-  listPricesUsd: Readonly<Record<Action, number>>;
+  listPricesUsd: ListPrices;
 }
 
 export const emptyOutput = (): TaskOutput => ({ gridImageUrl: null, imageUrls: [], videoUrls: [], prompts: [], seed: null });

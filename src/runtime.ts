@@ -14,6 +14,7 @@ import { TaskStore } from './store/task-store.js';
 import { TenantStore } from './store/tenant-store.js';
 import { applyConfigTenants } from './services/tenant-lifecycle.js';
 import { Transitions } from './services/transitions.js';
+import { registerFollowUps } from './services/follow-ups.js';
 import { CircuitBreakers } from './services/circuit.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { registerSlotRelease } from './services/admission.js';
@@ -99,6 +100,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     },
   };
   registerSlotRelease(rt);
+  registerFollowUps(rt);
   registerTaskMetrics(rt);
   // Webhook event first: a settled reservation then proves the event was recorded (see services/reconcile.ts).
   registerWebhookEvents(rt);

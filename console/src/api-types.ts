@@ -499,7 +499,7 @@ export interface components {
         Task: {
             id: string;
             /** @enum {string} */
-            action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video";
+            action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
             /** @enum {string} */
             status: "queued" | "submitted" | "running" | "succeeded" | "failed" | "canceled";
             progress: number;
@@ -553,6 +553,12 @@ export interface components {
             updatedAt: string;
             submittedAt: string | null;
             finishedAt: string | null;
+            /** @description Follow-ups its provider can run on this task now (empty until succeeded), e.g. {action: "upscale", index: 1} */
+            followUps?: {
+                /** @enum {string} */
+                action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
+                index?: 1 | 2 | 3 | 4;
+            }[];
             /** @description Only on GET /v1/tasks/{id} of a task waiting in line for a provider slot */
             queue?: {
                 /** @description 1: the next of this tenant's tasks to get a slot */
@@ -639,6 +645,10 @@ export interface components {
                 [key: string]: {
                     speeds: ("relax" | "fast" | "turbo")[];
                     options: string[];
+                    /** @description Narrower ranges this provider honours, per option */
+                    ranges?: {
+                        [key: string]: string;
+                    };
                 };
             };
             health: {
@@ -881,6 +891,179 @@ export interface components {
             /** @enum {string} */
             resolution?: "480p" | "720p";
             /**
+             * @description Motion intensity (Midjourney default: low)
+             * @enum {string}
+             */
+            motion?: "low" | "high";
+            /** @description Last frame matches the first */
+            loop?: boolean;
+            /** @description Image of the last frame */
+            endImageUrl?: string;
+            /** @description Videos per task (Midjourney default: 4) */
+            batchSize?: 1 | 2 | 4;
+            /** @description Fewer automatic enhancements */
+            raw?: boolean;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        } | {
+            /** @constant */
+            action: "edit";
+            taskId?: string;
+            index?: 1 | 2 | 3 | 4;
+            imageUrl?: string;
+            prompt: string;
+            canvas: {
+                width: number;
+                height: number;
+            };
+            imagePosition: {
+                width: number;
+                height: number;
+                x: number;
+                y: number;
+            };
+            mask?: {
+                url: string;
+            } | {
+                areas: {
+                    width: number;
+                    height: number;
+                    points: number[];
+                }[];
+            };
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        } | {
+            /** @constant */
+            action: "retexture";
+            imageUrl: string;
+            prompt: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        } | {
+            /** @constant */
+            action: "remove_background";
+            imageUrl: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        } | {
+            /** @constant */
+            action: "enhance";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        } | {
+            /** @constant */
+            action: "upscale_hd";
+            taskId?: string;
+            index?: 1 | 2 | 3 | 4;
+            imageUrl?: string;
+            /** @enum {string} */
+            resolution: "HD" | "FHD" | "2K" | "4K" | "6K" | "8K" | "12K";
+            /** @enum {string} */
+            contentType?: "standard" | "photo" | "illustration" | "text" | "low_res";
+            /** @enum {string} */
+            aspectRatio?: "keep" | "1:1" | "16:9" | "9:16" | "4:5" | "5:4" | "3:2" | "2:3" | "4:3" | "3:4";
+            /** @enum {string} */
+            cropMode?: "letterbox" | "crop" | "stretch";
+            /** @enum {string} */
+            format?: "jpeg" | "png" | "tiff";
+            /** @enum {string} */
+            faceEnhancement?: "off" | "subtle" | "moderate" | "strong";
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        } | {
+            /** @constant */
+            action: "video_extend";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            prompt?: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+        } | {
+            /** @constant */
+            action: "video_upscale";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            /**
              * Format: uri
              * @description Webhook target for running, succeeded, failed and canceled
              */
@@ -1074,7 +1257,7 @@ export interface operations {
                 /** @description Tasks created at or before this time (a date: to its end, UTC) */
                 to?: string;
                 status?: "queued" | "submitted" | "running" | "succeeded" | "failed" | "canceled";
-                action?: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video";
+                action?: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
                 limit?: number;
                 cursor?: string;
             };
@@ -2157,7 +2340,7 @@ export interface operations {
                 /** @description Tasks created at or before this time (a date: to its end, UTC) */
                 to?: string;
                 status?: "queued" | "submitted" | "running" | "succeeded" | "failed" | "canceled";
-                action?: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video";
+                action?: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
                 limit?: number;
                 cursor?: string;
             };

@@ -13,7 +13,7 @@ export const taskPath = (id: string) => `/model/v1/generation/task/${encodeURICo
  * [I] reroll, pan, outpaint, blend, describe, shorten and video_diffusion are not in the docs; they follow the
  * Legnext endpoint names this provider mirrors 1:1 (Legnext's `video-diffusion` task type is `video_diffusion`).
  */
-export const AGGREGATOR_MODELS: Record<Action, string> = {
+export const AGGREGATOR_MODELS: Partial<Record<Action, string>> = {
   imagine: 'midjourney_diffusion',
   variation: 'midjourney_variation',
   upscale: 'midjourney_upscale',
@@ -26,7 +26,10 @@ export const AGGREGATOR_MODELS: Record<Action, string> = {
   describe: 'midjourney_describe',
   shorten: 'midjourney_shorten',
   video: 'midjourney_video_diffusion',
+  // Documented (midjourney-edit); an edit of an image URL is `midjourney_uploadpaint` (see submit.ts).
+  edit: 'midjourney_edit',
 };
+export const AGGREGATOR_UPLOAD_PAINT_MODEL = 'midjourney_uploadpaint';
 
 /**
  * How the submit body is laid out (`options.bodyStyle` in the provider's config):

@@ -1,5 +1,5 @@
 /** Aggregator errors → classified ProviderError / UpstreamFailure, by HTTP status, 8004… code and message. */
-import { httpError, looksLikeContentRejection, type UpstreamResponse } from '../http.js';
+import { classOf403, httpError, looksLikeContentRejection, type UpstreamResponse } from '../http.js';
 import { ProviderError, type ErrorClass, type UpstreamFailure } from '../types.js';
 
 export interface WireError { code?: number | string; message?: string }
@@ -50,7 +50,7 @@ const UNKNOWN_MODEL = /(unknown|invalid|unsupported|not (?:found|exist|support)\
 function refine(status: number, phase: 'submit' | 'poll', body: WireError, kind: ErrorClass): ErrorClass {
   if (kind === 'content_rejected') return kind;
   // The docs give one text for 403, "Insufficient balance or permission denied"; the message tells which one it was.
-  if (status === 403) return BALANCE.test(body.message ?? '') ? 'quota_exhausted' : 'auth_invalid';
+  if (status === 403) return BALANCE.test(body.message ?? '') ? 'quota_exhausted' : classOf403(body.message);
   if (status === 401 || status === 402 || status === 429) return kind;
   const byCode = codeClass(body.code);
   if (byCode) return byCode === 'invalid_request' ? 'invalid_request' : 'unavailable';

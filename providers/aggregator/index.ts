@@ -3,6 +3,7 @@
  * a TaskStatus `{id, status, …}` back, `GET /model/v1/generation/task/{id}` to poll.
  * Options: `bodyStyle: 'flat' | 'wrapped'` (see `api.ts`).
  */
+import { declaredRefusal } from '../capabilities.js';
 import { malformed, upstreamClient } from '../http.js';
 import type { ActionCapability, AdapterOptions, Capabilities, CanonicalRequest, ProviderAdapter, ProviderModule } from '../types.js';
 import { ProviderError } from '../types.js';
@@ -26,10 +27,12 @@ export const AGGREGATOR_CAPABILITIES: Capabilities = {
     pan: defaultSpeed(['direction', 'scale', 'prompt']),
     zoom: defaultSpeed(['scale', 'prompt']),
     inpaint: defaultSpeed(['mask.url', 'mask.areas', 'prompt']),
-    blend: defaultSpeed(['imageUrls (2-5)', 'aspectRatio']),
+    blend: defaultSpeed(['imageUrls', 'aspectRatio']),
     describe: defaultSpeed(['imageUrl']),
     shorten: defaultSpeed(['prompt']),
-    video: defaultSpeed(['taskId+index', 'imageUrl', 'prompt', 'resolution']),
+    // The video model is undocumented here [I]; the Legnext prompt flags are not assumed to pass through.
+    video: defaultSpeed(['imageUrl', 'prompt', 'resolution']),
+    edit: defaultSpeed(['imageUrl', 'prompt', 'canvas', 'imagePosition', 'mask.url', 'mask.areas']),
   },
 };
 
@@ -38,7 +41,8 @@ export const AGGREGATOR_CAPABILITIES: Capabilities = {
  * runs at (probably Legnext's fast [I]), so a client who asked for one must go where it is honoured.
  */
 export function unsupportedByAggregator(req: CanonicalRequest): string | null {
-  if (!AGGREGATOR_CAPABILITIES.actions[req.action]) return `the aggregator has no ${req.action}`;
+  const declared = declaredRefusal('the aggregator', AGGREGATOR_CAPABILITIES, req);
+  if (declared) return declared;
   if (req.speed) return `the aggregator has no speed control, so it cannot promise ${req.speed} mode`;
   return null;
 }

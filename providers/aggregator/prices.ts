@@ -2,9 +2,9 @@
  * The aggregator's list prices mirror Legnext's points (providers.md §3.2; 1000 points = $1): its `usage.cost`
  * samples match them. Written out here, as adapters import no other adapter.
  */
-import type { Action } from '../types.js';
+import type { ListPrices } from '../types.js';
 
-export const AGGREGATOR_LIST_PRICES_USD: Readonly<Record<Action, number>> = {
+export const AGGREGATOR_LIST_PRICES_USD: ListPrices = {
   imagine: 0.08, variation: 0.12, upscale: 0.12, reroll: 0.08, remix: 0.12, pan: 0.08, zoom: 0.08, inpaint: 0.12,
-  blend: 0.08, describe: 0.02, shorten: 0.02, video: 0.48,
+  blend: 0.08, describe: 0.02, shorten: 0.02, video: 0.48, edit: 0.12,
 };

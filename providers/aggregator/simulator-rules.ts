@@ -6,7 +6,7 @@ export interface Problem { status: number; code: number; message: string }
 /** Endpoint numbers in the codes: diffusion 001, variation 004 and remix 011 are documented; the rest are invented. */
 export const SIM_ENDPOINTS: Record<string, number> = {
   diffusion: 1, upscale: 2, reroll: 3, variation: 4, pan: 5, outpaint: 6, inpaint: 7, blend: 8, describe: 9, shorten: 10,
-  remix: 11, video_diffusion: 12,
+  remix: 11, video_diffusion: 12, edit: 13, uploadpaint: 14,
 };
 
 /** `8` · product `004` · endpoint · suffix, e.g. variation + 3 → 8004004003 "Invalid image number". */
@@ -97,9 +97,22 @@ function check(op: string, b: Body, state: SimState): Fault | null {
       if (b.videoType !== undefined && !isInt(b.videoType, 0, 1)) return fault(9, 'Invalid video type');
       if (b.jobId !== undefined) return followUp();
       return isText(b.prompt) && /^https?:\/\//.test(b.prompt as string) ? null : fault(10, 'Prompt must start with an image url');
+    case 'edit':
+      return followUp() ?? geometry(b) ?? (b.mask === undefined ? null : mask(b.mask));
+    case 'uploadpaint':
+      return (typeof b.imgUrl === 'string' && /^https?:\/\//.test(b.imgUrl) ? null : fault(1, 'Image URL missing')) ?? geometry(b) ?? mask(b.mask);
     default:
       return null;
   }
+}
+
+/** The midjourney-edit / midjourney-uploadpaint pages' required `canvas`, `imgPos` and `remixPrompt`. */
+function geometry(b: Body): Fault | null {
+  const c = b.canvas as Body | undefined;
+  const p = b.imgPos as Body | undefined;
+  if (!c || !isInt(c.width, 1, 8192) || !isInt(c.height, 1, 8192)) return fault(11, 'Canvas missing');
+  if (!p || !isInt(p.width, 1, 8192) || !isInt(p.height, 1, 8192) || !Number.isInteger(p.x) || !Number.isInteger(p.y)) return fault(12, 'Image position missing');
+  return remix(b, true);
 }
 
 /** Null when the params are acceptable for `midjourney_<op>`; `op` must be one of SIM_ENDPOINTS. */

@@ -107,11 +107,13 @@ export function apimartRequest(input: SubmitInput): WireCall {
     case 'video': {
       // Video runs at fast only and takes no speed field; its index alone is 0-based.
       const video_type = req.resolution === '720p' ? 'vid_1.1_i2v_720' : 'vid_1.1_i2v_480';
-      if (input.parent) return { path: APIMART_PATHS.video, body: compact({ task_id: task(), index: (req.index ?? 1) - 1, prompt: req.prompt, video_type }) };
+      // APIMart's own video fields; an `end_url` upgrades the type to start_end_* on its side. `loop`/`raw` are refused earlier.
+      const extra = { motion: req.motion, batch_size: req.batchSize, end_url: req.endImageUrl };
+      if (input.parent) return { path: APIMART_PATHS.video, body: compact({ task_id: task(), index: (req.index ?? 1) - 1, prompt: req.prompt, video_type, ...extra }) };
       if (!req.imageUrl) throw new ProviderError('invalid_request', 'a video needs a parent task or an image URL');
-      return { path: APIMART_PATHS.video, body: compact({ image_urls: [req.imageUrl], prompt: req.prompt, video_type }) };
+      return { path: APIMART_PATHS.video, body: compact({ image_urls: [req.imageUrl], prompt: req.prompt, video_type, ...extra }) };
     }
-    case 'shorten':
-      throw new ProviderError('invalid_request', 'APIMart has no shorten');
+    default:
+      throw new ProviderError('invalid_request', `APIMart has no ${req.action}`);
   }
 }

@@ -5,7 +5,10 @@ export const LEGNEXT_DEFAULT_BASE_URL = 'https://api.legnext.ai/api';
 
 export const legnextHeaders = (apiKey: string): Record<string, string> => ({ 'x-api-key': apiKey });
 
-/** Canonical action → Legnext endpoint (canonical `zoom` is Legnext's `outpaint`, `video` its `video-diffusion`). */
+/**
+ * Canonical action → Legnext endpoint (canonical `zoom` is Legnext's `outpaint`, `video` its `video-diffusion`,
+ * `upscale_hd` its Topaz `enhance-upscale`; an `edit` of an image URL goes to `upload-paint`, see `submit.ts`).
+ */
 export const LEGNEXT_PATHS: Record<Action, string> = {
   imagine: '/v1/diffusion',
   variation: '/v1/variation',
@@ -19,7 +22,15 @@ export const LEGNEXT_PATHS: Record<Action, string> = {
   describe: '/v1/describe',
   shorten: '/v1/shorten',
   video: '/v1/video-diffusion',
+  edit: '/v1/edit',
+  retexture: '/v1/retexture',
+  remove_background: '/v1/remove-background',
+  enhance: '/v1/enhance',
+  upscale_hd: '/v1/enhance-upscale',
+  video_extend: '/v1/extend-video',
+  video_upscale: '/v1/video-upscale',
 };
+export const LEGNEXT_UPLOAD_PAINT_PATH = '/v1/upload-paint';
 
 export const legnextJobPath = (jobId: string) => `/v1/job/${encodeURIComponent(jobId)}`;
 

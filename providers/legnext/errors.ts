@@ -1,6 +1,6 @@
 /** Legnext errors → classified ProviderError / UpstreamFailure. */
 import { httpError, looksLikeContentRejection, type UpstreamResponse } from '../http.js';
-import type { ProviderError, UpstreamFailure } from '../types.js';
+import { ProviderError, type UpstreamFailure } from '../types.js';
 
 interface LegnextErrorBody { code?: number | string; message?: string; raw_message?: string }
 
@@ -14,9 +14,20 @@ export function legnextErrorBody(json: unknown): LegnextErrorBody {
   return { code, message };
 }
 
-export function legnextHttpError(res: UpstreamResponse): ProviderError {
+/**
+ * The changelog's "temporarily paused" endpoints (upload-paint, retexture, remove-background, enhance). Their refusal
+ * is not documented [I]: any status whose message says paused / suspended / not available is read as such.
+ * Override the words with the provider option `pausedPattern` (a regular expression).
+ */
+export const DEFAULT_PAUSED = /paus|suspend|temporarily (unavailable|disabled|closed)|endpoint (is )?(not available|disabled)|under maintenance/i;
+
+export function legnextHttpError(res: UpstreamResponse, paused: RegExp = DEFAULT_PAUSED): ProviderError {
   const body = legnextErrorBody(res.json);
-  return httpError(res, { code: body.code, message: body.message });
+  const err = httpError(res, { code: body.code, message: body.message });
+  if (res.status < 500 && res.status !== 429 && err.kind !== 'content_rejected' && paused.test(body.message ?? '')) {
+    return new ProviderError('unsupported', `Legnext does not run this endpoint now: ${body.message}`, err.upstream, err.retryAfterMs);
+  }
+  return err;
 }
 
 /**

@@ -1,45 +1,29 @@
 /** The Legnext adapter (`type: legnext`): one path per action, `x-api-key` auth, the whole job object back. */
 import { malformed, upstreamClient } from '../http.js';
-import type { AdapterOptions, Capabilities, CanonicalRequest, ProviderAdapter, ProviderModule, Speed } from '../types.js';
+import type { AdapterOptions, ProviderAdapter, ProviderModule } from '../types.js';
 import { ProviderError } from '../types.js';
 import { LEGNEXT_DEFAULT_BASE_URL, legnextHeaders, legnextJobPath } from './api.js';
-import { legnextHttpError } from './errors.js';
+import { LEGNEXT_CAPABILITIES, unsupportedByLegnext } from './capabilities.js';
+import { DEFAULT_PAUSED, legnextHttpError } from './errors.js';
 import { legnextSnapshot, readJob } from './job.js';
 import { LEGNEXT_LIST_PRICES_USD } from './prices.js';
 import { legnextRequest } from './submit.js';
 
-/** Speed is a prompt flag, so only actions with a prompt of their own can carry one; relax does not exist. */
-const ROOT_SPEEDS: Speed[] = ['fast', 'turbo'];
-const DEFAULT_SPEED: Speed[] = ['fast'];
-
-export const LEGNEXT_CAPABILITIES: Capabilities = {
-  callbacks: true,
-  actions: {
-    imagine: { speeds: ROOT_SPEEDS, options: ['prompt', 'imageUrls'] },
-    variation: { speeds: DEFAULT_SPEED, options: ['strength', 'prompt'] },
-    upscale: { speeds: DEFAULT_SPEED, options: ['mode'] },
-    reroll: { speeds: DEFAULT_SPEED, options: [] },
-    remix: { speeds: DEFAULT_SPEED, options: ['prompt', 'strength'] },
-    pan: { speeds: DEFAULT_SPEED, options: ['direction', 'scale', 'prompt'] },
-    zoom: { speeds: DEFAULT_SPEED, options: ['scale', 'prompt'] },
-    inpaint: { speeds: DEFAULT_SPEED, options: ['mask.url', 'mask.areas', 'prompt'] },
-    blend: { speeds: DEFAULT_SPEED, options: ['imageUrls (2-5)', 'aspectRatio'] },
-    describe: { speeds: DEFAULT_SPEED, options: ['imageUrl'] },
-    shorten: { speeds: DEFAULT_SPEED, options: ['prompt'] },
-    video: { speeds: DEFAULT_SPEED, options: ['taskId+index', 'imageUrl', 'prompt', 'resolution'] },
-  },
-};
-
-export function unsupportedByLegnext(req: CanonicalRequest): string | null {
-  const cap = LEGNEXT_CAPABILITIES.actions[req.action];
-  if (!cap) return `Legnext has no ${req.action}`;
-  if (req.speed === 'relax') return 'Legnext has no relax mode (fast and turbo only)';
-  if (req.speed && !cap.speeds.includes(req.speed)) return `Legnext takes speed only in a prompt, so ${req.action} runs at fast only`;
-  return null;
+/** `options.pausedPattern`: the words of a paused-endpoint refusal, as a regular expression (checked at start-up). */
+function pausedPatternOf(options: Record<string, unknown> | undefined): RegExp {
+  const raw = options?.pausedPattern;
+  if (raw === undefined) return DEFAULT_PAUSED;
+  if (typeof raw !== 'string') throw new Error('legnext option pausedPattern must be a regular expression string');
+  try {
+    return new RegExp(raw, 'i');
+  } catch (err) {
+    throw new Error(`legnext option pausedPattern is not a valid regular expression: ${(err as Error).message}`);
+  }
 }
 
 export function createLegnextAdapter(opts: AdapterOptions): ProviderAdapter {
   const call = upstreamClient(opts, LEGNEXT_DEFAULT_BASE_URL, legnextHeaders(opts.apiKey));
+  const paused = pausedPatternOf(opts.options);
 
   return {
     id: opts.id,
@@ -50,7 +34,7 @@ export function createLegnextAdapter(opts: AdapterOptions): ProviderAdapter {
     async submit(input) {
       const { path, body } = legnextRequest(input);
       const res = await call('POST', path, 'submit', body);
-      if (res.status >= 300) throw legnextHttpError(res);
+      if (res.status >= 300) throw legnextHttpError(res, paused);
       const job = readJob(res.json);
       if (!job) throw malformed(res, 'submit', 'submit answer (no job_id)');
       return { upstreamId: job.job_id, snapshot: legnextSnapshot(job) };

@@ -23,14 +23,18 @@ export function readJob(body: unknown): LegnextJob | undefined {
   return undefined;
 }
 
+/** Task types (underscored as in answers, hyphenated as in the SDK enum) whose result is one image. */
+const SINGLE_IMAGE: ReadonlySet<string> = new Set(['upscale', 'remove_background', 'remove-background', 'enhance_upscale', 'enhance-upscale']);
+
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.length > 0) : []);
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
 export function legnextOutput(out: Record<string, unknown> | null | undefined, taskType?: string): TaskOutput {
   const o = out ?? {};
-  // An upscale is one image, which Legnext puts in `image_url` (the grid field of other jobs).
-  if (taskType === 'upscale' && strings(o.image_urls).length === 0 && str(o.image_url)) {
-    return { ...emptyOutput(), imageUrls: [str(o.image_url)!], seed: typeof o.seed === 'string' || typeof o.seed === 'number' ? String(o.seed) || null : null };
+  // A one-image result sits in `image_url` (the grid field of other jobs); the Topaz page also fills `image_urls`.
+  if (SINGLE_IMAGE.has(taskType ?? '') && str(o.image_url)) {
+    const urls = strings(o.image_urls);
+    return { ...emptyOutput(), imageUrls: urls.length ? urls : [str(o.image_url)!], seed: typeof o.seed === 'string' || typeof o.seed === 'number' ? String(o.seed) || null : null };
   }
   const prompts = strings(o.prompts);
   // Describe: the docs' own code reads `description`; when `prompts` is empty, the description is the result. [I]

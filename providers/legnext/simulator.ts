@@ -11,8 +11,19 @@ export interface LegnextSimOptions extends StartOptions { apiKey?: string }
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 const FROZEN: Record<string, number> = {
   diffusion: 80, variation: 120, upscale: 120, reroll: 80, remix: 120, pan: 80, outpaint: 80, inpaint: 120,
-  blend: 80, describe: 20, shorten: 20, video_diffusion: 480,
+  blend: 80, describe: 20, shorten: 20, video_diffusion: 480, edit: 120, upload_paint: 120, retexture: 120, remove_background: 80,
+  enhance: 80, enhance_upscale: 300, extend_video: 480, video_upscale: 480,
 };
+/** Tasks whose result is one image: in `image_url`, and on the Topaz page in `image_urls` as well. */
+const SINGLE_IMAGE: ReadonlySet<string> = new Set(['upscale', 'remove_background', 'enhance_upscale']);
+const VIDEO_TASKS: ReadonlySet<string> = new Set(['video_diffusion', 'extend_video', 'video_upscale']);
+
+/** Videos a job makes: `--bs` in its prompt (default 4), one for an upscale. */
+function videoCount(job: SimJob): number {
+  if (job.action === 'video_upscale') return 1;
+  const bs = /--bs\s+([124])\b/.exec(typeof job.body.prompt === 'string' ? job.body.prompt : '');
+  return bs ? Number(bs[1]) : 4;
+}
 
 const err = (status: number, message: string): SimReply => ({ status, body: { code: status, message, raw_message: message, detail: null } });
 
@@ -22,11 +33,13 @@ function output(job: SimJob, done: boolean): Record<string, unknown> {
     const prompts = done ? [1, 2, 3, 4].map((n) => `${job.action} suggestion ${n} for ${id.slice(0, 8)} --ar 3:2`) : [];
     return { promptEn: '', description: done && job.action === 'describe' ? prompts.join('\n\n') : '', finalPrompt: '', prompts };
   }
-  if (job.action === 'video_diffusion') {
-    return { video_urls: done ? [0, 1, 2, 3].map((n) => `https://cdn.legnext.sim/video/${id}_${n}.mp4`) : null, seed: done ? '1234567' : '' };
+  if (VIDEO_TASKS.has(job.action)) {
+    const urls = Array.from({ length: videoCount(job) }, (_v, n) => `https://cdn.legnext.sim/video/${id}_${n}.mp4`);
+    return { video_urls: done ? urls : null, seed: done ? '1234567' : '' };
   }
-  if (job.action === 'upscale') {
-    return { image_url: done ? `https://cdn.legnext.sim/mj/${id}_up.png` : '', image_urls: null, seed: done ? '1904983176' : '' };
+  if (SINGLE_IMAGE.has(job.action)) {
+    const url = `https://cdn.legnext.sim/mj/${id}_up.png`;
+    return { image_url: done ? url : '', image_urls: done && job.action === 'enhance_upscale' ? [url] : null, seed: done ? '1904983176' : '' };
   }
   if (!done) return { image_url: '', image_urls: null, seed: '' };
   const all = [0, 1, 2, 3];

@@ -1,6 +1,7 @@
 /** Canonical request → Legnext request body. Index 1–4 becomes `imageNo` 0–3; speed travels as a prompt flag. */
 import type { CanonicalRequest, SubmitInput } from '../types.js';
 import { LEGNEXT_PATHS } from './api.js';
+import { catalogueRequest, compact } from './submit-catalogue.js';
 
 const PAN_DIRECTION = { down: 0, right: 1, up: 2, left: 3 } as const;
 /** Legnext requires `scale` for pan; Midjourney's own pan extends by 1.5×, used when the client gives none. [I] */
@@ -12,7 +13,15 @@ function withSpeed(text: string, speed: CanonicalRequest['speed']): string {
   return speed === 'turbo' ? `${text} --turbo` : speed === 'fast' ? `${text} --fast` : text;
 }
 
-const compact = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+
+/** Video options travel as prompt flags, in the order of the docs' combined example (lines ~2780). */
+function videoFlags(req: Extract<CanonicalRequest, { action: 'video' }>): string {
+  const flags = [
+    req.motion && `--motion ${req.motion}`, req.raw && '--raw', req.endImageUrl && `--end ${req.endImageUrl}`, req.loop && '--loop',
+    req.batchSize !== undefined && `--bs ${req.batchSize}`,
+  ];
+  return flags.filter(Boolean).join(' ');
+}
 
 export function legnextRequest(input: SubmitInput): { path: string; body: Record<string, unknown> } {
   const req = input.request;
@@ -47,12 +56,16 @@ export function legnextRequest(input: SubmitInput): { path: string; body: Record
       return { path, body: compact({ prompt: req.prompt, callback }) };
     case 'video': {
       const videoType = req.resolution === '720p' ? 1 : 0;
+      const flags = videoFlags(req);
       if (jobId !== undefined && req.index !== undefined) {
-        return { path, body: compact({ jobId, imageNo: req.index - 1, prompt: req.prompt, videoType, callback }) };
+        const prompt = [req.prompt, flags].filter(Boolean).join(' ') || undefined;
+        return { path, body: compact({ jobId, imageNo: req.index - 1, prompt, videoType, callback }) };
       }
       // The docs' examples put the bare URL first: "https://…/image.jpg your prompt text" (no brackets).
-      const prompt = [req.imageUrl, req.prompt].filter(Boolean).join(' ');
+      const prompt = [req.imageUrl, req.prompt, flags].filter(Boolean).join(' ');
       return { path, body: compact({ prompt, videoType, callback }) };
     }
+    default:
+      return catalogueRequest(req, jobId, callback);
   }
 }

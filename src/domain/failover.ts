@@ -35,6 +35,10 @@ export function afterSubmitError(err: { kind: ErrorClass; message: string; retry
       // A follow-up whose parent job the provider no longer knows (Legnext keeps follow-ups 3 days, APIMart tasks 3 days).
       if (ctx.followUp) return { kind: 'fail', code: 'parent_expired', message: `the provider no longer knows the parent job: ${err.message}` };
       return ctx.tries <= retry.sameProviderAttempts ? { kind: 'retry', delayMs: backoff() } : { kind: 'failover' };
+    case 'unsupported':
+      // The provider does not run this action now (a paused endpoint): a root task moves on, a follow-up cannot.
+      if (ctx.followUp) return { kind: 'fail', code: 'invalid_request', message: `the parent's provider does not run this action now: ${err.message}` };
+      return { kind: 'failover' };
     case 'ambiguous':
       if (retry.onAmbiguousSubmit === 'fail') {
         return { kind: 'fail', code: 'upstream_error', message: `the submit's answer was lost and the job may exist upstream (onAmbiguousSubmit: fail): ${err.message}` };
@@ -48,3 +52,10 @@ export function afterSubmitError(err: { kind: ErrorClass; message: string; retry
       return { kind: 'fail', code: 'upstream_error', message: err.message };
   }
 }
+
+/**
+ * What a submit error says about the provider's health for its circuit: a follow-up's parent the provider no longer
+ * knows is that task's problem (`parent_expired`), not the provider's, so one tenant's stale ids cannot open the
+ * circuit for everyone. Everything else is judged by its class (`HEALTH_FAILURES`).
+ */
+export const healthOutcome = (kind: ErrorClass, followUp: boolean): ErrorClass | 'ok' => (followUp && kind === 'not_found' ? 'ok' : kind);

@@ -5,7 +5,7 @@
 
 /** Dotted paths; a field may hold one URL or an array of them. */
 export const IMAGE_FIELDS = [
-  'imageUrl', // describe, video (start frame)
+  'imageUrl', // describe, video (start frame), edit, retexture, remove_background, upscale_hd
   'imageUrls', // imagine (image prompts), blend
   'endImageUrl', // video end frame
   'mask.url', // inpaint

@@ -7,7 +7,7 @@
  */
 import { DelayedError, type Job } from 'bullmq';
 import { ProviderError, type ParentRef } from '../../providers/types.js';
-import { afterSubmitError } from '../domain/failover.js';
+import { afterSubmitError, healthOutcome } from '../domain/failover.js';
 import { addAttempt, applySnapshot, failTask, isFinal, timeOut, touch, type TaskRecord } from '../domain/task.js';
 import type { TaskErrorCode } from '../errors.js';
 import type { Runtime } from '../runtime.js';
@@ -120,7 +120,7 @@ export function createSubmissionProcessor(rt: Deps) {
         return;
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;
-        const circuitNow = await rt.circuits.record(pid, err.kind, err.retryAfterMs ?? 0);
+        const circuitNow = await rt.circuits.record(pid, healthOutcome(err.kind, rec.priv.pinnedProvider !== undefined), err.retryAfterMs ?? 0);
         await releaseSlots(rt, taskId, rec.priv.tenantId);
         const decision = afterSubmitError(err, { tries: rec.priv.sameProviderTries + 1, followUp: rec.priv.pinnedProvider !== undefined, retry: rt.config.retry });
         const outcome = err.kind === 'ambiguous' ? 'ambiguous' : REJECTED.has(err.kind) ? 'rejected' : 'error';

@@ -14,3 +14,10 @@ export const errorSchema = z
 
 /** The standard error answers a tenant route can give. */
 export const tenantErrors = { 400: errorSchema, 401: errorSchema, 404: errorSchema, 429: errorSchema };
+
+/** An http(s) URL, at most 2,048 characters. */
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+/** An image: an http(s) URL, or the image itself as a `data:image/...;base64,` URL (stored by the gateway, see media). */
+export const imageRef = z.union([httpUrl, z.string().regex(/^data:image\/[A-Za-z0-9.+-]+;base64,/)], {
+  error: 'must be an http(s) URL or a data:image/...;base64, URL',
+});

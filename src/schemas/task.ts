@@ -1,14 +1,13 @@
 /** The public task API's schemas: the submit body (one shape per action) and the Task document. */
 import { z } from 'zod';
 import { ACTIONS, SPEEDS, type CanonicalRequest } from '../../providers/types.js';
+import { catalogueSchemas, videoOptions } from './catalogue.js';
 import { TASK_ERROR_CODES } from '../errors.js';
+import { httpUrl, imageRef } from './common.js';
 import { isRealDateTime } from '../domain/time.js';
 
-const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
-/** An image: an http(s) URL, or the image itself as a `data:image/...;base64,` URL (stored by the gateway, see media). */
-const image = z.union([url, z.string().regex(/^data:image\/[A-Za-z0-9.+-]+;base64,/)], {
-  error: 'must be an http(s) URL or a data:image/...;base64, URL',
-});
+const url = httpUrl;
+const image = imageRef;
 const index = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'index must be 1, 2, 3 or 4 (the grid image number)' });
 const prompt = z.string().trim().min(1, 'prompt must not be empty').max(8192, 'prompt must be at most 8192 characters');
 const taskId = z.string().regex(/^tsk_[0-9A-Za-z]{26,40}$/, 'taskId must be a task id from this gateway (tsk_...)');
@@ -51,9 +50,10 @@ export const submitSchemas = {
   video: z
     .strictObject({
       action: z.literal('video'), taskId: taskId.optional(), index: index.optional(), imageUrl: image.optional(),
-      prompt: prompt.optional(), resolution: z.enum(['480p', '720p']).optional(), ...common,
+      prompt: prompt.optional(), resolution: z.enum(['480p', '720p']).optional(), ...videoOptions, ...common,
     })
     .refine((v) => (v.taskId !== undefined && v.index !== undefined) !== (v.imageUrl !== undefined), 'video needs either taskId + index, or imageUrl'),
+  ...catalogueSchemas({ url: image, index, prompt, taskId, mask, common }),
 } as const;
 
 export const submitBodySchema = z
@@ -117,6 +117,10 @@ export const taskSchema = z
     updatedAt: z.string(),
     submittedAt: z.string().nullable(),
     finishedAt: z.string().nullable(),
+    followUps: z
+      .array(z.object({ action: z.enum(ACTIONS), index: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)]).optional() }))
+      .optional()
+      .describe('Follow-ups its provider can run on this task now (empty until succeeded), e.g. {action: "upscale", index: 1}'),
     queue: z
       .object({
         position: z.number().int().describe("1: the next of this tenant's tasks to get a slot"),

@@ -4,21 +4,22 @@
  * submit and to charge a success whose provider reported no cost.
  */
 import { PROVIDERS, type ProviderType } from '../../providers/index.js';
-import type { Action } from '../../providers/types.js';
+import type { Action, ListPrices } from '../../providers/types.js';
 import type { Config } from '../config.js';
 
 /** List prices per provider type, as the registry holds them. */
 export const LIST_PRICES_USD = Object.fromEntries(
   Object.entries(PROVIDERS).map(([type, module]) => [type, module.listPricesUsd]),
-) as Record<ProviderType, Readonly<Record<Action, number>>>;
+) as Record<ProviderType, ListPrices>;
 
 /** The price of one `action` on the provider `providerId` (unknown providers: the highest list price of the action). */
 export function priceUsd(config: Config, providerId: string, action: Action): number {
   const provider = config.providers.find((p) => p.id === providerId);
   const byId = config.prices[providerId]?.[action];
   if (byId !== undefined) return byId;
-  if (!provider) return Math.max(...Object.values(LIST_PRICES_USD).map((t) => t[action]));
-  return config.prices[provider.type]?.[action] ?? LIST_PRICES_USD[provider.type][action];
+  if (!provider) return Math.max(0, ...Object.values(LIST_PRICES_USD).map((t) => t[action] ?? 0));
+  // A type without a list price for the action cannot run it, so the router never sends it there: 0 never reserves.
+  return config.prices[provider.type]?.[action] ?? LIST_PRICES_USD[provider.type][action] ?? 0;
 }
 
 /** The estimate reserved at submit: the dearest provider the task may end up on (failover can move it). */

@@ -60,7 +60,7 @@ export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'provide
   const task: Task = {
     id: newTaskId(now.getTime()), action: req.action, status: 'queued', progress: 0, provider: null, upstreamId: null,
     parentId: parentId ?? null, input, output: null, error: null, cost: null, attempts: [], metadata: metadata ?? {},
-    createdAt: at, updatedAt: at, submittedAt: null, finishedAt: null,
+    createdAt: at, updatedAt: at, submittedAt: null, finishedAt: null, followUps: [],
   };
   const deadline = req.action === 'video' ? rt.config.deadlines.videoMs : rt.config.deadlines.imageMs;
   const rec: TaskRecord = {

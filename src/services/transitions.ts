@@ -8,6 +8,9 @@ export type TransitionListener = (rec: TaskRecord, previous: TaskRecord) => void
 export class Transitions {
   private readonly listeners: TransitionListener[] = [];
 
+  /** Fills what a task gains on success (its `followUps`), set once by the runtime; identity until then. */
+  onSuccess: (rec: TaskRecord) => TaskRecord = (rec) => rec;
+
   constructor(private readonly tasks: TaskStore, private readonly log: Logger) {}
 
   /** Listeners run after a status change is stored (webhooks, metrics). */
@@ -23,7 +26,8 @@ export class Transitions {
     let previous: TaskRecord | undefined;
     const out = await this.tasks.update(taskId, (rec) => {
       previous = rec;
-      return fn(rec);
+      const next = fn(rec);
+      return next && next.task.status === 'succeeded' && rec.task.status !== 'succeeded' ? this.onSuccess(next) : next;
     }, known);
     if (out?.changed && previous && previous.task.status !== out.rec.task.status) {
       const t = out.rec.task;

@@ -109,8 +109,15 @@ describe('APIMart request translation', () => {
     expect(a.unsupported({ action: 'inpaint', taskId: 't', index: 1, mask: { areas: [{ width: 500, height: 500, points: [0, 0, 1, 1, 2, 2] }] } })).toMatch(/mask/);
     expect(a.unsupported({ action: 'blend', imageUrls: ['1', '2', '3', '4', '5'] })).toMatch(/2 to 4/);
     expect(a.unsupported({ action: 'video', imageUrl: 'https://x/a.png', prompt: 'p', speed: 'relax' })).toMatch(/fast/);
-    expect(a.unsupported({ action: 'variation', taskId: 't', index: 1, prompt: 'p' })).toMatch(/remix/);
-    expect(a.unsupported({ action: 'pan', taskId: 't', index: 1, direction: 'up', prompt: 'p' })).toMatch(/no prompt/);
+    expect(a.unsupported({ action: 'variation', taskId: 't', index: 1, prompt: 'p' })).toMatch(/does not honour the option "prompt" of variation/);
+    expect(a.unsupported({ action: 'pan', taskId: 't', index: 1, direction: 'up', prompt: 'p' })).toMatch(/option "prompt" of pan/);
+    // Refused by name rather than dropped (pan) or rounded (zoom).
+    expect(a.unsupported({ action: 'pan', taskId: 't', index: 1, direction: 'up', scale: 2 })).toMatch(/option "scale" of pan/);
+    expect(a.unsupported({ action: 'zoom', taskId: 't', index: 1, scale: 1.8 })).toMatch(/"scale" 1.8 of zoom \(1.5 or 2 only\)/);
+    expect(a.unsupported({ action: 'zoom', taskId: 't', index: 1, scale: 1.5 })).toBeNull();
+    expect(a.unsupported({ action: 'video', imageUrl: 'https://x/a.png', prompt: 'p', loop: true })).toMatch(/option "loop" of video/);
+    expect(a.unsupported({ action: 'video', imageUrl: 'https://x/a.png', prompt: 'p', motion: 'low', batchSize: 2 })).toBeNull();
+    expect(a.unsupported({ action: 'enhance', taskId: 't', index: 1 })).toBe('APIMart has no enhance');
     expect(a.unsupported({ action: 'video', imageUrl: 'https://x/a.png' })).toMatch(/prompt/);
     expect(a.unsupported({ action: 'imagine', prompt: 'x', speed: 'relax' })).toBeNull();
     expect(a.unsupported({ action: 'inpaint', taskId: 't', index: 1, mask: { url: 'https://x/m.png' } })).toBeNull();

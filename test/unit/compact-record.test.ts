@@ -35,6 +35,14 @@ const SAMPLES: Array<Record<string, unknown>> = [
   { action: 'video', taskId: PARENT, index: 1, prompt: 'slow push in', resolution: '720p' },
   { action: 'video', imageUrl: IMG, prompt: '--fast' },
   { action: 'video', imageUrl: IMG },
+  { action: 'video', imageUrl: IMG, motion: 'high', loop: true, endImageUrl: 'https://example.com/end.png', batchSize: 2, raw: true },
+  { action: 'edit', taskId: PARENT, index: 2, prompt: 'a hat', canvas: { width: 1024, height: 1024 }, imagePosition: { width: 512, height: 512, x: 0, y: 0 } },
+  { action: 'retexture', imageUrl: IMG, prompt: 'marble --fast' },
+  { action: 'remove_background', imageUrl: IMG },
+  { action: 'enhance', taskId: PARENT, index: 3 },
+  { action: 'upscale_hd', imageUrl: IMG, resolution: '4K', contentType: 'photo' },
+  { action: 'video_extend', taskId: PARENT, index: 1, prompt: 'on and on' },
+  { action: 'video_upscale', taskId: PARENT, index: 4 },
 ];
 
 function recordOf(body: Record<string, unknown>, priv: Partial<TaskPrivate> = {}): TaskRecord {

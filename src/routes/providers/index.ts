@@ -13,7 +13,7 @@ const providerSchema = z
     priority: z.number(),
     weight: z.number(),
     callbacks: z.boolean(),
-    actions: z.partialRecord(z.enum(ACTIONS), z.object({ speeds: z.array(z.enum(SPEEDS)), options: z.array(z.string()) })),
+    actions: z.partialRecord(z.enum(ACTIONS), z.object({ speeds: z.array(z.enum(SPEEDS)), options: z.array(z.string()), ranges: z.record(z.string(), z.string()).optional().describe('Narrower ranges this provider honours, per option') })),
     health: z.object({ circuit: z.enum(['closed', 'open', 'half_open']), openUntil: z.string().nullable(), inFlight: z.number(), maxConcurrency: z.number(), waiting: z.number().describe('Tasks waiting in line for a slot of this provider') }),
   })
   .meta({ id: 'Provider' });
