@@ -35,9 +35,27 @@ export async function submitCanonical(rt: Rt, tenant: Tenant, body: Record<strin
   const mjProxy: MjProxyExtras = {};
   if (ctx.state !== undefined && ctx.state !== '') mjProxy.state = ctx.state;
   if (hook) mjProxy.hook = true;
+  const ahead = await waitingAhead(rt, tenant);
   const { task } = await submitTask(rt, tenant, parsed.data, undefined, Object.keys(mjProxy).length ? { mjProxy } : undefined);
   const id = (JSON.parse(task) as { id: string }).id;
-  return ok(id);
+  if (ahead === null) return ok(id);
+  return { code: 22, description: `In queue, there are ${ahead} tasks ahead`, result: id, properties: { numberOfQueues: ahead } };
+}
+
+/**
+ * Null when a new task of the tenant would get a slot at once; else how many tasks wait in line before it (its own
+ * tasks already waiting, or every provider it may use full): the `numberOfQueues` of answer code 22.
+ */
+async function waitingAhead(rt: Pick<Runtime, 'room' | 'providers'>, tenant: Tenant): Promise<number | null> {
+  const ids = (tenant.providers ?? [...rt.providers.entries.keys()]).filter((id) => rt.providers.get(id));
+  if (ids.length === 0) return null;
+  const [groups, used] = await Promise.all([rt.room.waiting(ids), rt.room.inUse(ids)]);
+  const full = ids.every((id, i) => used[i]! >= rt.providers.get(id)!.config.maxConcurrency);
+  // A task waits for every provider it may use: count it once, at its longest line.
+  const perTenant = new Map<string, number>();
+  for (const g of groups) perTenant.set(g.tenant, Math.max(perTenant.get(g.tenant) ?? 0, g.waiting));
+  if (!full && !perTenant.has(tenant.id)) return null;
+  return [...perTenant.values()].reduce((n, w) => n + w, 0);
 }
 
 /** The tenant's task record, or 404 as for an unknown one. */
