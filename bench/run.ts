@@ -28,6 +28,7 @@ import { addProcess, codesStarted, createStage, stopStage, type Ctx, type Stage 
 import { startFloor, startSim } from './lib/upstream.js';
 import { runApi } from './scenarios/api.js';
 import { runBacklog } from './scenarios/backlog.js';
+import { runMjProxy } from './scenarios/mjproxy.js';
 import { runNotice } from './scenarios/notice.js';
 import { runPipeline } from './scenarios/pipeline.js';
 import { runScale } from './scenarios/scale.js';
@@ -119,6 +120,10 @@ async function main(): Promise<void> {
     if (wanted('S6')) {
       log('S6 backlog');
       await scenario(() => runBacklog(ctx!));
+    }
+    if (wanted('S8')) {
+      log('S8 midjourney-proxy reads');
+      await scenario(() => runMjProxy(ctx!));
     }
   } finally {
     if (ctx && main) await stopStage(ctx, main).catch(() => undefined);
