@@ -30,6 +30,7 @@ import { WebhookStore } from './store/webhook-store.js';
 import { MjProxyStore } from './store/mj-proxy-store.js';
 import { mjProxyWebhookBody } from './ingress/mjproxy/webhook-body.js';
 import type { TaskRecord } from './domain/task.js';
+import { createMediaService, type MediaService } from './services/media-setup.js';
 
 export interface Runtime {
   config: Config;
@@ -54,6 +55,8 @@ export interface Runtime {
   mjProxy: MjProxyStore;
   /** A webhook body other than the Task JSON for this record (the midjourney-proxy VO), or undefined. */
   webhookBody(rec: TaskRecord): string | undefined;
+  /** Image uploads, data URLs and mirrored outputs (services/media.ts). */
+  media: MediaService;
   /** False for a runtime built offline (the OpenAPI export): nothing may reach Redis. */
   online: boolean;
   /** Readiness: Redis answers. */
@@ -83,8 +86,9 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     log.warn({ provider, to }, 'circuit transition');
   });
   if (online) for (const t of config.tenants) await tenants.upsertFromConfig(t);
+  const media = await createMediaService(config, redis, keys, log);
   const rt: Runtime = {
-    config, log, tasks, tenants, providers, queues, circuits, metrics, online,
+    config, log, tasks, tenants, providers, queues, circuits, metrics, online, media,
     transitions: new Transitions(tasks, log),
     usage: new UsageStore(redis, keys),
     polls: new PollSchedule(redis, keys),
@@ -98,6 +102,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     async close() {
       await queues.close();
       await providers.close();
+      await media.blobs?.close?.();
       for (const conn of [queueRedis, redis]) await (online ? conn.quit().catch(() => conn.disconnect()) : conn.disconnect());
     },
   };

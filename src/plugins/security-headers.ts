@@ -29,9 +29,11 @@ const DOCS_HEADERS = {
   'x-permitted-cross-domain-policies': 'none',
   'content-security-policy': "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'",
 };
+// Media files set their own Cache-Control (cacheable until the link expires) and may be embedded by any site.
+const MEDIA_HEADERS = { ...BOTH, 'content-security-policy': "default-src 'none'; frame-ancestors 'none'", 'cross-origin-resource-policy': 'cross-origin' };
 const SETS = {
-  http: { api: API_HEADERS, docs: DOCS_HEADERS },
-  https: { api: { ...API_HEADERS, ...HSTS }, docs: { ...DOCS_HEADERS, ...HSTS } },
+  http: { api: API_HEADERS, docs: DOCS_HEADERS, media: MEDIA_HEADERS },
+  https: { api: { ...API_HEADERS, ...HSTS }, docs: { ...DOCS_HEADERS, ...HSTS }, media: { ...MEDIA_HEADERS, ...HSTS } },
 };
 
 export default fp(
@@ -39,7 +41,7 @@ export default fp(
     // Callback form: no promise per request. Fastify sends no x-powered-by (nothing to remove).
     app.addHook('onSend', (req, reply, payload, done) => {
       const set = req.protocol === 'https' ? SETS.https : SETS.http;
-      reply.headers(req.url.startsWith('/docs') ? set.docs : set.api);
+      reply.headers(req.url.startsWith('/docs') ? set.docs : req.url.startsWith('/media/') ? set.media : set.api);
       done(null, payload);
     });
   },

@@ -77,6 +77,14 @@ export function createKeys(prefix: string) {
     webhook: (taskId: string, part: 'seq' | 'q' | 'ev' | 'body' | 'own' | 'fin') => `${p}:wh:${taskId}:${part}`,
     /** A midjourney-proxy MODAL step waiting for `submit/modal` (mj-proxy-store.ts), expiring if never completed. */
     mjModal: (id: string) => `${p}:mjp:modal:${id}`,
+    // Media (media-store.ts)
+    /** A stored media object: tenant, type, bytes, expiry. */
+    media: (id: string) => `${p}:media:${id}`,
+    /** Media ids scored by expiry (ms): the sweeper's worklist. */
+    mediaExpiry: `${p}:media-exp`,
+    mediaUsageRoot: `${p}:media-usage:`,
+    /** A tenant's stored media: `bytes`, `count`. */
+    mediaUsage: (tenantId: string) => `${p}:media-usage:${tenantId}`,
     /** BullMQ's prefix: its queues' keys are built by BullMQ under it. */
     queuePrefix: `${p}:bull`,
   };

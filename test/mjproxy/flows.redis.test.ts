@@ -8,7 +8,8 @@ import { startApimartSimulator } from '../../providers/apimart/simulator.js';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
 import { api, startGateway, TENANT_A_KEY, type TestGateway } from '../helpers/gateway.js';
-import { IMAGES } from './images.js';
+import { fetchBytes } from '../helpers/media.js';
+import { IMAGE, IMAGES, MASK, mediaGateway } from './images.js';
 import { bearerClient, fetchUntil, mj, secretClient, submitted, succeeds, type Client } from './helpers.js';
 
 const PROVIDERS = [
@@ -22,17 +23,25 @@ describe.each(PROVIDERS)('midjourney-proxy clients against the $type simulator',
   let gw: TestGateway;
   let chat: Client;
   let relay: Client;
+  let media: Awaited<ReturnType<typeof mediaGateway>>;
+  /** The bytes behind a gateway media link the provider was given. */
+  const served = async (url: string) => {
+    expect(url.startsWith(`${gw.url}/media/med_`), url).toBe(true);
+    return (await fetchBytes(url)).body;
+  };
 
   beforeAll(async () => {
+    media = await mediaGateway();
     sim = await p.start({ apiKey: 'k' });
     sim.state.behaviour.jobDurationMs = 40;
-    gw = await startGateway({ providers: [{ id: 'up', type: p.type, apiKey: 'k', baseUrl: p.base(sim.url) }], ...IMAGES.gateway });
+    gw = await startGateway({ providers: [{ id: 'up', type: p.type, apiKey: 'k', baseUrl: p.base(sim.url) }], ...media.options });
     chat = secretClient(gw.url, TENANT_A_KEY);
     relay = bearerClient(gw.url, TENANT_A_KEY);
   });
   afterAll(async () => {
     await gw?.close();
     await sim?.close();
+    await media?.remove();
   });
 
   it('replays the chat client: imagine, fetch, U2 by customId, vary region via modal, seed, gallery', async () => {
@@ -46,7 +55,7 @@ describe.each(PROVIDERS)('midjourney-proxy clients against the $type simulator',
     // The same task on the canonical API: one task store.
     const canonical = await api(gw.url, 'GET', `/v1/tasks/${id}`, { key: TENANT_A_KEY });
     expect(canonical.body).toMatchObject({ id, action: 'imagine', status: 'succeeded', provider: 'up' });
-    expect(canonical.body.input.imageUrls[0]).toMatch(/^https?:\/\//);
+    expect(await served(canonical.body.input.imageUrls[0])).toEqual(IMAGE);
     const labels = grid.buttons.map((b: any) => b.label || b.emoji);
     expect(labels).toEqual(['U1', 'U2', 'U3', 'U4', '🔄', 'V1', 'V2', 'V3', 'V4']);
 
@@ -66,7 +75,7 @@ describe.each(PROVIDERS)('midjourney-proxy clients against the $type simulator',
     expect(done.action).toBe('INPAINT');
     const inpaint = (await api(gw.url, 'GET', `/v1/tasks/${done.id}`, { key: TENANT_A_KEY })).body;
     expect(inpaint.input).toMatchObject({ action: 'inpaint', taskId: id, index: 2, prompt: 'a red scarf' });
-    expect(inpaint.input.mask.url).toMatch(/^https?:\/\//);
+    expect(await served(inpaint.input.mask.url)).toEqual(MASK);
     // The MODAL id now reads as the task it became.
     expect((await mj(chat, 'GET', `/mj/task/${press.body.result}/fetch`)).body.id).toBe(done.id);
 
@@ -82,10 +91,13 @@ describe.each(PROVIDERS)('midjourney-proxy clients against the $type simulator',
   it('replays blend, describe and shorten from the chat client', async () => {
     const blend = await succeeds(chat, '/mj/submit/blend', { base64Array: [IMAGES.image, IMAGES.image], dimensions: 'LANDSCAPE' });
     expect(blend.action).toBe('BLEND');
-    expect((await api(gw.url, 'GET', `/v1/tasks/${blend.id}`, { key: TENANT_A_KEY })).body.input.aspectRatio).toBe('3:2');
+    const blendInput = (await api(gw.url, 'GET', `/v1/tasks/${blend.id}`, { key: TENANT_A_KEY })).body.input;
+    expect(blendInput.aspectRatio).toBe('3:2');
+    for (const url of blendInput.imageUrls) expect(await served(url)).toEqual(IMAGE);
 
     const described = await succeeds(chat, '/mj/submit/describe', { base64: IMAGES.image });
     expect(described.action).toBe('DESCRIBE');
+    expect(await served((await api(gw.url, 'GET', `/v1/tasks/${described.id}`, { key: TENANT_A_KEY })).body.input.imageUrl)).toEqual(IMAGE);
     expect(described.prompt).toMatch(/^1️⃣ /);
     expect(described.buttons[0]).toMatchObject({ customId: 'MJ::Job::PicReader::1', emoji: '1️⃣', type: 2 });
     const again = await succeeds(chat, '/mj/submit/action', { taskId: described.id, customId: 'MJ::Job::PicReader::1' });

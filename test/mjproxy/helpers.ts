@@ -43,6 +43,3 @@ export async function succeeds(c: Client, path: string, body: unknown): Promise<
   return vo;
 }
 
-/** A 1×1 PNG as clients send images: a data URL. */
-export const PNG_DATA_URL =
-  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';

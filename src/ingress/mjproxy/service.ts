@@ -20,7 +20,7 @@ export interface MjAnswer { code: number; description: string; result: string | 
 /** What rides along with a submit: the echoed `state`, the `notifyHook`, the speed of the route prefix. */
 export interface SubmitContext { state?: string; notifyHook?: string; speed?: 'relax' | 'fast' | 'turbo' }
 
-type Rt = Pick<Runtime, 'config' | 'tasks' | 'providers' | 'mjProxy' | 'transitions' | 'room'>;
+type Rt = Pick<Runtime, 'config' | 'tasks' | 'providers' | 'mjProxy' | 'transitions' | 'room' | 'media'>;
 
 const ok = (result: string, properties: Record<string, unknown> = {}): MjAnswer => ({ code: 1, description: 'Submit success', result, properties });
 
