@@ -29,6 +29,7 @@ import { startFloor, startSim } from './lib/upstream.js';
 import { runApi } from './scenarios/api.js';
 import { runBacklog } from './scenarios/backlog.js';
 import { runConsole } from './scenarios/console.js';
+import { runMjProxy } from './scenarios/mjproxy.js';
 import { runNotice } from './scenarios/notice.js';
 import { runPipeline } from './scenarios/pipeline.js';
 import { runScale } from './scenarios/scale.js';
@@ -124,6 +125,10 @@ async function main(): Promise<void> {
     if (wanted('S10')) {
       log('S10 console');
       await scenario(() => runConsole(ctx!));
+    }
+    if (wanted('S8')) {
+      log('S8 midjourney-proxy reads');
+      await scenario(() => runMjProxy(ctx!));
     }
   } finally {
     if (ctx && main) await stopStage(ctx, main).catch(() => undefined);

@@ -25,6 +25,7 @@ import health from './routes/health/index.js';
 import metricsRoute from './routes/metrics/index.js';
 import providers from './routes/providers/index.js';
 import tasks from './routes/tasks/index.js';
+import mjProxy from './ingress/mjproxy/index.js';
 import mediaServe from './routes/media/serve.js';
 import type { Runtime } from './runtime.js';
 
@@ -120,6 +121,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'Tenant API key (or send it as x-api-key)' },
           admin: { type: 'http', scheme: 'bearer', description: 'The adminToken (guards /admin/*)' },
+          mjApiSecret: { type: 'apiKey', in: 'header', name: 'mj-api-secret', description: 'Tenant API key, as midjourney-proxy clients send it' },
         },
       },
     },
@@ -139,6 +141,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
   await app.register(callbacks);
   await app.register(usage);
   await app.register(admin);
+  await app.register(mjProxy);
   await app.register(mediaServe);
   await app.register(consoleRoutes);
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());

@@ -152,6 +152,15 @@ export const configSchema = z.strictObject({
   prices: z.record(z.string(), z.partialRecord(z.enum(ACTIONS), numeric(z.number().min(0).max(1000)))).default({}),
   providers: z.array(providerSchema).default([]),
   tenants: z.array(tenantSchema).default([]),
+  /** The midjourney-proxy ingress (`/mj`, src/ingress/mjproxy). */
+  mjProxy: z
+    .strictObject({
+      /** Largest submit body on `/mj/submit/*` (base64 images travel inline). */
+      bodyLimitBytes: numeric(z.number().int().min(1024).max(64 * 1024 * 1024).default(16 * 1024 * 1024)),
+      /** A MODAL step (vary region, custom zoom, remix) never completed by `submit/modal` expires after this. */
+      modalTtlSeconds: numeric(z.number().int().min(60).max(7 * 86_400).default(3600)),
+    })
+    .prefault({}),
   /** Image uploads, data URLs and mirrored outputs (src/media-config.ts); absent: media is off. */
   media: mediaSchema.optional(),
 });

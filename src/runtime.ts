@@ -29,6 +29,9 @@ import { RoomStore } from './store/room-store.js';
 import { openWorklists, type Worklists } from './store/worklists.js';
 import { UsageStore } from './store/usage-store.js';
 import { WebhookStore } from './store/webhook-store.js';
+import { MjProxyStore } from './store/mj-proxy-store.js';
+import { mjProxyWebhookBody } from './ingress/mjproxy/webhook-body.js';
+import type { TaskRecord } from './domain/task.js';
 import { createMediaService, type MediaService } from './services/media-setup.js';
 
 export interface Runtime {
@@ -50,6 +53,10 @@ export interface Runtime {
   circuits: CircuitBreakers;
   rateLimit: RateLimiter;
   metrics: Metrics;
+  /** MODAL steps of the midjourney-proxy ingress, and its batched reads. */
+  mjProxy: MjProxyStore;
+  /** A webhook body other than the Task JSON for this record (the midjourney-proxy VO), or undefined. */
+  webhookBody(rec: TaskRecord): string | undefined;
   /** Image uploads, data URLs and mirrored outputs (services/media.ts). */
   media: MediaService;
   /** False for a runtime built offline (the OpenAPI export): nothing may reach Redis. */
@@ -91,6 +98,8 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     room: new RoomStore(redis, keys),
     openWorklists: () => openWorklists(config.redisUrl, keys, log),
     rateLimit: new RateLimiter(new RateWindowStore(redis, keys)),
+    mjProxy: new MjProxyStore(redis, keys),
+    webhookBody: mjProxyWebhookBody(providers),
     ping: () => redis.ping(),
     async close() {
       await queues.close();

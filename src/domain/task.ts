@@ -39,6 +39,16 @@ export interface TaskPrivate {
   waitingFor?: string;
   /** Why the task is still queued, for the timeout message if it never leaves. */
   waitReason?: string;
+  /** Set on tasks submitted through the midjourney-proxy ingress (src/ingress/mjproxy): what its Task VO echoes. */
+  mjProxy?: MjProxyExtras;
+}
+
+/** What a midjourney-proxy client sent that the canonical task has no field for. */
+export interface MjProxyExtras {
+  /** The client's `state`, echoed in the VO. */
+  state?: string;
+  /** True when `notifyHook` was given: webhooks carry the VO instead of the Task. */
+  hook?: boolean;
 }
 
 export interface TaskRecord {

@@ -15,7 +15,7 @@ const BATCH = 200;
 /** A task past its deadline but not final yet (the sweeper has not got to it) is looked at again this much later. */
 const RECHECK_MS = 60_000;
 
-export async function reconcile(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tenants' | 'usage' | 'webhookEvents' | 'queues'>, now = Date.now()): Promise<number> {
+export async function reconcile(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tenants' | 'usage' | 'webhookEvents' | 'queues' | 'webhookBody'>, now = Date.now()): Promise<number> {
   let finished = 0;
   for (const member of await rt.usage.overdue(now, BATCH)) {
     const resv = parseReservationMember(member);

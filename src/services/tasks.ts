@@ -5,7 +5,7 @@ import { sha256 } from '../store/tenant-store.js';
 import { newTaskId } from '../domain/ids.js';
 import { eligible, describeRequest } from '../domain/routing.js';
 import { callbackUrlProblem } from '../domain/ssrf.js';
-import { requestFromInput, touch, type TaskRecord } from '../domain/task.js';
+import { requestFromInput, touch, type TaskPrivate, type TaskRecord } from '../domain/task.js';
 import { apiError } from '../errors.js';
 import type { SubmitBody, Task } from '../schemas/task.js';
 import type { Runtime } from '../runtime.js';
@@ -44,7 +44,8 @@ async function routeCheck(rt: Pick<Runtime, 'tasks' | 'providers'>, tenant: Tena
   return { providers: ok.map((c) => c.id) };
 }
 
-export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'providers' | 'media'>, tenant: Tenant, sent: SubmitBody, idempotencyKey?: string): Promise<{ task: string; created: boolean; id: string }> {
+/** `extras`: private fields an ingress keeps with the task (e.g. `mjProxy`). */
+export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'providers' | 'media'>, tenant: Tenant, sent: SubmitBody, idempotencyKey?: string, extras?: Pick<TaskPrivate, 'mjProxy'>): Promise<{ task: string; created: boolean; id: string }> {
   // Images sent as data URLs are stored and replaced by signed links before anything else sees the body.
   const body = await rt.media.resolveDataUrls(tenant.id, sent);
   // toCanonical ignores `metadata`, so the request follows the task's input (the body less its metadata).
@@ -68,7 +69,7 @@ export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'provide
     priv: {
       tenantId: tenant.id, request: req, deadlineAt: now.getTime() + deadline, pinnedProvider, requestedProvider: pinnedProvider ? undefined : body.provider,
       allowList: tenant.providers, upstreamState: {}, phase: 'waiting', excluded: [], sameProviderTries: 0, resubmitted: false, notFound: 0,
-      generation: 1, callbackUrl: body.callbackUrl, tenantCap: tenant.maxConcurrentTasks,
+      generation: 1, callbackUrl: body.callbackUrl, tenantCap: tenant.maxConcurrentTasks, ...extras,
     },
   };
   const idem = idempotencyKey ? { keyHash: sha256(idempotencyKey), bodyHash: sha256(stableJson(sent)) } : undefined;

@@ -82,7 +82,7 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, ran
 }
 
 /** Records an event for a task's status change and makes sure its chain is queued (transition listener). */
-export async function recordWebhookEvent(rt: Pick<Runtime, 'tenants' | 'webhookEvents' | 'queues'>, rec: TaskRecord): Promise<void> {
+export async function recordWebhookEvent(rt: Pick<Runtime, 'tenants' | 'webhookEvents' | 'queues' | 'webhookBody'>, rec: TaskRecord): Promise<void> {
   const type = rec.task.status;
   if (!WEBHOOK_EVENTS.has(type)) return;
   const url = rec.priv.callbackUrl ?? (await rt.tenants.get(rec.priv.tenantId))?.webhookUrl;
@@ -90,13 +90,13 @@ export async function recordWebhookEvent(rt: Pick<Runtime, 'tenants' | 'webhookE
   const { chain } = await rt.webhookEvents.append(rec.task.id, {
     type: type as WebhookEventType, tenantId: rec.priv.tenantId, url, createdAt: new Date().toISOString(),
     state: 'pending', deliveredAt: null, nextAttemptAt: null, attempts: [],
-  }, JSON.stringify(rec.task), type !== 'running');
+  }, rt.webhookBody(rec) ?? JSON.stringify(rec.task), type !== 'running');
   // Adding the owner's job again is harmless (same id) and re-creates it if a crash lost it.
   if (chain > 0) await rt.queues.enqueueWebhookChain(rec.task.id, chain);
 }
 
 /** Records webhook events for every status change that matters, whichever process wrote it. */
-export function registerWebhookEvents(rt: Pick<Runtime, 'log' | 'tenants' | 'webhookEvents' | 'queues' | 'transitions'>): void {
+export function registerWebhookEvents(rt: Pick<Runtime, 'log' | 'tenants' | 'webhookEvents' | 'queues' | 'transitions' | 'webhookBody'>): void {
   rt.transitions.onStatusChange(async (rec) => {
     await recordWebhookEvent(rt, rec).catch((err: Error) => rt.log.error({ taskId: rec.task.id, err: err.message }, 'webhook event not recorded'));
   });

@@ -81,6 +81,8 @@ export function createKeys(prefix: string) {
     pollWakeChannel: `${p}:polls:wake`,
     /** A task's webhook events (webhook-store.ts). */
     webhook: (taskId: string, part: 'seq' | 'q' | 'ev' | 'body' | 'own' | 'fin') => `${p}:wh:${taskId}:${part}`,
+    /** A midjourney-proxy MODAL step waiting for `submit/modal` (mj-proxy-store.ts), expiring if never completed. */
+    mjModal: (id: string) => `${p}:mjp:modal:${id}`,
     // Media (media-store.ts)
     /** A stored media object: tenant, type, bytes, expiry. */
     media: (id: string) => `${p}:media:${id}`,

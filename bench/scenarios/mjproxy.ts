@@ -1,0 +1,67 @@
+/**
+ * 8. midjourney-proxy reads: `GET /mj/task/{id}/fetch` against `GET /v1/tasks/{id}` of the same task on the same
+ * process in the same run (alternating short rounds, as S1 does, since this machine's speed drifts), and
+ * `POST /mj/task/list-by-condition` with 100 ids, all at 50 connections (autocannon). The tasks read are finished
+ * imagine tasks (their VOs carry nine buttons). Process: one ROLE=all gateway on a stage of its own.
+ */
+import { AUTH } from '../lib/gateway.js';
+import { cannon, warmUp, type CannonResult } from '../lib/load.js';
+import { below, above, type Goal, type ScenarioResult } from '../lib/report.js';
+import { addProcess, createStage, newTasks, stopStage, waitAllFinal, type Ctx } from '../lib/stage.js';
+import { fmt, fmtInt, mapLimit } from '../lib/stats.js';
+
+const CONNECTIONS = 50;
+const IDS = 100;
+/** Bearer on both routes (as new-api relays): the same authentication cost on each side of the ratio. */
+const HEADERS = AUTH;
+
+export async function runMjProxy(ctx: Ctx): Promise<ScenarioResult> {
+  const started = Date.now();
+  const stage = createStage(ctx, { name: 'mjp', pollsPerSecond: 100_000 });
+  try {
+    await ctx.sim.reset();
+    await ctx.sim.behaviour({ jobDurationMs: 20, jitterMs: 0 });
+    const { client } = await addProcess(ctx, stage, 'gw-mjp', 'all');
+    const base = client!.url;
+    const ids = await mapLimit(Array.from({ length: IDS }, (_, i) => i), 20, async (i) => {
+      const res = await client!.pool.request({ method: 'POST', path: '/mj/submit/imagine', headers: HEADERS, body: JSON.stringify({ prompt: `bench lighthouse ${i}` }) });
+      return (JSON.parse(await res.body.text()) as { result: string }).result;
+    });
+    const finished = await waitAllFinal(ctx, stage, 60_000);
+    const id = ids[0]!;
+    const targets = { v1: `${base}/v1/tasks/${id}`, fetch: `${base}/mj/task/${id}/fetch` };
+    const durationS = ctx.quick ? 1 : 5;
+    const rounds = ctx.quick ? 1 : 3;
+    for (const url of Object.values(targets)) await warmUp({ url, method: 'GET', headers: HEADERS, requests: 500 });
+    const runs: Record<'v1' | 'fetch', CannonResult[]> = { v1: [], fetch: [] };
+    for (let r = 0; r < rounds; r++) {
+      const order: Array<'v1' | 'fetch'> = r % 2 ? ['fetch', 'v1'] : ['v1', 'fetch'];
+      for (const which of order) {
+        ctx.log(`  round ${r + 1}: GET ${which}`);
+        runs[which].push(await cannon({ url: targets[which], connections: CONNECTIONS, durationS, method: 'GET', headers: HEADERS }));
+      }
+    }
+    const listBody = JSON.stringify({ ids });
+    await warmUp({ url: `${base}/mj/task/list-by-condition`, method: 'POST', headers: HEADERS, body: listBody, requests: 300 });
+    ctx.log('  list-by-condition, 100 ids');
+    const list = await cannon({ url: `${base}/mj/task/list-by-condition`, connections: CONNECTIONS, durationS: ctx.quick ? 2 : 10, method: 'POST', headers: HEADERS, body: listBody });
+    const failed = [...runs.v1, ...runs.fetch, list].reduce((n, x) => n + x.non2xx + x.errors, 0);
+    if (failed > 0) throw new Error(`S8: ${failed} requests failed; the figures would not be of successful reads`);
+    const rps = (rs: CannonResult[]) => rs.reduce((n, x) => n + x.requests, 0) / rs.reduce((n, x) => n + x.durationS, 0);
+    const ratio = rps(runs.fetch) / rps(runs.v1);
+    const goals: Goal[] = [
+      { what: 'fetch throughput ÷ GET /v1/tasks/{id}', target: '≥ 0.9', measured: fmt(ratio), ok: ratio >= 0.9, ...(ratio < 0.9 ? { miss: below(ratio, 0.9) } : {}) },
+      { what: 'list-by-condition (100 ids) p99 at 50 connections', target: '< 10 ms', measured: `${fmt(list.p99)} ms`, ok: list.p99 < 10, ...(list.p99 >= 10 ? { miss: above(list.p99, 10, 'ms') } : {}) },
+    ];
+    const row = (name: string, rs: CannonResult[]) => [name, fmtInt(rps(rs)), fmt(rs.reduce((n, x) => n + x.p50, 0) / rs.length), fmt(Math.max(...rs.map((x) => x.p99))), rs.reduce((n, x) => n + x.non2xx + x.errors, 0)];
+    const tasks = await newTasks(ctx, stage);
+    return {
+      id: 'S8', title: 'midjourney-proxy reads', seconds: (Date.now() - started) / 1000, code: [...stage.codes],
+      method: `One ROLE=all gateway; ${IDS} imagine tasks submitted through /mj/submit/imagine and run to the end. GET /v1/tasks/{id} and GET /mj/task/{id}/fetch of the same task alternate in ${rounds} round(s) of ${durationS} s at ${CONNECTIONS} connections; then list-by-condition with all ${IDS} ids for ${ctx.quick ? 2 : 10} s at ${CONNECTIONS} connections.`,
+      tables: [{ head: ['route', 'req/s', 'p50 ms (mean of rounds)', 'p99 ms (worst round)', 'non-2xx + errors'], rows: [row('GET /v1/tasks/{id}', runs.v1), row('GET /mj/task/{id}/fetch', runs.fetch), row('POST /mj/task/list-by-condition (100 ids)', [list])] }],
+      goals, verified: { created: tasks.created, statuses: tasks.statuses, allFinal: tasks.allFinal && finished.ok }, notes: [], raw: { runs, list },
+    };
+  } finally {
+    await stopStage(ctx, stage);
+  }
+}
