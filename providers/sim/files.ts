@@ -27,12 +27,22 @@ function paddedPng(bytes: number): Buffer {
 /** A minimal ISO-BMFF header: enough for a type check of `video/mp4`. */
 const MP4 = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypmp42'), Buffer.alloc(4), Buffer.from('mp42isom'), Buffer.alloc(1024)]);
 
-export function fileFor(path: string, bytes: number, res: ServerResponse): void {
+/** What of the simulator's state shapes a file answer. */
+export interface FileState { fileBytes: number; stallFiles: boolean; heldFile(): Promise<void> }
+
+export async function fileFor(path: string, state: FileState, res: ServerResponse): Promise<void> {
+  const bytes = state.fileBytes;
   const body = path.endsWith('.mp4') ? MP4 : path.endsWith('.png') ? (bytes > 0 ? paddedPng(bytes) : makePng(64, 64, path)) : null;
   if (!body) {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('no such file');
     return;
   }
   res.writeHead(200, { 'content-type': path.endsWith('.mp4') ? 'video/mp4' : 'image/png', 'content-length': body.length });
+  if (state.stallFiles) {
+    res.write(body.subarray(0, body.length >> 1));
+    await state.heldFile();
+    res.end(body.subarray(body.length >> 1));
+    return;
+  }
   res.end(body);
 }

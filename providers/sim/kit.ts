@@ -84,6 +84,22 @@ export class SimState {
   serveFiles = false;
   /** Size of each served image file (bytes, padded PNG); 0: a small picture. */
   fileBytes = 0;
+  /** Files are sent half, then held until `releaseFiles()` (a download cut off mid-body). */
+  stallFiles = false;
+  /** Downloads held so far. */
+  stalledFiles = 0;
+  private fileWaiters: Array<() => void> = [];
+
+  /** Resolves when held downloads may finish. */
+  heldFile(): Promise<void> {
+    this.stalledFiles++;
+    return new Promise((resolve) => this.fileWaiters.push(resolve));
+  }
+
+  releaseFiles(): void {
+    this.stallFiles = false;
+    for (const release of this.fileWaiters.splice(0)) release();
+  }
   /** Jobs in flight at once (started, not done), for concurrency assertions. */
   maxInFlight = 0;
 
@@ -226,7 +242,7 @@ export async function startSimulator(handler: SimHandler, opts: StartOptions = {
     const url = new URL(req.url ?? '/', 'http://sim');
     const simReq: SimRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, rawBody };
     if (simReq.path.startsWith('/__sim/')) return send(res, await control(simReq, state));
-    if (simReq.method === 'GET' && FILE_PATH.test(simReq.path)) return fileFor(simReq.path, state.fileBytes, res);
+    if (simReq.method === 'GET' && FILE_PATH.test(simReq.path)) return fileFor(simReq.path, state, res);
     const files = state.serveFiles ? `http://${req.headers.host ?? '127.0.0.1'}` : undefined;
 
     state.requests.push({ method: simReq.method, path: simReq.path, headers: req.headers, body: body ?? rawBody, at: Date.now() });

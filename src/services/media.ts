@@ -150,6 +150,22 @@ export class MediaService {
     return out;
   }
 
+  /**
+   * Deletes media whose time is up (bytes first, then the record, so a crash in between is retried) and temp files
+   * of writes cut off by a crash, once older than `partialGraceMs` (no live write takes that long).
+   */
+  async sweep(now = Date.now(), partialGraceMs = 2 * (this.config.media?.downloadTimeoutMs ?? 0) + 60_000): Promise<{ expired: number; partial: number }> {
+    if (!this.blobs) return { expired: 0, partial: 0 };
+    const ids = await this.store.expired(now, 500);
+    for (const id of ids) {
+      await this.blobs.delete(id);
+      await this.store.forget(id);
+    }
+    const partial = (await this.blobs.sweepPartial?.(partialGraceMs)) ?? 0;
+    if (ids.length || partial) this.log.info({ expired: ids.length, partial }, 'media sweep');
+    return { expired: ids.length, partial };
+  }
+
   /** Counts served bytes (GET /media). */
   served(bytes: number): void {
     if (this.blobs) this.metrics.bytes.inc({ direction: 'out', backend: this.blobs.kind }, bytes);
