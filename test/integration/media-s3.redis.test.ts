@@ -1,12 +1,14 @@
 /**
  * Uploads (`POST /v1/media`, multipart and raw) on the S3 backend, against a real S3-protocol server: the object
  * lands in the bucket, the link serves it (ranges too), usage counts it, and bad uploads get 413/400 with nothing
- * stored. The same code path a user runs with AWS S3, MinIO or R2.
+ * stored; and task outputs mirrored into the bucket. The same code path a user runs with AWS S3, MinIO or R2.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FormData, request } from 'undici';
+import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
+import type { Simulator } from '../../providers/sim/kit.js';
 import { makePng } from '../../providers/sim/png.js';
-import { api, freePort, startGateway, TENANT_A_KEY, TENANT_B_KEY, type TestGateway } from '../helpers/gateway.js';
+import { api, freePort, startGateway, TENANT_A_KEY, TENANT_B_KEY, waitForTask, type TestGateway } from '../helpers/gateway.js';
 import { fakeJpeg, fetchBytes, MEDIA_SECRET } from '../helpers/media.js';
 import { startS3, type TestS3 } from '../helpers/s3.js';
 
@@ -89,5 +91,42 @@ describe('uploads on the S3 backend', () => {
     const res = await request(`${gw.url}/v1/media`, { method: 'POST', body: png, headers: { 'content-type': 'image/png' } });
     expect(res.statusCode).toBe(401);
     await res.body.dump();
+  });
+});
+
+describe('mirroring onto the S3 backend', () => {
+  let s3: TestS3;
+  let gw: TestGateway;
+  let sim: Simulator;
+
+  beforeAll(async () => {
+    s3 = await startS3('mjg-mirror');
+    sim = await startLegnextSimulator({ apiKey: 'lk', serveFiles: true });
+    sim.state.behaviour.jobDurationMs = 60;
+    const port = await freePort();
+    gw = await startGateway({
+      providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: `${sim.url}/api` }],
+      config: { port, publicUrl: `http://127.0.0.1:${port}`, media: { store: 's3', s3: s3.config, signingSecret: MEDIA_SECRET, allowPrivateHosts: true } },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await gw?.close();
+    await sim?.close();
+    await s3?.close();
+  }, 60_000);
+
+  it('streams the outputs into the bucket and serves them after the provider is gone', async () => {
+    const res = await api(gw.url, 'POST', '/v1/tasks', { key: TENANT_A_KEY, body: { action: 'imagine', prompt: 'a bucket' } });
+    expect(res.status).toBe(202);
+    const t = await waitForTask(gw.url, TENANT_A_KEY, res.body.id, 30_000);
+    const out = t.output as typeof t.output & { upstream: { imageUrls: string[] }; mirrorError?: string };
+    expect(out.mirrorError).toBeUndefined();
+    const original = await fetchBytes(out.upstream.imageUrls[3]!);
+    await sim.close();
+    const copy = await fetchBytes(out.imageUrls[3]!);
+    expect(copy.status).toBe(200);
+    expect(copy.body.equals(original.body)).toBe(true);
+    const id = new URL(out.imageUrls[3]!).pathname.split('/').pop()!;
+    expect((await fetchBytes(`${s3.endpoint}/${s3.bucket}/test/${id}`)).body.equals(original.body)).toBe(true);
   });
 });
