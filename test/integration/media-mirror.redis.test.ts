@@ -8,7 +8,7 @@ import { Agent } from 'undici';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
 import { openDownload } from '../../src/services/media-fetch.js';
-import { api, freePort, startGateway, TENANT_A_KEY, waitForTask, type TestGateway } from '../helpers/gateway.js';
+import { api, dropPrefix, freePort, sleep, startGateway, TENANT_A_KEY, waitForTask, type TestGateway } from '../helpers/gateway.js';
 import { fetchBytes, MEDIA_SECRET, tempMediaDir } from '../helpers/media.js';
 
 const KEY = TENANT_A_KEY;
@@ -34,11 +34,15 @@ describe('mirroring task outputs', () => {
       config: { port, publicUrl: `http://127.0.0.1:${port}`, media: { dir: store.dir, maxBytes: MAX, signingSecret: MEDIA_SECRET, allowPrivateHosts: true, downloadTimeoutMs: 5000 } },
     });
   });
+  // The simulator goes first (nothing left to download), and the keys go even if closing the gateway stalls.
   afterAll(async () => {
-    await gw?.close();
     await sim?.close();
+    if (gw) {
+      await Promise.race([gw.close(), sleep(20_000)]);
+      await dropPrefix(gw.config.keyPrefix);
+    }
     await store?.remove();
-  });
+  }, 60_000);
 
   it('serves the grid and images from the gateway, keeps the upstream URLs, and follow-ups still work', async () => {
     const t = await run({ action: 'imagine', prompt: 'a lighthouse' });
