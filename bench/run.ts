@@ -34,6 +34,7 @@ import { runNotice } from './scenarios/notice.js';
 import { runPipeline } from './scenarios/pipeline.js';
 import { runScale } from './scenarios/scale.js';
 import { runSteady } from './scenarios/steady.js';
+import { runMedia } from './scenarios/media.js';
 
 const quick = process.argv.includes('--quick');
 const cpuProf = process.env.BENCH_CPU_PROF === '1';
@@ -129,6 +130,10 @@ async function main(): Promise<void> {
     if (wanted('S8')) {
       log('S8 midjourney-proxy reads');
       await scenario(() => runMjProxy(ctx!));
+    }
+    if (wanted('S7')) {
+      log('S7 media');
+      await scenario(() => runMedia(ctx!));
     }
   } finally {
     if (ctx && main) await stopStage(ctx, main).catch(() => undefined);

@@ -19,7 +19,7 @@ const enqueueGraceMs = (sweepIntervalMs: number) => Math.min(10_000, 5 * sweepIn
 
 export interface SweepReport { timedOut: number; requeued: number; reclaimed: number }
 
-export async function sweep(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tenants' | 'transitions' | 'queues' | 'room' | 'providers'>, now = Date.now()): Promise<SweepReport> {
+export async function sweep(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tenants' | 'transitions' | 'queues' | 'room' | 'providers' | 'media'>, now = Date.now()): Promise<SweepReport> {
   const report: SweepReport = { timedOut: 0, requeued: 0, reclaimed: 0 };
   const overdue = await rt.tasks.overdue(now, BATCH);
   for (const id of overdue) {
@@ -42,6 +42,8 @@ export async function sweep(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tena
 
   const floor = taskIdFloor(now - rt.config.taskRetentionDays * 86_400_000);
   for (const tenantId of await rt.tenants.ids()) await rt.tasks.trimIndex(tenantId, floor);
+  // Media follows the task retention: expired objects and crashed writes go.
+  await rt.media.sweep(now);
   if (report.timedOut || report.requeued || report.reclaimed) rt.log.info(report, 'sweep');
   return report;
 }
