@@ -48,13 +48,15 @@ export interface UpdateTaskInput {
   retentionSec: number;
   /** Every configured provider: a status change off the upstream frees the task's slots in the same step. */
   release?: { providers: ProviderSlots[]; now: number };
+  /** A final write puts the task on the follow-up worklist (`finals`) in the same step. */
+  trackFinal?: boolean;
 }
 
 /** The new version; -1 missing, -2 already final, -3 version conflict. */
 export const updateTask = defineScript<UpdateTaskInput, number>('update-task', (k, i) => ({
   keys: [k.task(i.taskId), k.active],
   argv: [
-    s(i.expectedVersion), i.status, i.body, i.final ? '1' : '0', s(i.retentionSec), i.taskId,
+    s(i.expectedVersion), i.status, i.body, i.final ? '1' : '0', s(i.retentionSec), i.taskId, i.trackFinal ? k.finals : '',
     ...(i.release ? [...roomArgs(k, i.release.now), ...slotLists(i.release.providers)] : ['']),
   ],
 }));

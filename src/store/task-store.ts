@@ -37,6 +37,8 @@ export class TaskStore {
   private readonly createScript: HotScript<Parameters<typeof createTask.build>[1], [number, string | number]>;
   /** Every configured provider's slots, freed in the write that takes a task off the upstream (none: not freed here). */
   private slotProviders: ProviderSlots[] | undefined;
+  /** Whether final writes go on the follow-up worklist (a runtime with follow-up listeners sets it). */
+  private trackFinals = false;
 
   constructor(private readonly redis: Redis, private readonly keys: Keys, retentionDays: number) {
     this.retentionSec = Math.round(retentionDays * 86_400);
@@ -110,6 +112,21 @@ export class TaskStore {
     this.slotProviders = providers;
   }
 
+  /** From now on, a final write also lists the task in `finals` until `finalHandled` (its follow-ups have run). */
+  trackFinalFollowUps(): void {
+    this.trackFinals = true;
+  }
+
+  /** The follow-ups of a task's final transition have all run. */
+  async finalHandled(id: string): Promise<void> {
+    await this.redis.zrem(this.keys.finals, id);
+  }
+
+  /** Tasks that ended before `before` whose follow-ups were never confirmed (a crash right after the final write). */
+  finalsBefore(before: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.finals, '-inf', before, 'LIMIT', 0, limit);
+  }
+
   /**
    * Read-modify-write with a version check, retried on conflict. `fn` returns the next record, or null for
    * "no change". Returns the record as it stands afterwards and whether this call changed it; null when missing.
@@ -124,7 +141,7 @@ export class TaskStore {
       if (!next) return { rec, changed: false };
       const v = await runScript(this.redis, this.keys, updateTask, {
         taskId: id, expectedVersion: rec.version, status: next.task.status, body: encodeBody(next), final: isFinal(next.task.status), retentionSec: this.retentionSec,
-        release: this.slotProviders && { providers: this.slotProviders, now: Date.now() },
+        release: this.slotProviders && { providers: this.slotProviders, now: Date.now() }, trackFinal: this.trackFinals,
       });
       if (v > 0) return { rec: { ...next, version: v }, changed: true };
       if (v === -1) return null;
