@@ -222,11 +222,19 @@ export const roomPosition = defineScript<{ taskId: string }, [number, number, st
 
 export interface RateWindowInput { tenantId: string; limit: number; windowSec: number; want: number }
 
-/** {granted, remaining, ms, secondLeftMs} (see the script's header). */
-export const rateWindow = defineScript<RateWindowInput, [number, number, number, number]>('rate-window', (k, i) => ({
+/** {granted, remaining, ms, secondLeftMs, second} (see the script's header). */
+export const rateWindow = defineScript<RateWindowInput, [number, number, number, number, number]>('rate-window', (k, i) => ({
   keys: [k.rateWindow(i.tenantId)],
   argv: [s(i.limit), s(i.windowSec), s(i.want)],
 }));
 
+export interface RateReturnInput { tenantId: string; second: number; count: number }
+
+/** The number of admissions given back. */
+export const rateReturn = defineScript<RateReturnInput, number>('rate-return', (k, i) => ({
+  keys: [k.rateWindow(i.tenantId)],
+  argv: [s(i.second), s(i.count)],
+}));
+
 /** Every script, for the tests that check each builder against its file. */
-export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomReclaim, roomPosition, rateWindow];
+export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomReclaim, roomPosition, rateWindow, rateReturn];

@@ -29,6 +29,7 @@ const SAMPLES: Record<string, unknown> = {
   'room-reclaim': { providers: [{ id: 'a', max: 1 }], tenantIds: ['t'], now: 1 },
   'room-position': { taskId: 'tsk_1' },
   'rate-window': { tenantId: 't', limit: 1, windowSec: 60, want: 1 },
+  'rate-return': { tenantId: 't', second: 1, count: 1 },
 };
 
 describe('the Lua scripts', () => {
