@@ -24,8 +24,8 @@ export function startupFailure(err: unknown, config?: Pick<Config, 'redisUrl' | 
   return null;
 }
 
-/** A Redis URL without its password. */
-const redact = (url?: string) => (url ?? 'redis').replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+/** A Redis URL without its passwords. */
+const redact = (url?: string) => (url ?? 'redis').replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@').replace(/sentinelPassword=[^&]*/, 'sentinelPassword=***');
 
 /** Warns about a configuration that starts but cannot run a task. */
 export async function warnIfIdle(rt: Pick<Runtime, 'providers' | 'tenants'>, log: Logger): Promise<void> {

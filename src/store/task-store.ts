@@ -37,6 +37,8 @@ export class TaskStore {
   private readonly createScript: HotScript<Parameters<typeof createTask.build>[1], [number, string | number]>;
   /** Every configured provider's slots, freed in the write that takes a task off the upstream (none: not freed here). */
   private slotProviders: ProviderSlots[] | undefined;
+  /** Replicas that must hold a new task before it is acknowledged (0: none; Sentinel deployments ask for 1). */
+  private replicasToConfirm = 0;
   /** Whether final writes go on the follow-up worklist (a runtime with follow-up listeners sets it). */
   private trackFinals = false;
 
@@ -66,7 +68,12 @@ export class TaskStore {
         member: reservationMember({ taskId: t.id, day, micros: reservation.micros, tenantId, action: t.action }),
       },
     });
-    if (code === 0) return { created: true, doc };
+    if (code === 0) {
+      if (this.replicasToConfirm > 0 && (await this.redis.wait(this.replicasToConfirm, 1000)) < this.replicasToConfirm) {
+        throw new Error('NOREPLICAS the new task is not on a replica yet (Redis may be failing over); retry with the same Idempotency-Key');
+      }
+      return { created: true, doc };
+    }
     if (code === 2) return { created: false, overBudget: { usedMicros: Number(detail) } };
     const [taskId = '', bodyHash = ''] = String(detail).split('|');
     return { created: false, existing: { taskId, bodyHash } };
@@ -110,6 +117,15 @@ export class TaskStore {
   /** From now on, a status change off the upstream frees the task's slots (and place in line) in the same write. */
   releaseSlotsOnLeave(providers: ProviderSlots[]): void {
     this.slotProviders = providers;
+  }
+
+  /**
+   * A new task is acknowledged only once `replicas` replicas hold it (WAIT, up to 1 s); else `create` throws a
+   * NOREPLICAS error (the API answers 503 and the client retries with its Idempotency-Key). With Sentinel, a write
+   * the old primary took just before a failover is otherwise lost with it.
+   */
+  confirmCreates(replicas: number): void {
+    this.replicasToConfirm = replicas;
   }
 
   /** From now on, a final write also lists the task in `finals` until `finalHandled` (its follow-ups have run). */
