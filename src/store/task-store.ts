@@ -182,6 +182,11 @@ export class TaskStore {
     return this.redis.zrangebyscore(this.keys.active, '-inf', now, 'LIMIT', 0, limit);
   }
 
+  /** The non-final tasks with the earliest deadlines (the oldest in flight). */
+  oldestActive(limit: number): Promise<string[]> {
+    return this.redis.zrange(this.keys.active, 0, limit - 1);
+  }
+
   /** Drops a task from the deadline worklist (its record is gone). */
   async dropActive(id: string): Promise<void> {
     await this.redis.zrem(this.keys.active, id);
