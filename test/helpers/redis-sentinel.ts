@@ -32,6 +32,8 @@ export async function startSentinelSet(name = 'mjg-primary'): Promise<SentinelSe
     children.push(child);
     return child;
   };
+  // A test run that dies before its afterAll must not leave the instances running.
+  process.once('exit', () => children.forEach((c) => c.kill('SIGKILL')));
   const [p1, p2, ps] = [await freePort(), await freePort(), await freePort()];
   const base = (port: number) => ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--dbfilename', `dump-${port}.rdb`];
   run(base(p1));
