@@ -26,7 +26,7 @@ COPY --from=build /app/dist ./dist
 COPY --from=build /app/scripts/healthcheck.mjs ./scripts/healthcheck.mjs
 USER node
 EXPOSE 8080
-# GET /healthz on ${PORT:-8080}; passes without HTTP when ROLE=worker.
+# API: GET /healthz on ${PORT:-8080}. ROLE=worker: its heartbeat file (HEALTH_FILE) is under 30 s old.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=20s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
 # A young generation of up to 64 MB per semi-space (V8's default is 16): under load most of a request's objects die
 # young, and fewer, cheaper collections leave more CPU for requests (measured in BENCHMARKS.md, S1), for up to

@@ -77,7 +77,8 @@ async function main(): Promise<void> {
   const port = await freePort(CHECK ? 0 : Number(process.env.PORT) || 8080);
   const base = `http://127.0.0.1:${port}`;
   const tenantKey = `mjg_demo_${randomBytes(16).toString('hex')}`;
-  const prefix = CHECK ? `mjg-demo-check-${randomBytes(4).toString('hex')}` : 'mjg-demo';
+  // A prefix of its own per run: two demos on one Redis never touch each other's keys.
+  const prefix = `${CHECK ? 'mjg-demo-check' : 'mjg-demo'}-${randomBytes(4).toString('hex')}`;
   const raw = {
     port, host: '127.0.0.1', redisUrl: redis.url, keyPrefix: prefix, publicUrl: base, allowPrivateCallbacks: true,
     adminToken: randomBytes(16).toString('hex'),

@@ -69,7 +69,7 @@ export function errorAnswer(app: FastifyInstance, err: FastifyError, req: Fastif
     return { status: ERROR_STATUS[code], body: envelope(code, err.message.startsWith(text) ? err.message : `${text}: ${err.message}`) };
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { status: 400, body: envelope('invalid_request', err.message) };
-  const redisDown = /Connection is closed|Stream isn't writeable|ECONNREFUSED|MaxRetriesPerRequest/i.test(err.message ?? '');
+  const redisDown = /Connection is closed|Stream isn't writeable|ECONNREFUSED|MaxRetriesPerRequest|READONLY|NOREPLICAS|All sentinels are unreachable|LOADING|MASTERDOWN|UNBLOCKED|Command timed out|Command aborted|ECONNRESET|EPIPE|ETIMEDOUT/i.test(err.message ?? '');
   if (redisDown) {
     req.log.error({ err: err.message }, 'storage unavailable');
     return { status: 503, headers: { 'retry-after': '5' }, body: envelope('unavailable', 'storage is unavailable; retry shortly') };

@@ -59,6 +59,17 @@ export const configSchema = z.strictObject({
   port: numeric(z.number().int().min(0).max(65_535).default(8080)),
   host: z.string().default('0.0.0.0'),
   redisUrl: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  /** Redis behind Sentinel: every connection (commands, pub/sub, queues) asks the sentinels for the primary. */
+  redisSentinel: z.strictObject({
+    /** The primary's name as the sentinels monitor it. */
+    name: z.string().min(1),
+    sentinels: z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be "host:port"')).min(1),
+    password: z.string().optional(),
+    sentinelPassword: z.string().optional(),
+    db: numeric(z.number().int().min(0).max(15)).optional(),
+    /** TLS to the sentinels and the primary (as `rediss://` does for `redisUrl`). */
+    tls: boolish().default(false),
+  }).optional(),
   /** Prefix of every Redis key (queues included); lets several deployments or test runs share one Redis. */
   keyPrefix: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('mjg'),
   publicUrl: z.url({ protocol: /^https?$/ }).optional(),
@@ -251,7 +262,22 @@ export function parseConfig(text: string | undefined, env: Env = process.env): C
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const providers = result.data!.providers.map((p) => ({ ...p, baseUrl: p.baseUrl ?? PROVIDERS[p.type].defaultBaseUrl }));
-  return Object.freeze({ ...result.data!, providers });
+  const sentinel = result.data!.redisSentinel;
+  // Every connection is opened from `redisUrl`: with Sentinel, it names the sentinels (store/connections.ts reads it).
+  return Object.freeze({ ...result.data!, providers, ...(sentinel ? { redisUrl: sentinelUrl(sentinel) } : {}) });
+}
+
+/**
+ * `redisSentinel` as the one Redis address every connection is opened from:
+ * `redis-sentinel://[:<password>@]<host:port>,…/<name>[/<db>][?sentinelPassword=…&tls=1]`.
+ */
+function sentinelUrl(o: NonNullable<z.infer<typeof configSchema>['redisSentinel']>): string {
+  const q = new URLSearchParams();
+  if (o.sentinelPassword) q.set('sentinelPassword', o.sentinelPassword);
+  if (o.tls) q.set('tls', '1');
+  const auth = o.password ? `:${encodeURIComponent(o.password)}@` : '';
+  const query = q.size ? `?${q.toString()}` : '';
+  return `redis-sentinel://${auth}${o.sentinels.join(',')}/${encodeURIComponent(o.name)}${o.db === undefined ? '' : `/${o.db}`}${query}`;
 }
 
 function crossChecks(c: z.infer<typeof configSchema>): string[] {

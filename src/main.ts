@@ -2,28 +2,37 @@
 import { getPriority, setPriority } from 'node:os';
 import closeWithGrace from 'close-with-grace';
 import { pino, type Logger } from 'pino';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { loggerOptions } from './logger.js';
 import { createRuntime } from './runtime.js';
 import { startServer } from './server.js';
+import { startupFailure, warnIfIdle } from './startup.js';
+import { startHeartbeat } from './heartbeat.js';
 import { startWorkers } from './worker.js';
 
 const ROLES = ['api', 'worker', 'all'] as const;
+/** The config once read (start-up failures name its addresses). */
+let loaded: Config | undefined;
 
 async function main(): Promise<void> {
   const role = (process.env.ROLE ?? 'all') as (typeof ROLES)[number];
   if (!ROLES.includes(role)) throw new ConfigError([`ROLE: must be one of ${ROLES.join(', ')} (got "${role}")`]);
   const config = loadConfig(process.env);
+  loaded = config;
   const log = pino(loggerOptions(config.logLevel));
   if (config.workers.niceness > 0) lowerPriority(role, config.workers.niceness, log);
   const rt = await createRuntime(config, log);
   const workers = role === 'api' ? undefined : await startWorkers(rt);
+  // A worker's liveness for container healthchecks (scripts/healthcheck.mjs).
+  const heartbeat = role === 'worker' ? startHeartbeat(rt, process.env.HEALTH_FILE || '/tmp/mjg-worker-health') : undefined;
   const server = role === 'worker' ? undefined : await startServer(rt);
   log.info({ role, providers: [...rt.providers.entries.keys()], port: server ? config.port : undefined }, 'mj-gateway started');
+  await warnIfIdle(rt, log).catch(() => undefined);
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'closing after an error');
     else log.info({ signal }, 'closing');
+    heartbeat?.stop();
     await server?.close();
     await workers?.close();
     await rt.close();
@@ -53,7 +62,8 @@ main().catch((err: unknown) => {
   if (err instanceof ConfigError) {
     process.stderr.write(`mj-gateway: ${err.message}\n`);
   } else {
-    process.stderr.write(`mj-gateway: cannot start: ${(err as Error).stack ?? String(err)}\n`);
+    const line = startupFailure(err, loaded);
+    process.stderr.write(`mj-gateway: ${line ?? `cannot start: ${(err as Error).stack ?? String(err)}`}\n`);
   }
   process.exit(1);
 });

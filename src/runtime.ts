@@ -78,6 +78,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
   if (online) await Promise.all([redis.connect(), queueRedis.connect()]);
   const keys = createKeys(config.keyPrefix);
   const tasks = new TaskStore(redis, keys, config.taskRetentionDays);
+  if (config.redisSentinel) tasks.confirmCreates(1); // an acknowledged task must outlive a failover
   const fileSecrets = new Map(config.tenants.flatMap((t) => (t.webhookSecret ? [[t.id, t.webhookSecret] as const] : [])));
   const tenants = new TenantStore(redis, keys, { secrets: new SecretBox(config.webhooks.encryptionKey ?? config.adminToken), fileSecrets });
   const metrics = createMetrics();

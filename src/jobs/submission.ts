@@ -21,6 +21,12 @@ const REJECTED = new Set(['content_rejected', 'invalid_request', 'auth_invalid',
 
 export const upstreamOf = (err: ProviderError) => ({ status: err.upstream.status ?? null, code: err.upstream.code ?? null, message: err.upstream.message ?? null });
 
+/** A routing failure's message with the last upstream error behind it (e.g. ECONNREFUSED at the last provider). */
+function withCause(message: string, rec: TaskRecord): string {
+  const last = rec.task.attempts.findLast((a) => a.error);
+  return last?.error ? `${message}; last error at ${last.provider}: ${last.error.message}` : message;
+}
+
 type Deps = Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'circuits' | 'room' | 'polls' | 'metrics'>;
 
 async function parentRef(rt: Pick<Runtime, 'tasks'>, rec: TaskRecord): Promise<ParentRef | undefined | null> {
@@ -74,7 +80,7 @@ export function createSubmissionProcessor(rt: Deps) {
         return void (await rt.transitions.apply(taskId, timeOut));
       }
       const route = await chooseProviders(rt, rec, skip);
-      if (route.kind === 'fail') return void (await fail(taskId, route.code, route.message));
+      if (route.kind === 'fail') return void (await fail(taskId, route.code, withCause(route.message, rec)));
       const admitted = await admit(rt, rec, route.ids, { jobId: job.id!, take: route.kind === 'providers' });
       if ('blocked' in admitted) {
         if (route.kind === 'wait') metrics.openWaits.inc();

@@ -14,6 +14,8 @@ import type { Runtime } from '../runtime.js';
 import { reclaimSlots } from '../services/admission.js';
 
 const BATCH = 500;
+/** Oldest in-flight tasks whose submission job is made sure of on each sweep. */
+const STUCK_BATCH = 200;
 /** A task written this long ago whose submission job never ran lost its enqueue (≤ 10 s: the intake takes ms). */
 const enqueueGraceMs = (sweepIntervalMs: number) => Math.min(10_000, 5 * sweepIntervalMs);
 
@@ -38,6 +40,13 @@ export async function sweep(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tena
     await rt.tasks.markEnqueued(id);
   }
 
+  // Writes a Redis failover dropped can take a queued task's job with them: add it again (a no-op while it exists).
+  for (const id of await rt.tasks.oldestActive(STUCK_BATCH)) {
+    const rec = await rt.tasks.get(id);
+    if (rec?.task.status === 'queued' && Date.parse(rec.task.createdAt) < now - enqueueGraceMs(rt.config.workers.sweepIntervalMs)) {
+      await rt.queues.enqueueSubmission(id, rec.priv.generation);
+    }
+  }
   report.reclaimed = await reclaimSlots(rt);
 
   const floor = taskIdFloor(now - rt.config.taskRetentionDays * 86_400_000);

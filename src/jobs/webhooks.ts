@@ -1,12 +1,22 @@
 /**
  * Webhook chains (`webhooks` queue): one job per task delivers its pending events strictly in order. A failed
  * attempt moves the job to delayed (exponential backoff with jitter) with the event still at the head, so a later
- * event never overtakes an earlier one; an event not delivered within `webhooks.maxAgeMs` is given up.
+ * event never overtakes an earlier one; an event not delivered within `webhooks.maxAgeMs`, or refused for good (a 4xx
+ * other than 408/429, a permanent redirect), is given up and the delivery log says why.
  */
 import { DelayedError, type Job } from 'bullmq';
 import type { Runtime } from '../runtime.js';
 import { createWebhookAgent, postWebhook, retryDelayMs, signature, type WebhookAgentOptions } from '../services/webhooks.js';
 import type { WebhookEvent } from '../store/webhook-store.js';
+
+/**
+ * An answer no retry will change: a 4xx other than 408/429, a permanent redirect (redirects are never followed), or
+ * an address the SSRF guard refuses. Retrying it for `maxAgeMs` would only hold the task's later events back.
+ */
+export const isPermanentRefusal = (r: { statusCode: number | null; error: string | null }) =>
+  r.statusCode !== null
+    ? (r.statusCode >= 400 && r.statusCode < 500 && r.statusCode !== 408 && r.statusCode !== 429) || r.statusCode === 301 || r.statusCode === 308
+    : (r.error ?? '').startsWith('refused:');
 
 /** Payload of a webhook chain job: the task and the number of the chain (its first event). */
 export interface WebhookJobData { taskId: string; chain: number }
@@ -34,10 +44,12 @@ export function createWebhookProcessor(rt: Pick<Runtime, 'config' | 'log' | 'ten
     const result = typeof headers === 'string'
       ? { statusCode: null, error: headers, durationMs: 0 }
       : await postWebhook(agent, ev.url, body!, headers, opts);
-    ev.attempts = [...ev.attempts, { n: ev.attempts.length + 1, at: at.toISOString(), ...result }].slice(-50);
     const ok = result.error === null;
+    const permanent = !ok && isPermanentRefusal(result);
+    if (permanent) result.error = `${result.error}: a permanent refusal, not retried`;
+    ev.attempts = [...ev.attempts, { n: ev.attempts.length + 1, at: at.toISOString(), ...result }].slice(-50);
     const deadline = Date.parse(ev.createdAt) + cfg.maxAgeMs;
-    const next = ok || body === null || Date.now() >= deadline ? null : Math.min(Date.now() + retryDelayMs(ev.attempts.length, cfg.baseDelayMs, cfg.maxDelayMs), deadline);
+    const next = ok || permanent || body === null || Date.now() >= deadline ? null : Math.min(Date.now() + retryDelayMs(ev.attempts.length, cfg.baseDelayMs, cfg.maxDelayMs), deadline);
     ev.state = ok ? 'delivered' : next === null ? 'failed' : 'pending';
     ev.deliveredAt = ok ? new Date().toISOString() : null;
     ev.nextAttemptAt = next === null ? null : new Date(next).toISOString();

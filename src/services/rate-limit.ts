@@ -19,6 +19,8 @@
  * costs is admissions counted but never used (its rest when its second ends), which can refuse a tenant a little
  * early; the script keeps that small by never granting more than a sixteenth of the room left in the window (and one
  * at a time near the limit, so the last requests before it are decided one by one, exactly as without leases).
+ * Admissions of a lease still unused when its second ends are given back to that second's bucket (rate-return-1.lua),
+ * so steady traffic spread over several processes still gets its whole allowance.
  * A refusal is shared the same way until Redis's second ends: room in the window only appears when a second leaves
  * it, so a refusal cannot turn into an admission within the same second.
  */
@@ -57,6 +59,10 @@ interface Lease {
   resetAt: number;
   /** Admissions the next call asks for. */
   want: number;
+  /** The second (Redis's clock, Unix) the current lease was counted in: where unused admissions go back. */
+  second: number;
+  /** Bumped on every renewal, so a give-back timer of an older lease does nothing. */
+  gen: number;
   /** The call in flight for this tenant: requests meanwhile wait for it instead of making their own. */
   pending: Promise<void> | null;
 }
@@ -75,7 +81,7 @@ export class RateLimiter {
     let lease = this.leases.get(tenantId);
     if (lease === undefined || lease.limit !== perMinute) {
       if (this.leases.size >= PRUNE_AT) this.prune();
-      lease = { limit: perMinute, left: 0, used: 0, granted: 0, remaining: 0, refused: false, until: 0, resetAt: 0, want: 1, pending: null };
+      lease = { limit: perMinute, left: 0, used: 0, granted: 0, remaining: 0, refused: false, until: 0, resetAt: 0, want: 1, second: 0, gen: 0, pending: null };
       this.leases.set(tenantId, lease);
     }
     const now = performance.now();
@@ -99,13 +105,14 @@ export class RateLimiter {
     // its second ended first.
     const sentAt = performance.now();
     if (lease.granted > 0) lease.want = lease.left === 0 && sentAt < lease.until ? Math.min(MAX_LEASE, lease.granted * 2) : Math.max(1, lease.used);
-    lease.left = 0;
+    this.giveBack(tenantId, lease);
+    lease.gen++;
     lease.used = 0;
     lease.granted = 0;
     lease.refused = false;
     let decided!: RateDecision;
     lease.pending = this.windows.take({ tenantId, limit: lease.limit, windowSec: WINDOW_SEC, want: lease.want }).then(
-      ([granted, remaining, resetMs, secondLeftMs]) => {
+      ([granted, remaining, resetMs, secondLeftMs, second]) => {
         const now = performance.now();
         // Redis read its clock after `sentAt` and before now: its second ends no sooner than sentAt + secondLeftMs
         // here (a lease never outlives it), and its window frees a request no sooner than now + resetMs (a client is
@@ -116,8 +123,13 @@ export class RateLimiter {
         lease.granted = granted;
         lease.refused = granted === 0;
         lease.left = granted;
+        lease.second = second;
         lease.pending = null;
         decided = granted > 0 ? handOut(lease, now) : refusal(lease, now);
+        if (lease.left > 0) {
+          const gen = lease.gen;
+          setTimeout(() => lease.gen === gen && this.giveBack(tenantId, lease), Math.max(0, lease.until - performance.now())).unref();
+        }
       },
       (err: unknown) => {
         lease.pending = null;
@@ -126,6 +138,13 @@ export class RateLimiter {
       },
     );
     return lease.pending.then(() => decided);
+  }
+
+  /** Ends the lease's hand-outs and gives what is left of it back to Redis (it was counted, never used). */
+  private giveBack(tenantId: string, lease: Lease): void {
+    const unused = lease.left;
+    lease.left = 0;
+    if (unused > 0) void this.windows.giveBack(tenantId, lease.second, unused).catch(() => undefined);
   }
 
   /** Forgets tenants whose lease has ended and who have no call in flight. */

@@ -1,6 +1,6 @@
 /** The one path by which a task changes: a versioned write, then the side effects of a status change (logs, …). */
 import type { Logger } from 'pino';
-import type { TaskRecord } from '../domain/task.js';
+import { isFinal, type TaskRecord } from '../domain/task.js';
 import type { TaskStore } from '../store/task-store.js';
 
 export type TransitionListener = (rec: TaskRecord, previous: TaskRecord) => void | Promise<void>;
@@ -32,15 +32,18 @@ export class Transitions {
     if (out?.changed && previous && previous.task.status !== out.rec.task.status) {
       const t = out.rec.task;
       this.log.info({ taskId, from: previous.task.status, to: t.status, provider: t.provider, action: t.action, errorCode: t.error?.code }, 'task transition');
+      let failed = false;
       for (const l of this.listeners) {
-        // Each side effect stands alone: one failing (Redis blip) must not skip the others; the reconciler and the
-        // slot leases repair what a failed one left.
+        // Each side effect stands alone: one failing (Redis blip) must not skip the others; the sweeper re-runs a
+        // final task's follow-ups until they all went through (store `finals`), the slot leases repair the rest.
         try {
           await l(out.rec, previous);
         } catch (err) {
+          failed = true;
           this.log.error({ taskId, err: (err as Error).message }, 'transition side effect failed');
         }
       }
+      if (!failed && isFinal(t.status)) await this.tasks.finalHandled(taskId).catch(() => undefined);
     }
     return out;
   }

@@ -96,10 +96,10 @@ export async function recordWebhookEvent(rt: Pick<Runtime, 'tenants' | 'webhookE
 }
 
 /** Records webhook events for every status change that matters, whichever process wrote it. */
-export function registerWebhookEvents(rt: Pick<Runtime, 'log' | 'tenants' | 'webhookEvents' | 'queues' | 'transitions' | 'webhookBody'>): void {
-  rt.transitions.onStatusChange(async (rec) => {
-    await recordWebhookEvent(rt, rec).catch((err: Error) => rt.log.error({ taskId: rec.task.id, err: err.message }, 'webhook event not recorded'));
-  });
+export function registerWebhookEvents(rt: Pick<Runtime, 'tasks' | 'tenants' | 'webhookEvents' | 'queues' | 'transitions' | 'webhookBody'>): void {
+  rt.tasks.trackFinalFollowUps();
+  // A failure is logged by the transition, and a final event is recorded again by the sweeper (follow-ups).
+  rt.transitions.onStatusChange((rec) => recordWebhookEvent(rt, rec));
 }
 
 /** The delivery log of one of the tenant's tasks (404 for another tenant's, as for an unknown one). */

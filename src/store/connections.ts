@@ -1,13 +1,44 @@
 /** The gateway's Redis connections: for commands (the API's and the workers') and for pub/sub subscriptions. */
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+
+const SENTINEL = /^redis-sentinel:\/\/(?::([^@]*)@)?([^/]+)\/([^/?]+)(?:\/(\d+))?(?:\?(.*))?$/;
+
+/**
+ * Where a connection goes: a `redis://` / `rediss://` URL as ioredis reads it, or the `redis-sentinel://` form
+ * config.ts builds from `redisSentinel` (the sentinels are asked for the primary, again after every failover).
+ */
+export function redisTarget(url: string): [string] | [RedisOptions] {
+  const m = SENTINEL.exec(url);
+  if (!m) return [url];
+  const [, password, hosts = '', name = '', db, query] = m;
+  const q = new URLSearchParams(query ?? '');
+  const tls = q.get('tls') === '1';
+  return [{
+    name: decodeURIComponent(name),
+    sentinels: hosts.split(',').map((h) => ({ host: h.slice(0, h.lastIndexOf(':')), port: Number(h.slice(h.lastIndexOf(':') + 1)) })),
+    ...(password ? { password: decodeURIComponent(password) } : {}),
+    ...(q.get('sentinelPassword') ? { sentinelPassword: q.get('sentinelPassword')! } : {}),
+    ...(db ? { db: Number(db) } : {}),
+    ...(tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+    // A primary demoted by a failover answers writes with READONLY until the connection moves: move it at once.
+    failoverDetector: true,
+    reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
+  }];
+}
+
+/** A connection to `url` (see redisTarget) with the given options. */
+const connect = (url: string, opts: RedisOptions): Redis => {
+  const [target] = redisTarget(url);
+  return typeof target === 'string' ? new Redis(target, opts) : new Redis({ ...target, ...opts });
+};
 
 /** Reconnect delay after `times` failed attempts: ioredis reconnects by itself, at most every 2 s. */
 const reconnectDelay = (times: number) => Math.min(times * 200, 2000);
 
 /** A Redis connection for commands: fails fast while disconnected instead of queueing (the API answers 503). */
 export function createRedis(url: string, opts: { worker?: boolean; log?: Logger } = {}): Redis {
-  const redis = new Redis(url, {
+  const redis = connect(url, {
     lazyConnect: true,
     enableOfflineQueue: opts.worker ?? false,
     // Commands issued in the same tick by concurrent requests go out in one write (fewer syscalls under load). A
@@ -31,7 +62,7 @@ export function createRedis(url: string, opts: { worker?: boolean; log?: Logger 
 
 /** A connection for SUBSCRIBE: reconnects for ever, and ioredis subscribes it again after every reconnect. */
 function createSubscriber(url: string): Redis {
-  return new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: reconnectDelay });
+  return connect(url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: reconnectDelay });
 }
 
 export interface Subscription {

@@ -17,6 +17,8 @@ export function createKeys(prefix: string) {
     tenantIndex: (tenantId: string) => `${p}:tidx:${tenantId}`,
     /** Non-final tasks, scored by deadline (the sweeper's worklist). */
     active: `${p}:active`,
+    /** Final tasks whose follow-ups (webhook event, budget settle) have not all run yet, scored by when they ended. */
+    finals: `${p}:finals`,
     /** Tasks written whose submission job has not run yet (a crash between the two), scored by time. */
     unqueued: `${p}:unqueued`,
     /** Ids of new tasks whose submission job is still to be added (a list: the API pushes, the workers' intake pops). */

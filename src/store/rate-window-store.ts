@@ -5,20 +5,26 @@
 import type { Redis } from 'ioredis';
 import { HotScript, turnBatchOf } from './hot-script.js';
 import type { Keys } from './keys.js';
-import { rateWindow, type RateWindowInput } from './scripts.js';
+import { runScript } from './lua.js';
+import { rateReturn, rateWindow, type RateWindowInput } from './scripts.js';
 
-/** {granted, remaining, ms until a request frees up (or room appears), ms left of Redis's current second}. */
-export type RateWindowReply = [granted: number, remaining: number, resetMs: number, secondLeftMs: number];
+/** {granted, remaining, ms until a request frees up (or room appears), ms left of Redis's current second, that second}. */
+export type RateWindowReply = [granted: number, remaining: number, resetMs: number, secondLeftMs: number, second: number];
 
 export class RateWindowStore {
   private readonly script: HotScript<RateWindowInput, RateWindowReply>;
 
-  constructor(redis: Redis, keys: Keys) {
+  constructor(private readonly redis: Redis, private readonly keys: Keys) {
     this.script = new HotScript(turnBatchOf(redis), keys, rateWindow);
   }
 
   /** Asks for `want` admissions of the tenant under `limit` per `windowSec`. */
   take(input: RateWindowInput): Promise<RateWindowReply> {
     return this.script.call(input);
+  }
+
+  /** Gives back `count` admissions counted in `second` that were never handed out. */
+  giveBack(tenantId: string, second: number, count: number): Promise<number> {
+    return runScript(this.redis, this.keys, rateReturn, { tenantId, second, count });
   }
 }

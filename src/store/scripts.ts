@@ -48,13 +48,15 @@ export interface UpdateTaskInput {
   retentionSec: number;
   /** Every configured provider: a status change off the upstream frees the task's slots in the same step. */
   release?: { providers: ProviderSlots[]; now: number };
+  /** A final write puts the task on the follow-up worklist (`finals`) in the same step. */
+  trackFinal?: boolean;
 }
 
 /** The new version; -1 missing, -2 already final, -3 version conflict. */
 export const updateTask = defineScript<UpdateTaskInput, number>('update-task', (k, i) => ({
   keys: [k.task(i.taskId), k.active],
   argv: [
-    s(i.expectedVersion), i.status, i.body, i.final ? '1' : '0', s(i.retentionSec), i.taskId,
+    s(i.expectedVersion), i.status, i.body, i.final ? '1' : '0', s(i.retentionSec), i.taskId, i.trackFinal ? k.finals : '',
     ...(i.release ? [...roomArgs(k, i.release.now), ...slotLists(i.release.providers)] : ['']),
   ],
 }));
@@ -220,8 +222,8 @@ export const roomPosition = defineScript<{ taskId: string }, [number, number, st
 
 export interface RateWindowInput { tenantId: string; limit: number; windowSec: number; want: number }
 
-/** {granted, remaining, ms, secondLeftMs} (see the script's header). */
-export const rateWindow = defineScript<RateWindowInput, [number, number, number, number]>('rate-window', (k, i) => ({
+/** {granted, remaining, ms, secondLeftMs, second} (see the script's header). */
+export const rateWindow = defineScript<RateWindowInput, [number, number, number, number, number]>('rate-window', (k, i) => ({
   keys: [k.rateWindow(i.tenantId)],
   argv: [s(i.limit), s(i.windowSec), s(i.want)],
 }));
@@ -242,5 +244,13 @@ export const mediaForget = defineScript<{ id: string }, number>('media-forget', 
   argv: [i.id, k.mediaUsageRoot],
 }));
 
+export interface RateReturnInput { tenantId: string; second: number; count: number }
+
+/** The number of admissions given back. */
+export const rateReturn = defineScript<RateReturnInput, number>('rate-return', (k, i) => ({
+  keys: [k.rateWindow(i.tenantId)],
+  argv: [s(i.second), s(i.count)],
+}));
+
 /** Every script, for the tests that check each builder against its file. */
-export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomReclaim, roomPosition, rateWindow, mediaCommit, mediaForget];
+export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomReclaim, roomPosition, rateWindow, rateReturn, mediaCommit, mediaForget];

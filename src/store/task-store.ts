@@ -40,6 +40,10 @@ export class TaskStore {
   private readonly createScript: HotScript<Parameters<typeof createTask.build>[1], [number, string | number]>;
   /** Every configured provider's slots, freed in the write that takes a task off the upstream (none: not freed here). */
   private slotProviders: ProviderSlots[] | undefined;
+  /** Replicas that must hold a new task before it is acknowledged (0: none; Sentinel deployments ask for 1). */
+  private replicasToConfirm = 0;
+  /** Whether final writes go on the follow-up worklist (a runtime with follow-up listeners sets it). */
+  private trackFinals = false;
 
   constructor(private readonly redis: Redis, private readonly keys: Keys, retentionDays: number) {
     this.retentionSec = Math.round(retentionDays * 86_400);
@@ -67,7 +71,12 @@ export class TaskStore {
         member: reservationMember({ taskId: t.id, day, micros: reservation.micros, tenantId, action: t.action }),
       },
     });
-    if (code === 0) return { created: true, doc };
+    if (code === 0) {
+      if (this.replicasToConfirm > 0 && (await this.redis.wait(this.replicasToConfirm, 1000)) < this.replicasToConfirm) {
+        throw new Error('NOREPLICAS the new task is not on a replica yet (Redis may be failing over); retry with the same Idempotency-Key');
+      }
+      return { created: true, doc };
+    }
     if (code === 2) return { created: false, overBudget: { usedMicros: Number(detail) } };
     const [taskId = '', bodyHash = ''] = String(detail).split('|');
     return { created: false, existing: { taskId, bodyHash } };
@@ -121,6 +130,30 @@ export class TaskStore {
   }
 
   /**
+   * A new task is acknowledged only once `replicas` replicas hold it (WAIT, up to 1 s); else `create` throws a
+   * NOREPLICAS error (the API answers 503 and the client retries with its Idempotency-Key). With Sentinel, a write
+   * the old primary took just before a failover is otherwise lost with it.
+   */
+  confirmCreates(replicas: number): void {
+    this.replicasToConfirm = replicas;
+  }
+
+  /** From now on, a final write also lists the task in `finals` until `finalHandled` (its follow-ups have run). */
+  trackFinalFollowUps(): void {
+    this.trackFinals = true;
+  }
+
+  /** The follow-ups of a task's final transition have all run. */
+  async finalHandled(id: string): Promise<void> {
+    await this.redis.zrem(this.keys.finals, id);
+  }
+
+  /** Tasks that ended before `before` whose follow-ups were never confirmed (a crash right after the final write). */
+  finalsBefore(before: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.finals, '-inf', before, 'LIMIT', 0, limit);
+  }
+
+  /**
    * Read-modify-write with a version check, retried on conflict. `fn` returns the next record, or null for
    * "no change". Returns the record as it stands afterwards and whether this call changed it; null when missing.
    */
@@ -135,7 +168,7 @@ export class TaskStore {
       const doc = JSON.stringify(next.task);
       const v = await runScript(this.redis, this.keys, updateTask, {
         taskId: id, expectedVersion: rec.version, status: next.task.status, body: encodeBody(next, doc), final: isFinal(next.task.status), retentionSec: this.retentionSec,
-        release: this.slotProviders && { providers: this.slotProviders, now: Date.now() },
+        release: this.slotProviders && { providers: this.slotProviders, now: Date.now() }, trackFinal: this.trackFinals,
       });
       if (v > 0) {
         // Only a change the client can see is announced (the private part changes more often).
@@ -162,6 +195,11 @@ export class TaskStore {
   /** Non-final tasks whose deadline is past. */
   overdue(now: number, limit: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.active, '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  /** The non-final tasks with the earliest deadlines (the oldest in flight). */
+  oldestActive(limit: number): Promise<string[]> {
+    return this.redis.zrange(this.keys.active, 0, limit - 1);
   }
 
   /** Drops a task from the deadline worklist (its record is gone). */

@@ -118,7 +118,41 @@ describe('processes', () => {
     const done = await Promise.all(ids.map((id) => waitForTask(gw!.url, KEY, id, 30_000)));
     expect(done.map((t) => t.status)).toEqual(ids.map(() => 'succeeded'));
     expect(sim.state.jobs.size).toBe(20); // taken over, never submitted twice
+    // Every task ended: no provider or tenant slot may still be held (the final write freed them).
+    expect(await gw.redis.zcard(gw.keys.providerSlots('legnext-main'))).toBe(0);
   }, 60_000);
+
+  it('retries submits cut short by a SIGKILL on the provider that had them in flight', async () => {
+    const sims = [await startLegnextSimulator({ apiKey: 'lk' }), await startLegnextSimulator({ apiKey: 'lk' })];
+    sim = sims[1];
+    for (const s of sims) {
+      s.state.behaviour.jobDurationMs = 200;
+      s.state.behaviour.latencyMs = 3000; // the submit is still in flight when the worker dies
+    }
+    try {
+      // Two equal providers: a retry free to choose would land on the other one about half the time.
+      const providers = sims.map((s, i) => ({ id: `p${i}`, type: 'legnext', apiKey: 'lk', baseUrl: `${s.url}/api`, maxConcurrency: 50 }));
+      gw = await startGateway({ providers, workers: false });
+      const worker = spawnRole('worker', gw.config);
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++) ids.push((await api<Task>(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'imagine', prompt: `cut ${i}` } })).body.id);
+      const seen = () => sims.reduce((n, s) => n + s.state.requests.filter((r) => r.method === 'POST').length, 0);
+      for (let end = Date.now() + 20_000; seen() < 12 && Date.now() < end; ) await sleep(50);
+      worker.kill('SIGKILL');
+      await exited(worker);
+      for (const s of sims) s.state.behaviour.latencyMs = 10;
+      spawnRole('worker', gw.config);
+      const done = await Promise.all(ids.map((id) => waitForTask(gw!.url, KEY, id, 40_000)));
+      expect(done.map((t) => t.status)).toEqual(ids.map(() => 'succeeded'));
+      for (const t of done) {
+        const crashed = t.attempts.filter((a) => a.outcome === 'ambiguous');
+        expect(crashed.length, JSON.stringify(t.attempts)).toBeGreaterThan(0);
+        expect(new Set(t.attempts.map((a) => a.provider)), JSON.stringify(t.attempts)).toEqual(new Set([t.provider]));
+      }
+    } finally {
+      await sims[0]!.close();
+    }
+  }, 90_000);
 
   it('loses no task when Redis (AOF on) restarts during work', async () => {
     const port = await freePort();

@@ -14,7 +14,7 @@ const keys = createKeys('unit');
 /** One sample input per script, enough to build its call. */
 const SAMPLES: Record<string, unknown> = {
   'create-task': { taskId: 'tsk_1', tenantId: 't', record: 'r', deadlineAt: 1, now: 1, recordTtlSec: 1 },
-  'update-task': { taskId: 'tsk_1', expectedVersion: 1, status: 'queued', body: 'b', final: false, retentionSec: 1 },
+  'update-task': { taskId: 'tsk_1', expectedVersion: 1, status: 'queued', body: 'b', final: false, retentionSec: 1, trackFinal: true },
   settle: { taskId: 'tsk_1', day: '2026-01-01', tenantId: 't', action: 'imagine', chargedMicros: 0, costField: 'usd|imagine|p' },
   'poll-claim': { providerId: 'p', max: 1, grants: 1, bucketMs: 50, leaseMs: 1000, bucketsCounted: 24 },
   'poll-finish': { providerId: 'p', taskId: 'tsk_1', member: 'tsk_1:1', leaseEnd: 1, nextAt: null },
@@ -31,6 +31,7 @@ const SAMPLES: Record<string, unknown> = {
   'rate-window': { tenantId: 't', limit: 1, windowSec: 60, want: 1 },
   'media-commit': { id: 'med_1.png', tenantId: 't', contentType: 'image/png', bytes: 1, expiresAt: 1, at: 'now' },
   'media-forget': { id: 'med_1.png' },
+  'rate-return': { tenantId: 't', second: 1, count: 1 },
 };
 
 describe('the Lua scripts', () => {

@@ -15,10 +15,11 @@
     ARGV[2] window (s)
     ARGV[3] want: admissions asked for (1, or more for a lease)
 
-  Output: {granted, remaining, ms, secondLeftMs}. granted >= 1: admitted (min(want, max(1, floor(room / 16))), all
+  Output: {granted, remaining, ms, secondLeftMs, second}. granted >= 1: admitted (min(want, max(1, floor(room / 16))), all
           counted now), ms until the oldest counted bucket leaves the window; granted 0: refused, ms until enough of the
           oldest buckets have left for one more request. secondLeftMs: what is left of Redis's current second, the
-          second every grant is counted in.
+          second every grant is counted in. second: that second (Unix), where unused admissions are given back
+          (rate-return-1.lua).
 ]]
 local key = KEYS[1]
 local limit = tonumber(ARGV[1])
@@ -59,7 +60,7 @@ if n < limit then
   end
   if changed then redis.call('HSET', key, 'n', n + g, 'o', o) else redis.call('HINCRBY', key, 'n', g) end
   if redis.call('HINCRBY', key, sec, g) == g then redis.call('PEXPIREAT', key, (sec + span + 2) * 1000) end
-  return {g, limit - n - g, (o + span + 1) * 1000 - now, secondLeft}
+  return {g, limit - n - g, (o + span + 1) * 1000 - now, secondLeft, sec}
 end
 if changed then redis.call('HSET', key, 'n', n, 'o', o) end
 local need = n - limit + 1
@@ -69,4 +70,4 @@ for s = o, o + 2 * span do
   free = s
   if need <= 0 then break end
 end
-return {0, 0, (free + span + 1) * 1000 - now, secondLeft}
+return {0, 0, (free + span + 1) * 1000 - now, secondLeft, sec}

@@ -13,9 +13,11 @@
     ARGV[4] '1' when the new status is final (leaves the active set, expires after retention)
     ARGV[5] retention (s)
     ARGV[6] task id
-    ARGV[7] slots root ('' = release no slots)   ARGV[8] room root   ARGV[9] circuit root
-    ARGV[10] now (ms epoch)    ARGV[11] hand-off marker ttl (s)
-    ARGV[12] every configured provider (comma-separated)    ARGV[13] their slot maxima, in the same order
+    ARGV[7] the worklist of final tasks whose follow-ups (webhook event, settle) are still to run ('' = none):
+            a final write adds the task, scored by now, in the same step (the sweeper finishes what a crash cut short)
+    ARGV[8] slots root ('' = release no slots)   ARGV[9] room root   ARGV[10] circuit root
+    ARGV[11] now (ms epoch)    ARGV[12] hand-off marker ttl (s)
+    ARGV[13] every configured provider (comma-separated)    ARGV[14] their slot maxima, in the same order
 
   Output: the new version; -1 missing, -2 already final, -3 version conflict.
 ]]
@@ -29,15 +31,17 @@ if isFinalStatus(st) then return -2 end
 if v ~= ARGV[1] then return -3 end
 local nv = tonumber(v) + 1
 redis.call('SET', KEYS[1], nv .. '|' .. ARGV[2] .. '|' .. tenant .. '|' .. action .. '|' .. micros .. '\n' .. ARGV[3], 'KEEPTTL')
+local slotted = (ARGV[8] or '') ~= ''
 if ARGV[4] == '1' then
   redis.call('ZREM', KEYS[2], ARGV[6])
   redis.call('EXPIRE', KEYS[1], ARGV[5])
+  if ARGV[7] ~= '' then redis.call('ZADD', ARGV[7], slotted and ARGV[11] or redis.call('TIME')[1] * 1000, ARGV[6]) end
 end
 local leaves = st ~= ARGV[2] and ARGV[2] ~= 'submitted' and ARGV[2] ~= 'running'
-if leaves and (ARGV[7] or '') ~= '' then
-  local k = roomKeys(ARGV[7], ARGV[8], ARGV[9])
-  local providers, maxes = split(ARGV[12]), split(ARGV[13])
+if leaves and slotted then
+  local k = roomKeys(ARGV[8], ARGV[9], ARGV[10])
+  local providers, maxes = split(ARGV[13]), split(ARGV[14])
   releaseAll(k, ARGV[6], tenant, providers)
-  for i, p in ipairs(providers) do dispatch(k, p, tonumber(maxes[i]), tonumber(ARGV[10]), tonumber(ARGV[11])) end
+  for i, p in ipairs(providers) do dispatch(k, p, tonumber(maxes[i]), tonumber(ARGV[11]), tonumber(ARGV[12])) end
 end
 return nv
