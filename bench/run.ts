@@ -32,6 +32,7 @@ import { runNotice } from './scenarios/notice.js';
 import { runPipeline } from './scenarios/pipeline.js';
 import { runScale } from './scenarios/scale.js';
 import { runSteady } from './scenarios/steady.js';
+import { runWaiters } from './scenarios/waiters.js';
 
 const quick = process.argv.includes('--quick');
 const cpuProf = process.env.BENCH_CPU_PROF === '1';
@@ -119,6 +120,10 @@ async function main(): Promise<void> {
     if (wanted('S6')) {
       log('S6 backlog');
       await scenario(() => runBacklog(ctx!));
+    }
+    if (wanted('S9')) {
+      log('S9 waiters');
+      await scenario(() => runWaiters(ctx!));
     }
   } finally {
     if (ctx && main) await stopStage(ctx, main).catch(() => undefined);

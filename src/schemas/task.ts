@@ -4,6 +4,9 @@ import { ACTIONS, SPEEDS, type CanonicalRequest } from '../../providers/types.js
 import { TASK_ERROR_CODES } from '../errors.js';
 import { isRealDateTime } from '../domain/time.js';
 
+/** The task events a webhook can carry. */
+export const WEBHOOK_EVENT_TYPES = ['running', 'succeeded', 'failed', 'canceled'] as const;
+
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
 const index = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'index must be 1, 2, 3 or 4 (the grid image number)' });
 const prompt = z.string().trim().min(1, 'prompt must not be empty').max(8192, 'prompt must be at most 8192 characters');
@@ -18,6 +21,7 @@ const common = {
   provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional().describe('Pin a root task to one provider id'),
   speed: z.enum(SPEEDS).optional(),
   metadata: metadataSchema.optional().describe('Echoed back on the task (at most 4 KiB)'),
+  webhookEvents: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(4).optional().describe('Only these events are sent to the webhook (default: all four)'),
 };
 
 const polygon = z.strictObject({
@@ -61,7 +65,7 @@ export const submitBodySchema = z
 export type SubmitBody = z.infer<typeof submitBodySchema>;
 
 // Compile-time check: every accepted body is a canonical request once the envelope fields are removed.
-type Envelope = 'callbackUrl' | 'provider' | 'metadata';
+type Envelope = 'callbackUrl' | 'provider' | 'metadata' | 'webhookEvents';
 type Strip<T> = T extends unknown ? Omit<T, Envelope> : never;
 type _Check = Strip<SubmitBody> extends CanonicalRequest ? true : never;
 export const _bodyIsCanonical: _Check = true;

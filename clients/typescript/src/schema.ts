@@ -137,6 +137,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tasks/{id}/deliveries/{eventId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a webhook event again, now (its attempt joins the delivery log) */
+        post: operations["redeliverEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/providers": {
         parameters: {
             query?: never;
@@ -292,6 +309,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/tenants/{id}/webhook-test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a signed test event to the tenant's webhook URL (or body.url) and report the answer */
+        post: operations["sendWebhookTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -406,6 +440,16 @@ export interface components {
             data: components["schemas"]["Task"][];
             nextCursor: string | null;
         };
+        WebhookTestResult: {
+            url: string;
+            /** @description X-MJG-Event-Id of the test event */
+            eventId: string;
+            /** @description The receiver's HTTP status; null when no answer came */
+            statusCode: number | null;
+            /** @description null when the receiver answered 2xx */
+            error: string | null;
+            durationMs: number;
+        };
         Usage: {
             from: string;
             to: string;
@@ -510,6 +554,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "variation";
@@ -531,6 +577,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "upscale";
@@ -551,6 +599,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "reroll";
@@ -568,6 +618,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "remix";
@@ -589,6 +641,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "pan";
@@ -611,6 +665,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "zoom";
@@ -631,6 +687,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "inpaint";
@@ -660,6 +718,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "blend";
@@ -679,6 +739,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "describe";
@@ -697,6 +759,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "shorten";
@@ -714,6 +778,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "video";
@@ -737,6 +803,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         };
         CreateTenant: {
             id: string;
@@ -1483,6 +1551,93 @@ export interface operations {
                     "application/json": {
                         data: components["schemas"]["WebhookDelivery"][];
                     };
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    redeliverEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             /** @description The request is invalid: the message says what to fix */
@@ -2319,6 +2474,89 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["IssuedKey"];
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key or tenant */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sendWebhookTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uri
+                     * @description Where to send it (default: the tenant's webhookUrl)
+                     */
+                    url?: string;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestResult"];
                 };
             };
             /** @description The request is invalid: the message says what to fix */
