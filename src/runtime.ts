@@ -26,6 +26,8 @@ import { RateWindowStore } from './store/rate-window-store.js';
 import { RoomStore } from './store/room-store.js';
 import { openWorklists, type Worklists } from './store/worklists.js';
 import { UsageStore } from './store/usage-store.js';
+import { DurationStore } from './store/duration-store.js';
+import { registerDurations } from './services/progress.js';
 import { WebhookStore } from './store/webhook-store.js';
 
 export interface Runtime {
@@ -47,6 +49,8 @@ export interface Runtime {
   circuits: CircuitBreakers;
   rateLimit: RateLimiter;
   metrics: Metrics;
+  /** Mean run times of succeeded jobs (progress estimates). */
+  durations: DurationStore;
   /** False for a runtime built offline (the OpenAPI export): nothing may reach Redis. */
   online: boolean;
   /** Readiness: Redis answers. */
@@ -76,8 +80,9 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     log.warn({ provider, to }, 'circuit transition');
   });
   if (online) for (const t of config.tenants) await tenants.upsertFromConfig(t);
+  const durations = new DurationStore(redis, keys);
   const rt: Runtime = {
-    config, log, tasks, tenants, providers, queues, circuits, metrics, online,
+    config, log, tasks, tenants, providers, queues, circuits, metrics, online, durations,
     transitions: new Transitions(tasks, log),
     usage: new UsageStore(redis, keys),
     polls: new PollSchedule(redis, keys),
@@ -97,5 +102,6 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
   // Webhook event first: a settled reservation then proves the event was recorded (see services/reconcile.ts).
   registerWebhookEvents(rt);
   registerBudgetSettle(rt);
+  registerDurations(rt, durations);
   return rt;
 }

@@ -104,6 +104,7 @@ export const taskSchema = z
     action: z.enum(ACTIONS),
     status: z.enum(TASK_STATUSES),
     progress: z.number(),
+    progressEstimated: z.literal(true).optional().describe("Present when progress is estimated from the provider's mean run time for the action (it reports none)"),
     provider: z.string().nullable(),
     upstreamId: z.string().nullable(),
     parentId: z.string().nullable(),

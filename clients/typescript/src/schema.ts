@@ -378,6 +378,11 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "submitted" | "running" | "succeeded" | "failed" | "canceled";
             progress: number;
+            /**
+             * @description Present when progress is estimated from the provider's mean run time for the action (it reports none)
+             * @constant
+             */
+            progressEstimated?: true;
             provider: string | null;
             upstreamId: string | null;
             parentId: string | null;
