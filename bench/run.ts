@@ -35,6 +35,7 @@ import { runPipeline } from './scenarios/pipeline.js';
 import { runScale } from './scenarios/scale.js';
 import { runSteady } from './scenarios/steady.js';
 import { runMedia } from './scenarios/media.js';
+import { runWaiters } from './scenarios/waiters.js';
 
 const quick = process.argv.includes('--quick');
 const cpuProf = process.env.BENCH_CPU_PROF === '1';
@@ -123,17 +124,21 @@ async function main(): Promise<void> {
       log('S6 backlog');
       await scenario(() => runBacklog(ctx!));
     }
-    if (wanted('S10')) {
-      log('S10 console');
-      await scenario(() => runConsole(ctx!));
+    if (wanted('S7')) {
+      log('S7 media');
+      await scenario(() => runMedia(ctx!));
     }
     if (wanted('S8')) {
       log('S8 midjourney-proxy reads');
       await scenario(() => runMjProxy(ctx!));
     }
-    if (wanted('S7')) {
-      log('S7 media');
-      await scenario(() => runMedia(ctx!));
+    if (wanted('S9')) {
+      log('S9 waiters');
+      await scenario(() => runWaiters(ctx!));
+    }
+    if (wanted('S10')) {
+      log('S10 console');
+      await scenario(() => runConsole(ctx!));
     }
   } finally {
     if (ctx && main) await stopStage(ctx, main).catch(() => undefined);

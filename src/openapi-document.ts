@@ -28,6 +28,7 @@ const OPERATION_IDS: Record<string, string> = {
   'PATCH /admin/tenants/{id}': 'updateTenant', 'GET /admin/tasks/by-upstream/{providerId}/{upstreamId}': 'findTaskByUpstream',
   'POST /admin/tenants/{id}/keys': 'issueKey', 'DELETE /admin/tenants/{id}/keys/{keyId}': 'revokeKey',
   'POST /admin/tenants/{id}/keys/{keyId}/rotate': 'rotateKey',
+  'POST /v1/tasks/{id}/deliveries/{eventId}/redeliver': 'redeliverEvent', 'POST /admin/tenants/{id}/webhook-test': 'sendWebhookTest',
 };
 
 /** `GET /v1/tasks/{id}/events` → `getV1TasksIdEvents`, for a route added without an entry above. */

@@ -28,6 +28,8 @@ import { RateWindowStore } from './store/rate-window-store.js';
 import { RoomStore } from './store/room-store.js';
 import { openWorklists, type Worklists } from './store/worklists.js';
 import { UsageStore } from './store/usage-store.js';
+import { DurationStore } from './store/duration-store.js';
+import { registerDurations } from './services/progress.js';
 import { WebhookStore } from './store/webhook-store.js';
 import { MjProxyStore } from './store/mj-proxy-store.js';
 import { mjProxyWebhookBody } from './ingress/mjproxy/webhook-body.js';
@@ -59,6 +61,8 @@ export interface Runtime {
   webhookBody(rec: TaskRecord): string | undefined;
   /** Image uploads, data URLs and mirrored outputs (services/media.ts). */
   media: MediaService;
+  /** Mean run times of succeeded jobs (progress estimates). */
+  durations: DurationStore;
   /** False for a runtime built offline (the OpenAPI export): nothing may reach Redis. */
   online: boolean;
   /** Readiness: Redis answers. */
@@ -90,8 +94,9 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
   });
   if (online) await applyConfigTenants(tenants, config.tenants, log);
   const media = await createMediaService(config, redis, keys, log, metrics.registry);
+  const durations = new DurationStore(redis, keys);
   const rt: Runtime = {
-    config, log, tasks, tenants, providers, queues, circuits, metrics, online, media,
+    config, log, tasks, tenants, providers, queues, circuits, metrics, online, media, durations,
     transitions: new Transitions(tasks, log),
     usage: new UsageStore(redis, keys),
     polls: new PollSchedule(redis, keys),
@@ -115,5 +120,6 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
   // Webhook event first: a settled reservation then proves the event was recorded (see services/reconcile.ts).
   registerWebhookEvents(rt);
   registerBudgetSettle(rt);
+  registerDurations(rt, durations);
   return rt;
 }

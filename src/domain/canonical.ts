@@ -17,7 +17,7 @@ export function liftSpeed(prompt: string): { prompt: string; speed?: Speed } {
 }
 
 export function toCanonical(body: SubmitBody): CanonicalRequest {
-  const { callbackUrl: _c, provider: _p, metadata: _m, ...rest } = body;
+  const { callbackUrl: _c, provider: _p, metadata: _m, webhookEvents: _w, ...rest } = body;
   const req = { ...rest } as CanonicalRequest & { prompt?: string };
   if (typeof req.prompt === 'string') {
     const lifted = liftSpeed(req.prompt);

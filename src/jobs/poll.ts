@@ -6,12 +6,13 @@
 import { ProviderError, type UpstreamFailure } from '../../providers/types.js';
 import { pollDelay } from '../domain/backoff.js';
 import { eligible } from '../domain/routing.js';
+import { markEstimate, withEstimate } from '../services/progress.js';
 import { addAttempt, applySnapshot, failTask, isFinal, timeOut, touch, type TaskRecord } from '../domain/task.js';
 import type { Runtime } from '../runtime.js';
 
 const FAILURE_CODE = { content_rejected: 'content_rejected', invalid_request: 'invalid_request', provider: 'upstream_error' } as const;
 
-export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics' | 'media'>) {
+export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics' | 'media' | 'durations'>) {
   const { polling } = rt.config;
 
   /** A root task whose job failed provider-side goes once to another eligible provider, if there is one. */
@@ -63,7 +64,8 @@ export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks'
         await onUpstreamFailure(rec, snap.failure ?? { kind: 'provider', message: 'no reason given' });
         return null;
       }
-      const out = await rt.transitions.apply(taskId, (r) => (r.priv.generation === generation ? applySnapshot(r, snap) : null), rec);
+      const est = await withEstimate(rt.durations, rec, snap);
+      const out = await rt.transitions.apply(taskId, (r) => (r.priv.generation === generation ? markEstimate(applySnapshot(r, est.snap), est.estimated) : null), rec);
       if (!out || isFinal(out.rec.task.status)) return null;
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;

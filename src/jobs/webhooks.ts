@@ -6,7 +6,8 @@
  */
 import { DelayedError, type Job } from 'bullmq';
 import type { Runtime } from '../runtime.js';
-import { createWebhookAgent, postWebhook, retryDelayMs, signature, type WebhookAgentOptions } from '../services/webhooks.js';
+import { createWebhookAgent, postWebhook, retryDelayMs, type WebhookAgentOptions } from '../services/webhooks.js';
+import { webhookHeaders } from '../services/webhook-send.js';
 import type { WebhookEvent } from '../store/webhook-store.js';
 
 /**
@@ -27,15 +28,8 @@ export function createWebhookProcessor(rt: Pick<Runtime, 'config' | 'log' | 'ten
   const agent = createWebhookAgent(opts);
 
   /** The headers of one attempt, or why it cannot be sent signed. */
-  async function headersFor(ev: WebhookEvent, body: string): Promise<Record<string, string> | string> {
-    const headers: Record<string, string> = { 'x-mjg-event-id': ev.id, 'x-mjg-event': ev.type, 'x-mjg-attempt': String(ev.attempts.length + 1) };
-    const tenant = await rt.tenants.get(ev.tenantId);
-    if (!tenant) return headers;
-    const { secret, unreadable } = rt.tenants.webhookSecret(tenant);
-    if (unreadable) return 'the webhook secret cannot be decrypted (were adminToken or webhooks.encryptionKey changed?): set it again';
-    if (secret) headers['x-mjg-signature'] = signature(secret, body);
-    return headers;
-  }
+  const headersFor = (ev: WebhookEvent, body: string) =>
+    webhookHeaders(rt, ev.tenantId, { 'x-mjg-event-id': ev.id, 'x-mjg-event': ev.type, 'x-mjg-attempt': String(ev.attempts.length + 1) }, body);
 
   /** Tries an event once; true when it is settled (delivered or given up), else when to try again. */
   async function attempt(taskId: string, ev: WebhookEvent, body: string | null): Promise<true | number> {

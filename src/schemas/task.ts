@@ -6,6 +6,9 @@ import { TASK_ERROR_CODES } from '../errors.js';
 import { httpUrl, imageRef } from './common.js';
 import { isRealDateTime } from '../domain/time.js';
 
+/** The task events a webhook can carry. */
+export const WEBHOOK_EVENT_TYPES = ['running', 'succeeded', 'failed', 'canceled'] as const;
+
 const url = httpUrl;
 const image = imageRef;
 const index = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'index must be 1, 2, 3 or 4 (the grid image number)' });
@@ -21,6 +24,7 @@ const common = {
   provider: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/).optional().describe('Pin a root task to one provider id'),
   speed: z.enum(SPEEDS).optional(),
   metadata: metadataSchema.optional().describe('Echoed back on the task (at most 4 KiB)'),
+  webhookEvents: z.array(z.enum(WEBHOOK_EVENT_TYPES)).min(1).max(4).optional().describe('Only these events are sent to the webhook (default: all four)'),
 };
 
 const polygon = z.strictObject({
@@ -65,7 +69,7 @@ export const submitBodySchema = z
 export type SubmitBody = z.infer<typeof submitBodySchema>;
 
 // Compile-time check: every accepted body is a canonical request once the envelope fields are removed.
-type Envelope = 'callbackUrl' | 'provider' | 'metadata';
+type Envelope = 'callbackUrl' | 'provider' | 'metadata' | 'webhookEvents';
 type Strip<T> = T extends unknown ? Omit<T, Envelope> : never;
 type _Check = Strip<SubmitBody> extends CanonicalRequest ? true : never;
 export const _bodyIsCanonical: _Check = true;
@@ -109,6 +113,7 @@ export const taskSchema = z
     action: z.enum(ACTIONS),
     status: z.enum(TASK_STATUSES),
     progress: z.number(),
+    progressEstimated: z.literal(true).optional().describe("Present when progress is estimated from the provider's mean run time for the action (it reports none)"),
     provider: z.string().nullable(),
     upstreamId: z.string().nullable(),
     parentId: z.string().nullable(),

@@ -92,6 +92,8 @@ export async function usageReport(usage: UsageStore, tenant: Tenant, from: strin
   let costMicros = 0;
   for (const [field, n] of fields) {
     const [kind = '', action = '', provider = ''] = field.split('|');
+    // Month-wide fields (`res`, `spent`) name no action: they are no row of byAction.
+    if (!action) continue;
     const a = (byAction[action] ??= emptyCounts());
     if (kind === 'sub') {
       a.submitted += n;

@@ -37,7 +37,8 @@ export class TaskFollower {
 
   constructor(watch: TaskWatch, private readonly taskId: string, private readonly tenantId: string, private readonly tasks: Pick<TaskStore, 'getVersionedDoc'>) {
     this.unwatch = watch.watch(taskId, (ev) => {
-      if (ev.type === 'change') this.offer({ doc: ev.change.doc, version: ev.change.version, status: ev.change.status });
+      // The change itself is the snapshot: every follower of the task shares one object (and its encoded frame).
+      if (ev.type === 'change') this.offer(ev.change);
       else if (ev.type === 'resync') void this.refresh();
       else this.end();
     });

@@ -85,6 +85,9 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, ran
 export async function recordWebhookEvent(rt: Pick<Runtime, 'tenants' | 'webhookEvents' | 'queues' | 'webhookBody'>, rec: TaskRecord): Promise<void> {
   const type = rec.task.status;
   if (!WEBHOOK_EVENTS.has(type)) return;
+  // The task's own selection (`webhookEvents` at submit), when it made one.
+  const wanted = (rec.task.input as { webhookEvents?: string[] }).webhookEvents;
+  if (wanted && !wanted.includes(type)) return;
   const url = rec.priv.callbackUrl ?? (await rt.tenants.get(rec.priv.tenantId))?.webhookUrl;
   if (!url) return;
   const { chain } = await rt.webhookEvents.append(rec.task.id, {

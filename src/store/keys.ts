@@ -30,6 +30,8 @@ export function createKeys(prefix: string) {
     callback: (token: string) => `${p}:cb:${token}`,
     /** Pub/sub: every change of a task's public document (task-changes.ts). */
     taskChanges: `${p}:task-changes`,
+    /** Run time of succeeded jobs per `<provider>|<action>`: `…|n` count, `…|ms` total (duration-store.ts). */
+    durations: `${p}:durations`,
     /** Set by a provider callback: the task's next read is made at once. */
     wake: (taskId: string) => `${p}:wake:${taskId}`,
     // Usage and budgets (usage-store.ts)

@@ -68,6 +68,18 @@ describe('HTTP courtesies of the API', () => {
     });
   });
 
+  describe('/v1/usage', () => {
+    it('has no empty-string key while reservations are open', async () => {
+      await api(gw.url, 'POST', '/v1/tasks', { key, body: { action: 'imagine', prompt: 'reserved' } });
+      const res = await api(gw.url, 'GET', '/v1/usage', { key });
+      expect(res.status).toBe(200);
+      expect(res.body.totals.reservedUsd).toBeGreaterThan(0);
+      expect(Object.keys(res.body.byAction)).not.toContain('');
+      expect(Object.keys(res.body.byProvider)).not.toContain('');
+      expect(res.body.byAction.imagine.submitted).toBeGreaterThanOrEqual(1);
+    });
+  });
+
   describe('listing by creation time', () => {
     it('keeps only tasks created between from and to', async () => {
       const ids: string[] = [];

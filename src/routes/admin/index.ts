@@ -9,6 +9,8 @@ import { createTenant, deleteTenant, issueKey, listTenants, readTenant, revokeKe
 import operations from './operations.js';
 import { taskSchema } from '../../schemas/task.js';
 import { findByUpstream } from '../../services/tasks.js';
+import { sendTestEvent } from '../../services/webhook-send.js';
+import { webhookTestBodySchema, webhookTestResultSchema } from '../../schemas/webhook-test.js';
 
 const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema };
 const security = [{ admin: [] }];
@@ -63,6 +65,13 @@ const admin: FastifyPluginAsyncZod = async (app) => {
   app.post('/admin/tenants/:id/keys/:keyId/rotate', {
     schema: { tags, security, summary: 'Issue a new key and revoke this one', params: keyParamsSchema, response: { 201: issuedKeySchema, ...errors } },
   }, async (req, reply) => reply.code(201).send(await rotateKey(app.rt, req.params.id, req.params.keyId)));
+
+  app.post('/admin/tenants/:id/webhook-test', {
+    schema: {
+      tags, security, summary: "Send a signed test event to the tenant's webhook URL (or body.url) and report the answer",
+      params: tenantParamsSchema, body: webhookTestBodySchema.nullish(), response: { 200: webhookTestResultSchema, ...errors },
+    },
+  }, async (req) => sendTestEvent(app.rt, req.params.id, req.body?.url));
 };
 
 export default admin;

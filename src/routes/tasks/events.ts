@@ -29,7 +29,13 @@ function streamSet(everyMs: number) {
   };
 }
 
-const frame = (s: Snapshot) => `id: ${s.version}\nevent: task\ndata: ${s.doc}\n\n`;
+/** A snapshot's event, encoded once however many streams send it. */
+const frames = new WeakMap<Snapshot, Buffer>();
+function frame(s: Snapshot): Buffer {
+  let f = frames.get(s);
+  if (!f) frames.set(s, (f = Buffer.from(`id: ${s.version}\nevent: task\ndata: ${s.doc}\n\n`)));
+  return f;
+}
 
 export function registerEvents(app: FastifyInstance, schema: Record<string, unknown>): void {
   const streams = streamSet(app.rt.config.streams.heartbeatMs);

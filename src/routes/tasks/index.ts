@@ -7,7 +7,8 @@ import { listQuerySchema, submitBodySchema, taskListSchema, taskParamsSchema, ta
 import { cancelTask, readTask, submitTask } from '../../services/tasks.js';
 import { preferredWait, waitForFinal } from '../../services/task-follow.js';
 import { listDeliveries } from '../../services/webhooks.js';
-import { deliveryListSchema } from '../../schemas/usage.js';
+import { deliveryListSchema, deliverySchema } from '../../schemas/usage.js';
+import { redeliver } from '../../services/webhook-send.js';
 import { apiError } from '../../errors.js';
 import { sendJsonText } from '../raw-json.js';
 import { submitBodyLimit } from '../../media-config.js';
@@ -86,6 +87,13 @@ const tasks: FastifyPluginAsyncZod = async (app) => {
   app.get('/v1/tasks/:id/deliveries', {
     schema: { tags: ['tasks'], summary: "The task's webhook delivery log: events, attempts, status codes, times", security: [{ bearer: [] }], params: taskParamsSchema, response: { 200: deliveryListSchema, ...tenantErrors } },
   }, async (req) => ({ data: await listDeliveries(app.rt, req.tenant.id, req.params.id) }));
+
+  app.post('/v1/tasks/:id/deliveries/:eventId/redeliver', {
+    schema: {
+      tags: ['tasks'], summary: 'Send a webhook event again, now (its attempt joins the delivery log)', security: [{ bearer: [] }],
+      params: taskParamsSchema.extend({ eventId: z.string().min(1).max(80) }), response: { 200: deliverySchema, ...tenantErrors },
+    },
+  }, async (req) => redeliver(app.rt, req.tenant.id, req.params.id, req.params.eventId));
 };
 
 export default tasks;

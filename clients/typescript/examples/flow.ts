@@ -1,0 +1,30 @@
+/**
+ * The whole client flow, type-checked under `strict` with no casts:
+ * submit → wait → upscale → list → cancel → admin key rotate.
+ * Run: `GATEWAY_URL=… GATEWAY_KEY=… ADMIN_TOKEN=… TENANT_ID=… KEY_ID=… npx tsx clients/typescript/examples/flow.ts`
+ */
+import { GatewayClient, GatewayError, type Task } from '../src/index.js';
+
+export async function flow(client: GatewayClient, tenantId: string, keyId: string): Promise<{ upscaled: Task; listed: number; canceled: Task | GatewayError; newKeyPrefix: string }> {
+  const grid = await client.submit({ action: 'imagine', prompt: 'a lighthouse at dusk --ar 16:9' }, { waitSeconds: 30 });
+  const done = await client.waitForTask(grid.id);
+  if (done.status !== 'succeeded') throw new Error(`imagine ended ${done.status}: ${done.error?.message ?? ''}`);
+  const upscaled = await client.waitForTask((await client.submit({ action: 'upscale', taskId: done.id, index: 1 })).id);
+  let listed = 0;
+  for await (const t of client.list({ status: 'succeeded', limit: 50 })) if (t.id === done.id || t.id === upscaled.id) listed++;
+  const queued = await client.submit({ action: 'imagine', prompt: 'a task to cancel' });
+  const canceled = await client.cancel(queued.id).catch((err: unknown) => {
+    // A provider may have accepted it already: the typed error says so.
+    if (err instanceof GatewayError && err.code === 'not_cancelable') return err;
+    throw err;
+  });
+  const rotated = await client.admin.rotateKey(tenantId, keyId);
+  return { upscaled, listed, canceled, newKeyPrefix: rotated.prefix };
+}
+
+if (process.argv[1]?.endsWith('flow.ts')) {
+  const env = (name: string) => process.env[name] ?? '';
+  const client = new GatewayClient({ baseUrl: env('GATEWAY_URL') || 'http://127.0.0.1:8080', apiKey: env('GATEWAY_KEY'), adminToken: env('ADMIN_TOKEN') });
+  const out = await flow(client, env('TENANT_ID'), env('KEY_ID'));
+  console.log(`upscaled ${out.upscaled.id}; listed ${out.listed}; new key ${out.newKeyPrefix}…`);
+}
