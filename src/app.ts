@@ -21,6 +21,7 @@ import health from './routes/health/index.js';
 import metricsRoute from './routes/metrics/index.js';
 import providers from './routes/providers/index.js';
 import tasks from './routes/tasks/index.js';
+import mediaServe from './routes/media/serve.js';
 import type { Runtime } from './runtime.js';
 
 export const API_VERSION = '1.0.0';
@@ -57,7 +58,7 @@ export function errorAnswer(app: FastifyInstance, err: FastifyError, req: Fastif
   const known = err.code ? FASTIFY_CODES[err.code] : undefined;
   if (known) {
     const [code, text] = known;
-    return { status: code === 'payload_too_large' ? 413 : 400, body: envelope(code, code === 'payload_too_large' ? `${text} (${app.initialConfig.bodyLimit} bytes)` : `${text}: ${err.message}`) };
+    return { status: code === 'payload_too_large' ? 413 : 400, body: envelope(code, code === 'payload_too_large' ? `${text} (${req.routeOptions.bodyLimit ?? app.initialConfig.bodyLimit} bytes)` : `${text}: ${err.message}`) };
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return { status: 400, body: envelope('invalid_request', err.message) };
   const redisDown = /Connection is closed|Stream isn't writeable|ECONNREFUSED|MaxRetriesPerRequest/i.test(err.message ?? '');
@@ -125,6 +126,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
   await app.register(usage);
   await app.register(admin);
   await app.register(consoleRoutes);
+  await app.register(mediaServe);
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 }, { name: 'mj-gateway' });
 

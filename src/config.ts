@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { isProviderType, PROVIDER_TYPES, PROVIDERS } from '../providers/index.js';
 import { ACTIONS } from '../providers/types.js';
+import { mediaProblems, mediaSchema } from './media-config.js';
 
 /** Numbers and booleans may come from `${ENV}` as text: "8080" and "true" are read as such. */
 const numeric = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v), schema);
@@ -149,6 +150,8 @@ export const configSchema = z.strictObject({
   prices: z.record(z.string(), z.partialRecord(z.enum(ACTIONS), numeric(z.number().min(0).max(1000)))).default({}),
   providers: z.array(providerSchema).default([]),
   tenants: z.array(tenantSchema).default([]),
+  /** Image uploads, data URLs and mirrored outputs (src/media-config.ts); absent: media is off. */
+  media: mediaSchema.optional(),
 });
 
 /** A provider as validated, `baseUrl` filled with its type's default when the config gave none. */
@@ -258,6 +261,7 @@ function crossChecks(c: z.infer<typeof configSchema>): string[] {
       if (!ids.has(pid)) problems.push(`tenants.${i}.providers.${j}: no provider with id "${pid}"`);
     });
   });
+  problems.push(...mediaProblems(c.media, c.adminToken));
   return problems;
 }
 

@@ -13,6 +13,7 @@ export const ERROR_STATUS = {
   already_exists: 409,
   payload_too_large: 413,
   action_not_supported: 422,
+  media_not_configured: 422,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,

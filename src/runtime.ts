@@ -28,6 +28,7 @@ import { RoomStore } from './store/room-store.js';
 import { openWorklists, type Worklists } from './store/worklists.js';
 import { UsageStore } from './store/usage-store.js';
 import { WebhookStore } from './store/webhook-store.js';
+import { createMediaService, type MediaService } from './services/media-setup.js';
 
 export interface Runtime {
   config: Config;
@@ -48,6 +49,8 @@ export interface Runtime {
   circuits: CircuitBreakers;
   rateLimit: RateLimiter;
   metrics: Metrics;
+  /** Image uploads, data URLs and mirrored outputs (services/media.ts). */
+  media: MediaService;
   /** False for a runtime built offline (the OpenAPI export): nothing may reach Redis. */
   online: boolean;
   /** Readiness: Redis answers. */
@@ -77,8 +80,9 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     log.warn({ provider, to }, 'circuit transition');
   });
   if (online) await applyConfigTenants(tenants, config.tenants, log);
+  const media = await createMediaService(config, redis, keys, log);
   const rt: Runtime = {
-    config, log, tasks, tenants, providers, queues, circuits, metrics, online,
+    config, log, tasks, tenants, providers, queues, circuits, metrics, online, media,
     transitions: new Transitions(tasks, log),
     usage: new UsageStore(redis, keys),
     polls: new PollSchedule(redis, keys),
@@ -90,6 +94,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     async close() {
       await queues.close();
       await providers.close();
+      await media.blobs?.close?.();
       for (const conn of [queueRedis, redis]) await (online ? conn.quit().catch(() => conn.disconnect()) : conn.disconnect());
     },
   };

@@ -1780,6 +1780,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/media/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored image, by signed link (no key needed) */
+        get: {
+            parameters: {
+                query?: {
+                    exp?: string;
+                    sig?: string;
+                };
+                header?: {
+                    range?: string;
+                    "if-none-match"?: string;
+                };
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the image bytes */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                206: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description not modified */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Default Response */
+                416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1855,7 +1944,7 @@ export interface components {
         ErrorInput: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "unauthorized" | "budget_exceeded" | "forbidden" | "tenant_disabled" | "not_found" | "not_cancelable" | "parent_not_ready" | "idempotency_conflict" | "already_exists" | "payload_too_large" | "action_not_supported" | "rate_limited" | "internal" | "unavailable";
+                code: "invalid_request" | "unauthorized" | "budget_exceeded" | "forbidden" | "tenant_disabled" | "not_found" | "not_cancelable" | "parent_not_ready" | "idempotency_conflict" | "already_exists" | "payload_too_large" | "action_not_supported" | "media_not_configured" | "rate_limited" | "internal" | "unavailable";
                 message: string;
                 details?: unknown;
             };
@@ -1913,7 +2002,7 @@ export interface components {
             /** @constant */
             action: "imagine";
             prompt: string;
-            imageUrls?: string[];
+            imageUrls?: (string)[];
             /**
              * Format: uri
              * @description Webhook target for running, succeeded, failed and canceled
@@ -2054,7 +2143,6 @@ export interface components {
             taskId: string;
             index: 1 | 2 | 3 | 4;
             mask: {
-                /** Format: uri */
                 url: string;
             } | {
                 areas: {
@@ -2080,7 +2168,7 @@ export interface components {
         } | {
             /** @constant */
             action: "blend";
-            imageUrls: string[];
+            imageUrls: (string)[];
             /** @enum {string} */
             aspectRatio?: "2:3" | "1:1" | "3:2";
             /**
@@ -2099,7 +2187,6 @@ export interface components {
         } | {
             /** @constant */
             action: "describe";
-            /** Format: uri */
             imageUrl: string;
             /**
              * Format: uri
@@ -2136,7 +2223,6 @@ export interface components {
             action: "video";
             taskId?: string;
             index?: 1 | 2 | 3 | 4;
-            /** Format: uri */
             imageUrl?: string;
             prompt?: string;
             /** @enum {string} */
@@ -2381,7 +2467,7 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "unauthorized" | "budget_exceeded" | "forbidden" | "tenant_disabled" | "not_found" | "not_cancelable" | "parent_not_ready" | "idempotency_conflict" | "already_exists" | "payload_too_large" | "action_not_supported" | "rate_limited" | "internal" | "unavailable";
+                code: "invalid_request" | "unauthorized" | "budget_exceeded" | "forbidden" | "tenant_disabled" | "not_found" | "not_cancelable" | "parent_not_ready" | "idempotency_conflict" | "already_exists" | "payload_too_large" | "action_not_supported" | "media_not_configured" | "rate_limited" | "internal" | "unavailable";
                 message: string;
                 details?: unknown;
             };
@@ -2439,7 +2525,7 @@ export interface components {
             /** @constant */
             action: "imagine";
             prompt: string;
-            imageUrls?: string[];
+            imageUrls?: (string)[];
             /**
              * Format: uri
              * @description Webhook target for running, succeeded, failed and canceled
@@ -2580,7 +2666,6 @@ export interface components {
             taskId: string;
             index: 1 | 2 | 3 | 4;
             mask: {
-                /** Format: uri */
                 url: string;
             } | {
                 areas: {
@@ -2606,7 +2691,7 @@ export interface components {
         } | {
             /** @constant */
             action: "blend";
-            imageUrls: string[];
+            imageUrls: (string)[];
             /** @enum {string} */
             aspectRatio?: "2:3" | "1:1" | "3:2";
             /**
@@ -2625,7 +2710,6 @@ export interface components {
         } | {
             /** @constant */
             action: "describe";
-            /** Format: uri */
             imageUrl: string;
             /**
              * Format: uri
@@ -2662,7 +2746,6 @@ export interface components {
             action: "video";
             taskId?: string;
             index?: 1 | 2 | 3 | 4;
-            /** Format: uri */
             imageUrl?: string;
             prompt?: string;
             /** @enum {string} */

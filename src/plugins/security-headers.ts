@@ -38,14 +38,17 @@ const CONSOLE_HEADERS = {
   'cache-control': 'no-cache',
 };
 const CONSOLE_ASSETS = { ...CONSOLE_HEADERS, 'cache-control': 'public, max-age=31536000, immutable' };
+// Media files set their own Cache-Control (cacheable until the link expires) and may be embedded by any site.
+const MEDIA_HEADERS = { ...BOTH, 'content-security-policy': "default-src 'none'; frame-ancestors 'none'", 'cross-origin-resource-policy': 'cross-origin' };
 const SETS = {
-  http: { api: API_HEADERS, docs: DOCS_HEADERS, console: CONSOLE_HEADERS, assets: CONSOLE_ASSETS },
-  https: { api: { ...API_HEADERS, ...HSTS }, docs: { ...DOCS_HEADERS, ...HSTS }, console: { ...CONSOLE_HEADERS, ...HSTS }, assets: { ...CONSOLE_ASSETS, ...HSTS } },
+  http: { api: API_HEADERS, docs: DOCS_HEADERS, media: MEDIA_HEADERS, console: CONSOLE_HEADERS, assets: CONSOLE_ASSETS },
+  https: { api: { ...API_HEADERS, ...HSTS }, docs: { ...DOCS_HEADERS, ...HSTS }, media: { ...MEDIA_HEADERS, ...HSTS }, console: { ...CONSOLE_HEADERS, ...HSTS }, assets: { ...CONSOLE_ASSETS, ...HSTS } },
 };
 
 /** Which header set an answer gets, by its path. */
-function kindOf(url: string): 'api' | 'docs' | 'console' | 'assets' {
+function kindOf(url: string): 'api' | 'docs' | 'media' | 'console' | 'assets' {
   if (url.startsWith('/docs')) return 'docs';
+  if (url.startsWith('/media/')) return 'media';
   if (!url.startsWith('/console')) return 'api';
   return url.startsWith('/console/assets/') ? 'assets' : 'console';
 }

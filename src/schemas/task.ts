@@ -4,6 +4,10 @@ import { ACTIONS, SPEEDS, type CanonicalRequest } from '../../providers/types.js
 import { TASK_ERROR_CODES } from '../errors.js';
 
 const url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+/** An image: an http(s) URL, or the image itself as a `data:image/...;base64,` URL (stored by the gateway, see media). */
+const image = z.union([url, z.string().regex(/^data:image\/[A-Za-z0-9.+-]+;base64,/)], {
+  error: 'must be an http(s) URL or a data:image/...;base64, URL',
+});
 const index = z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4)], { error: 'index must be 1, 2, 3 or 4 (the grid image number)' });
 const prompt = z.string().trim().min(1, 'prompt must not be empty').max(8192, 'prompt must be at most 8192 characters');
 const taskId = z.string().regex(/^tsk_[0-9A-Za-z]{26,40}$/, 'taskId must be a task id from this gateway (tsk_...)');
@@ -24,12 +28,12 @@ const polygon = z.strictObject({
   height: z.number().int().min(500).max(4096),
   points: z.array(z.number().int().min(0)).min(6).refine((p) => p.length % 2 === 0, 'points are X,Y pairs'),
 });
-const mask = z.union([z.strictObject({ url }), z.strictObject({ areas: z.array(polygon).min(1).max(20) })], {
+const mask = z.union([z.strictObject({ url: image }), z.strictObject({ areas: z.array(polygon).min(1).max(20) })], {
   error: 'mask must be { url } or { areas: [{ width, height, points }] }',
 });
 
 export const submitSchemas = {
-  imagine: z.strictObject({ action: z.literal('imagine'), prompt, imageUrls: z.array(url).min(1).max(5).optional(), ...common }),
+  imagine: z.strictObject({ action: z.literal('imagine'), prompt, imageUrls: z.array(image).min(1).max(5).optional(), ...common }),
   variation: z.strictObject({ action: z.literal('variation'), taskId, index, strength: z.enum(['subtle', 'strong']).optional(), prompt: prompt.optional(), ...common }),
   upscale: z.strictObject({ action: z.literal('upscale'), taskId, index, mode: z.enum(['subtle', 'creative']).optional(), ...common }),
   reroll: z.strictObject({ action: z.literal('reroll'), taskId, ...common }),
@@ -40,12 +44,12 @@ export const submitSchemas = {
   }),
   zoom: z.strictObject({ action: z.literal('zoom'), taskId, index, scale: z.number().min(1.1).max(2.0).optional(), prompt: prompt.optional(), ...common }),
   inpaint: z.strictObject({ action: z.literal('inpaint'), taskId, index, mask, prompt: prompt.optional(), ...common }),
-  blend: z.strictObject({ action: z.literal('blend'), imageUrls: z.array(url).min(2).max(5), aspectRatio: z.enum(['2:3', '1:1', '3:2']).optional(), ...common }),
-  describe: z.strictObject({ action: z.literal('describe'), imageUrl: url, ...common }),
+  blend: z.strictObject({ action: z.literal('blend'), imageUrls: z.array(image).min(2).max(5), aspectRatio: z.enum(['2:3', '1:1', '3:2']).optional(), ...common }),
+  describe: z.strictObject({ action: z.literal('describe'), imageUrl: image, ...common }),
   shorten: z.strictObject({ action: z.literal('shorten'), prompt, ...common }),
   video: z
     .strictObject({
-      action: z.literal('video'), taskId: taskId.optional(), index: index.optional(), imageUrl: url.optional(),
+      action: z.literal('video'), taskId: taskId.optional(), index: index.optional(), imageUrl: image.optional(),
       prompt: prompt.optional(), resolution: z.enum(['480p', '720p']).optional(), ...common,
     })
     .refine((v) => (v.taskId !== undefined && v.index !== undefined) !== (v.imageUrl !== undefined), 'video needs either taskId + index, or imageUrl'),

@@ -44,7 +44,9 @@ async function routeCheck(rt: Pick<Runtime, 'tasks' | 'providers'>, tenant: Tena
   return { providers: ok.map((c) => c.id) };
 }
 
-export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'providers'>, tenant: Tenant, body: SubmitBody, idempotencyKey?: string): Promise<{ task: string; created: boolean }> {
+export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'providers' | 'media'>, tenant: Tenant, sent: SubmitBody, idempotencyKey?: string): Promise<{ task: string; created: boolean }> {
+  // Images sent as data URLs are stored and replaced by signed links before anything else sees the body.
+  const body = await rt.media.resolveDataUrls(tenant.id, sent);
   // toCanonical ignores `metadata`, so the request follows the task's input (the body less its metadata).
   const req = requestFromInput(body);
   if (body.callbackUrl) {
@@ -69,7 +71,7 @@ export async function submitTask(rt: Pick<Runtime, 'config' | 'tasks' | 'provide
       generation: 1, callbackUrl: body.callbackUrl, tenantCap: tenant.maxConcurrentTasks,
     },
   };
-  const idem = idempotencyKey ? { keyHash: sha256(idempotencyKey), bodyHash: sha256(stableJson(body)) } : undefined;
+  const idem = idempotencyKey ? { keyHash: sha256(idempotencyKey), bodyHash: sha256(stableJson(sent)) } : undefined;
   const plan = planReservation(rt, tenant, req, now, providers);
   // One Lua call: the idempotency claim, the budget reservation, the task and its id on the intake list, or nothing.
   // A worker's intake adds the submission job; the sweeper adds it if the intake lost it.

@@ -77,6 +77,14 @@ export function createKeys(prefix: string) {
     pollWakeChannel: `${p}:polls:wake`,
     /** A task's webhook events (webhook-store.ts). */
     webhook: (taskId: string, part: 'seq' | 'q' | 'ev' | 'body' | 'own' | 'fin') => `${p}:wh:${taskId}:${part}`,
+    // Media (media-store.ts)
+    /** A stored media object: tenant, type, bytes, expiry. */
+    media: (id: string) => `${p}:media:${id}`,
+    /** Media ids scored by expiry (ms): the sweeper's worklist. */
+    mediaExpiry: `${p}:media-exp`,
+    mediaUsageRoot: `${p}:media-usage:`,
+    /** A tenant's stored media: `bytes`, `count`. */
+    mediaUsage: (tenantId: string) => `${p}:media-usage:${tenantId}`,
     /** BullMQ's prefix: its queues' keys are built by BullMQ under it. */
     queuePrefix: `${p}:bull`,
   };

@@ -203,5 +203,21 @@ export const rateWindow = defineScript<RateWindowInput, [number, number, number,
   argv: [s(i.limit), s(i.windowSec), s(i.want)],
 }));
 
+// --- media ----------------------------------------------------------------------------------------------------------
+
+export interface MediaCommitInput { id: string; tenantId: string; contentType: string; bytes: number; expiresAt: number; at: string }
+
+/** 1 recorded now, 0 already recorded (only its expiry moved). */
+export const mediaCommit = defineScript<MediaCommitInput, number>('media-commit', (k, i) => ({
+  keys: [k.media(i.id), k.mediaExpiry, k.mediaUsage(i.tenantId)],
+  argv: [i.id, i.tenantId, i.contentType, s(i.bytes), s(i.expiresAt), i.at],
+}));
+
+/** The bytes released. */
+export const mediaForget = defineScript<{ id: string }, number>('media-forget', (k, i) => ({
+  keys: [k.media(i.id), k.mediaExpiry],
+  argv: [i.id, k.mediaUsageRoot],
+}));
+
 /** Every script, for the tests that check each builder against its file. */
-export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomPosition, rateWindow];
+export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomPosition, rateWindow, mediaCommit, mediaForget];

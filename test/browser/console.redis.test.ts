@@ -13,13 +13,13 @@ import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
 import { ensureConsoleBuilt, haveChromium, launchBrowser, missingChromiumTest, seriousA11yViolations } from '../helpers/browser.js';
 import { api, startGateway, TENANT_A_KEY, TENANT_B_KEY, type TestGateway } from '../helpers/gateway.js';
-import { solidPng } from '../helpers/png.js';
+import { makePng } from '../../providers/sim/png.js';
 
 missingChromiumTest('the console browser test');
 
 const ADMIN = 'admin-token-0123456789abcdef';
 const SHOTS = process.env.CONSOLE_SCREENSHOTS ?? tmpdir();
-const PNG = solidPng(512, 512, [40, 90, 160]);
+const PNG = makePng(512, 512);
 
 describe.runIf(haveChromium)('the console in a browser', () => {
   let sim: Simulator;

@@ -28,6 +28,8 @@ const SAMPLES: Record<string, unknown> = {
   'room-dispatch': { providers: [{ id: 'a', max: 1 }], now: 1 },
   'room-position': { taskId: 'tsk_1' },
   'rate-window': { tenantId: 't', limit: 1, windowSec: 60, want: 1 },
+  'media-commit': { id: 'med_1.png', tenantId: 't', contentType: 'image/png', bytes: 1, expiresAt: 1, at: 'now' },
+  'media-forget': { id: 'med_1.png' },
 };
 
 describe('the Lua scripts', () => {

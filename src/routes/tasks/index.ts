@@ -8,6 +8,7 @@ import { listDeliveries } from '../../services/webhooks.js';
 import { deliveryListSchema } from '../../schemas/usage.js';
 import { apiError } from '../../errors.js';
 import { sendJsonText } from '../raw-json.js';
+import { submitBodyLimit } from '../../media-config.js';
 
 const idempotencyHeaders = z.object({
   'idempotency-key': z.string().min(1).max(255).optional().describe('Repeat-safe submit: the same key (per tenant, 24 h) returns the first task'),
@@ -17,6 +18,7 @@ const tasks: FastifyPluginAsyncZod = async (app) => {
   app.addHook('onRequest', app.authenticate);
 
   app.post('/v1/tasks', {
+    bodyLimit: submitBodyLimit(app.rt.config),
     schema: {
       tags: ['tasks'], summary: 'Submit a task', security: [{ bearer: [] }],
       body: submitBodySchema, headers: idempotencyHeaders,
