@@ -152,6 +152,15 @@ describe.runIf(haveChromium)('the console in a browser', () => {
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(SHOTS, 'mjg-console-gallery-390.png'), fullPage: true });
     expect(await seriousA11yViolations(page)).toEqual([]);
+
+    // Usage: this month by action, and the last 14 days one bar each, today's with the tasks of the tests above.
+    await page.getByRole('link', { name: 'Usage' }).click();
+    const byAction = page.getByRole('figure', { name: 'Tasks by action' });
+    await expect.poll(() => byAction.getByRole('listitem').filter({ hasText: 'imagine' }).textContent()).toMatch(/imagine\s*\d+/);
+    const byDay = page.getByRole('figure', { name: /Tasks by day/ }).getByRole('listitem');
+    await expect.poll(() => byDay.count()).toBe(14);
+    expect(await byDay.last().textContent()).toMatch(new RegExp(`${new Date().toISOString().slice(5, 10)}\\s*[1-9]`));
+    expect(await seriousA11yViolations(page)).toEqual([]);
   }, 60_000);
 
   it('lets an admin see providers and circuits, issue and revoke a key, and disable a tenant', async () => {
