@@ -13,7 +13,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build \
- && test -f dist/src/main.js && test -f dist/src/store/lua/create-task-9.lua \
+ && test -f dist/src/main.js && test -f dist/src/store/lua/create-task-9.lua && test -f dist/console/index.html \
  && npm prune --omit=dev --no-audit --no-fund
 
 # --- runtime: compiled JS + production node_modules, non-root ----------------------------------------------------

@@ -11,7 +11,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ensureConsoleBuilt, haveChromium, launchBrowser, ROOT } from '../../test/helpers/chromium.js';
-import { solidPng } from '../../test/helpers/png.js';
+import { makePng } from '../../providers/sim/png.js';
 import { TENANT_KEY } from '../lib/gateway.js';
 import { above, type ScenarioResult } from '../lib/report.js';
 import { addProcess, createStage, newTasks, stopStage, waitAllFinal, type Ctx } from '../lib/stage.js';
@@ -37,7 +37,7 @@ export async function runConsole(ctx: Ctx): Promise<ScenarioResult> {
   const n = 500;
   const runs = ctx.quick ? 3 : 5;
   const stage = createStage(ctx, { name: 'console', pollsPerSecond: 100_000, maxConcurrency: 100 });
-  const png = solidPng(256, 256, [40, 90, 160]);
+  const png = makePng(256, 256);
   const browser = await launchBrowser();
   try {
     const [{ client }] = await Promise.all([addProcess(ctx, stage, 'gw-console-api', 'api'), addProcess(ctx, stage, 'gw-console-worker', 'worker')]);

@@ -141,6 +141,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tasks/{id}/deliveries/{eventId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a webhook event again, now (its attempt joins the delivery log) */
+        post: operations["redeliverEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/providers": {
         parameters: {
             query?: never;
@@ -376,6 +393,23 @@ export interface paths {
         put?: never;
         /** Issue a new key and revoke this one */
         post: operations["rotateKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/tenants/{id}/webhook-test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a signed test event to the tenant's webhook URL (or body.url) and report the answer */
+        post: operations["sendWebhookTest"];
         delete?: never;
         options?: never;
         head?: never;
@@ -654,6 +688,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload an image (multipart field "file", or the raw bytes) */
+        post: operations["postV1Media"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/media/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's stored media (uploads and mirrored outputs) */
+        get: operations["getV1MediaUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -758,6 +826,11 @@ export interface components {
             /** @enum {string} */
             status: "queued" | "submitted" | "running" | "succeeded" | "failed" | "canceled";
             progress: number;
+            /**
+             * @description Present when progress is estimated from the provider's mean run time for the action (it reports none)
+             * @constant
+             */
+            progressEstimated?: true;
             provider: string | null;
             upstreamId: string | null;
             parentId: string | null;
@@ -770,6 +843,14 @@ export interface components {
                 videoUrls: string[];
                 prompts: string[];
                 seed: string | null;
+                /** @description With media mirroring: the provider's own URLs (the ones above are the gateway's copies) */
+                upstream?: {
+                    gridImageUrl: string | null;
+                    imageUrls: string[];
+                    videoUrls: string[];
+                };
+                /** @description Why some files could not be mirrored (those keep their upstream URL) */
+                mirrorError?: string;
             } | null;
             error: {
                 /** @enum {string} */
@@ -889,6 +970,16 @@ export interface components {
                 durationMs: number;
             }[];
         };
+        WebhookTestResult: {
+            url: string;
+            /** @description X-MJG-Event-Id of the test event */
+            eventId: string;
+            /** @description The receiver's HTTP status; null when no answer came */
+            statusCode: number | null;
+            /** @description null when the receiver answered 2xx */
+            error: string | null;
+            durationMs: number;
+        };
         Provider: {
             id: string;
             /** @enum {string} */
@@ -964,6 +1055,20 @@ export interface components {
                 style: number;
             }[];
         };
+        StoredMedia: {
+            /** @description med_<32 hex>.<ext> */
+            id: string;
+            /** @description Signed link, valid for media.urlTtlSeconds; usable in any image field of a task */
+            url: string;
+            /** @description From the bytes: image/png, image/jpeg, image/webp or image/gif */
+            contentType: string;
+            bytes: number;
+        };
+        MediaUsage: {
+            /** @description Bytes stored for this tenant (uploads and mirrored outputs) */
+            bytes: number;
+            count: number;
+        };
         SubmitTask: {
             /** @constant */
             action: "imagine";
@@ -982,6 +1087,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "variation";
@@ -1003,6 +1110,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "upscale";
@@ -1023,6 +1132,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "reroll";
@@ -1040,6 +1151,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "remix";
@@ -1061,6 +1174,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "pan";
@@ -1083,6 +1198,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "zoom";
@@ -1103,6 +1220,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "inpaint";
@@ -1131,6 +1250,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "blend";
@@ -1150,6 +1271,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "describe";
@@ -1167,6 +1290,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "shorten";
@@ -1184,6 +1309,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "video";
@@ -1219,6 +1346,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "edit";
@@ -1258,6 +1387,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "retexture";
@@ -1276,6 +1407,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "remove_background";
@@ -1293,6 +1426,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "enhance";
@@ -1311,6 +1446,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "upscale_hd";
@@ -1342,6 +1479,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "video_extend";
@@ -1361,6 +1500,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         } | {
             /** @constant */
             action: "video_upscale";
@@ -1379,6 +1520,8 @@ export interface components {
             metadata?: {
                 [key: string]: unknown;
             };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         };
         CreateTenant: {
             id: string;
@@ -2127,6 +2270,93 @@ export interface operations {
                     "application/json": {
                         data: components["schemas"]["WebhookDelivery"][];
                     };
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    redeliverEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                eventId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
                 };
             };
             /** @description The request is invalid: the message says what to fix */
@@ -3468,6 +3698,89 @@ export interface operations {
             };
         };
     };
+    sendWebhookTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uri
+                     * @description Where to send it (default: the tenant's webhookUrl)
+                     */
+                    url?: string;
+                } | null;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookTestResult"];
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key or tenant */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postMjSubmitImagine: {
         parameters: {
             query?: never;
@@ -4554,6 +4867,200 @@ export interface operations {
             416: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postV1Media: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredMedia"];
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No enabled provider can run this */
+            422: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getV1MediaUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaUsage"];
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -12,30 +12,38 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
 import { ensureConsoleBuilt, haveChromium, launchBrowser, missingChromiumTest, seriousA11yViolations } from '../helpers/browser.js';
-import { api, startGateway, TENANT_A_KEY, TENANT_B_KEY, type TestGateway } from '../helpers/gateway.js';
-import { solidPng } from '../helpers/png.js';
+import { api, freePort, startGateway, TENANT_A_KEY, TENANT_B_KEY, type TestGateway } from '../helpers/gateway.js';
+import { fetchBytes, MEDIA_SECRET, tempMediaDir } from '../helpers/media.js';
+import { makePng } from '../../providers/sim/png.js';
 
 missingChromiumTest('the console browser test');
 
 const ADMIN = 'admin-token-0123456789abcdef';
 const SHOTS = process.env.CONSOLE_SCREENSHOTS ?? tmpdir();
-const PNG = solidPng(512, 512, [40, 90, 160]);
+const PNG = makePng(512, 512);
 
 describe.runIf(haveChromium)('the console in a browser', () => {
   let sim: Simulator;
   let gw: TestGateway;
   let browser: Browser;
+  let store: Awaited<ReturnType<typeof tempMediaDir>>;
 
   beforeAll(async () => {
     ensureConsoleBuilt();
     sim = await startLegnextSimulator({ apiKey: 'lk' });
-    gw = await startGateway({ config: { adminToken: ADMIN }, providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: `${sim.url}/api` }] });
+    store = await tempMediaDir();
+    const port = await freePort();
+    gw = await startGateway({
+      config: { adminToken: ADMIN, port, publicUrl: `http://127.0.0.1:${port}`, media: { store: 'local', dir: store.dir, signingSecret: MEDIA_SECRET, mirror: false } },
+      providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: `${sim.url}/api` }],
+    });
     browser = await launchBrowser();
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
     await gw?.close();
     await sim?.close();
+    await store?.remove();
   });
 
   /** A page at the given width that fails the test on a CSP violation, with the simulator's CDN answered. */
@@ -118,14 +126,40 @@ describe.runIf(haveChromium)('the console in a browser', () => {
     expect(cspErrors).toEqual([]);
   }, 120_000);
 
+  it('sends an image prompt chosen as a file through the media store', async () => {
+    const { page, cspErrors } = await open(1400);
+    await signIn(page, TENANT_A_KEY);
+    await page.getByLabel('Prompt', { exact: true }).fill('a vase like this one');
+    await page.getByLabel(/Image prompts: drop, paste or choose files/).setInputFiles({ name: 'vase.png', mimeType: 'image/png', buffer: PNG });
+    await page.getByRole('list', { name: 'Image prompts' }).getByRole('img', { name: 'Image prompt 1' }).waitFor();
+    await page.getByRole('button', { name: 'Imagine' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/Submitted tsk_/);
+    const id = /tsk_\w+/.exec((await page.getByRole('status').textContent())!)![0];
+    const task = (await api(gw.url, 'GET', `/v1/tasks/${id}`, { key: TENANT_A_KEY })).body;
+    expect(task.input.imageUrls).toHaveLength(1);
+    expect(task.input.imageUrls[0]).toMatch(new RegExp(`^${gw.url}/media/med_`));
+    expect((await fetchBytes(task.input.imageUrls[0])).body.equals(PNG)).toBe(true);
+    expect(cspErrors).toEqual([]);
+  }, 60_000);
+
   it('fits a phone width and passes the accessibility scan there', async () => {
     const { page } = await open(390);
     await signIn(page, TENANT_A_KEY);
     await page.getByRole('heading', { name: /Your tasks/ }).waitFor();
-    await page.getByRole('link', { name: /imagine .*a lighthouse at dusk/ }).waitFor();
+    // The newest task; older ones further down are rendered only when scrolled near (the list is virtualised).
+    await page.getByRole('link', { name: /imagine .*a vase like this one/ }).waitFor();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     await page.screenshot({ path: join(SHOTS, 'mjg-console-gallery-390.png'), fullPage: true });
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    // Usage: this month by action, and the last 14 days one bar each, today's with the tasks of the tests above.
+    await page.getByRole('link', { name: 'Usage' }).click();
+    const byAction = page.getByRole('figure', { name: 'Tasks by action' });
+    await expect.poll(() => byAction.getByRole('listitem').filter({ hasText: 'imagine' }).textContent()).toMatch(/imagine\s*\d+/);
+    const byDay = page.getByRole('figure', { name: /Tasks by day/ }).getByRole('listitem');
+    await expect.poll(() => byDay.count()).toBe(14);
+    expect(await byDay.last().textContent()).toMatch(new RegExp(`${new Date().toISOString().slice(5, 10)}\\s*[1-9]`));
     expect(await seriousA11yViolations(page)).toEqual([]);
   }, 60_000);
 

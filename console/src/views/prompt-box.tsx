@@ -1,6 +1,7 @@
 /** The prompt box: an imagine with its options (speed, aspect ratio, image prompts by URL). */
 import { useState } from 'preact/hooks';
 import { client, ok, type Task } from '../api';
+import { ImagePrompts, MAX_IMAGES } from './image-prompts';
 
 const ASPECTS = ['1:1', '16:9', '9:16', '3:2', '2:3', '4:5'];
 
@@ -9,6 +10,7 @@ export function PromptBox({ onSubmitted }: { onSubmitted: (t: Task) => void }) {
   const [speed, setSpeed] = useState('');
   const [aspect, setAspect] = useState('1:1');
   const [images, setImages] = useState('');
+  const [files, setFiles] = useState<string[]>([]);
   const [status, setStatus] = useState<{ error?: string; done?: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -16,7 +18,7 @@ export function PromptBox({ onSubmitted }: { onSubmitted: (t: Task) => void }) {
     e.preventDefault();
     setBusy(true);
     setStatus(null);
-    const imageUrls = images.split(/\s+/).filter(Boolean);
+    const imageUrls = [...files, ...images.split(/\s+/).filter(Boolean)].slice(0, MAX_IMAGES);
     const text = aspect === '1:1' || /--ar\s/.test(prompt) ? prompt.trim() : `${prompt.trim()} --ar ${aspect}`;
     try {
       const task = ok(await client.POST('/v1/tasks', {
@@ -24,6 +26,7 @@ export function PromptBox({ onSubmitted }: { onSubmitted: (t: Task) => void }) {
       }));
       onSubmitted(task);
       setPrompt('');
+      setFiles([]);
       setStatus({ done: `Submitted ${task.id}` });
     } catch (err) {
       setStatus({ error: (err as Error).message });
@@ -52,6 +55,7 @@ export function PromptBox({ onSubmitted }: { onSubmitted: (t: Task) => void }) {
           <textarea rows={1} value={images} onInput={(e) => setImages(e.currentTarget.value)} />
         </label>
       </div>
+      <ImagePrompts images={files} onChange={setFiles} />
       <button type="submit" disabled={busy || !prompt.trim()}>Imagine</button>
       <p role="status" class={status?.error ? 'error' : 'ok'}>{status?.error ?? status?.done ?? ''}</p>
     </form>
