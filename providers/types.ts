@@ -165,6 +165,9 @@ export interface Capabilities {
   callbacks: boolean;
 }
 
+/** The provider account's balance; `low` is the provider's own low-balance flag when it gives one. */
+export interface AccountBalance { usd: number; low: boolean | null }
+
 export interface ProviderAdapter {
   readonly id: string;
   /** The registry key this adapter was built under (`providers/index.ts`). */
@@ -176,6 +179,8 @@ export interface ProviderAdapter {
   submit(input: SubmitInput): Promise<SubmitResult>;
   /** Reads the job. Throws ProviderError (`not_found` when the upstream no longer knows the id). */
   poll(input: PollInput): Promise<JobSnapshot>;
+  /** Reads the account balance, where the provider documents an endpoint for it. Throws ProviderError. */
+  balance?(): Promise<AccountBalance>;
 }
 
 /** Options every adapter factory receives. Secrets stay in here and are never logged. */

@@ -35,6 +35,8 @@ export const providerSchema = z.strictObject({
   actions: z.array(z.enum(ACTIONS)).min(1).optional(),
   /** Type-specific options, e.g. `{ bodyStyle: wrapped }` for the aggregator. */
   options: z.record(z.string(), z.unknown()).optional(),
+  /** Below this account balance (USD, as last read), root tasks prefer other providers. */
+  minBalanceUsd: numeric(z.number().min(0).max(1_000_000)).optional(),
 });
 
 export const tenantSchema = z.strictObject({
@@ -90,6 +92,8 @@ export const configSchema = z.strictObject({
       resubmitOnUpstreamFailure: boolish().default(true),
     })
     .prefault({}),
+  /** Provider account balances: read by one worker at a time, this often and after a quota_exhausted. */
+  balances: z.strictObject({ intervalMs: ms(300_000) }).prefault({}),
   /** Per-provider circuit breakers, shared by every process through Redis. Submit outcomes feed them. */
   circuitBreaker: z
     .strictObject({

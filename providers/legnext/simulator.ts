@@ -4,6 +4,7 @@
  * `{timestamp, data: job}` callbacks.
  */
 import { credential, startSimulator, type SimJob, type SimReply, type SimState, type Simulator, type StartOptions } from '../sim/kit.js';
+import { legnextBalanceBody } from './balance.js';
 import { validateLegnext } from './simulator-rules.js';
 
 export interface LegnextSimOptions extends StartOptions { apiKey?: string }
@@ -86,6 +87,7 @@ export function startLegnextSimulator(opts: LegnextSimOptions = {}): Promise<Sim
   return startSimulator(
     (req, state) => {
       if (credential(req.headers, 'x-api-key') !== apiKey) return err(401, 'Failed to verify api key');
+      if (req.method === 'GET' && req.path === '/api/account/balance') return { status: 200, body: legnextBalanceBody(state.account) };
       const jobMatch = /^\/api\/v1\/job\/([^/]+)$/.exec(req.path);
       if (req.method === 'GET' && jobMatch) {
         const job = state.jobs.get(decodeURIComponent(jobMatch[1]!));
@@ -101,6 +103,7 @@ export function startLegnextSimulator(opts: LegnextSimOptions = {}): Promise<Sim
       if (problem) return err(problem.status, problem.message);
       const text = [body.text, body.prompt, body.remixPrompt].filter((t) => typeof t === 'string').join(' ');
       const job = state.createJob(action.replace(/-/g, '_'), body, text, typeof body.callback === 'string' ? body.callback : undefined);
+      state.account.balanceUsd -= (FROZEN[job.action] ?? 80) / 1000;
       return { status: 200, body: legnextJobBody(job, state) };
     },
     {
