@@ -87,6 +87,13 @@ describe('circuits one tenant cannot trip, and refusals that are about the reque
     expect(await circuitOf('legnext-main')).toBe('closed');
   });
 
+  it("charges APIMart's pre-step upscale with the pan it was made for", async () => {
+    const parent = await run(TENANT_A_KEY, { action: 'imagine', prompt: 'a coast', provider: 'apimart', speed: 'fast' });
+    const pan = await run(TENANT_A_KEY, { action: 'pan', taskId: parent.id, index: 2, direction: 'left', speed: 'fast' });
+    // The simulator bills an upscale $0.01 and a pan $0.05 at fast.
+    expect(pan).toMatchObject({ status: 'succeeded', cost: { amountUsd: 0.06, reported: true } });
+  });
+
   it('moves an edit on from a paused Legnext endpoint to the next provider that has it', async () => {
     legnext.state.faults = [{ on: 'submit', status: 400, body: { code: 400, message: 'This endpoint is temporarily paused' } }];
     const t = await run(TENANT_A_KEY, { action: 'edit', imageUrl: IMG, prompt: 'a door', canvas, imagePosition, mask: { url: IMG } });
