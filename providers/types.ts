@@ -68,6 +68,8 @@ export interface TaskOutput {
   videoUrls: string[];
   prompts: string[];
   seed: string | null;
+  /** Describe / shorten: the provider's other texts, kept as given (only those it returned, non-empty). */
+  texts?: { description?: string; promptEn?: string; finalPrompt?: string };
 }
 
 export interface Cost { amountUsd: number; reported: boolean }

@@ -32,7 +32,9 @@ function output(job: SimJob, done: boolean): Record<string, unknown> {
   const id = job.id;
   if (job.action === 'describe' || job.action === 'shorten') {
     const prompts = done ? [1, 2, 3, 4].map((n) => `${job.action} suggestion ${n} for ${id.slice(0, 8)} --ar 3:2`) : [];
-    return { promptEn: '', description: done && job.action === 'describe' ? prompts.join('\n\n') : '', finalPrompt: '', prompts };
+    // The docs show these fields empty (pending) only: a finished shorten fills promptEn / finalPrompt here. [I]
+    const en = done && job.action === 'shorten' ? (typeof job.body.prompt === 'string' ? job.body.prompt : '') : '';
+    return { promptEn: en, description: done && job.action === 'describe' ? prompts.join('\n\n') : '', finalPrompt: done && job.action === 'shorten' ? prompts[0]! : '', prompts };
   }
   if (VIDEO_TASKS.has(job.action)) {
     const urls = Array.from({ length: videoCount(job) }, (_v, n) => `https://cdn.legnext.sim/video/${id}_${n}.mp4`);

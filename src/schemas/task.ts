@@ -93,6 +93,10 @@ export const outputSchema = z.object({
   videoUrls: z.array(z.string()),
   prompts: z.array(z.string()),
   seed: z.string().nullable(),
+  texts: z
+    .object({ description: z.string().optional(), promptEn: z.string().optional(), finalPrompt: z.string().optional() })
+    .optional()
+    .describe('Describe / shorten: every other text the provider returned (description, promptEn, finalPrompt)'),
 });
 
 export const taskSchema = z

@@ -131,6 +131,16 @@ describe('the later catalogue actions through the simulators', () => {
     expect(noLoop.body.error.message).toMatch(/option "loop" of video/);
   });
 
+  it('keeps every text describe and shorten return', async () => {
+    const [described, shortened] = await Promise.all([
+      run({ action: 'describe', imageUrl: IMG, provider: 'legnext-main' }),
+      run({ action: 'shorten', prompt: 'a very very long prompt', provider: 'legnext-main' }),
+    ]);
+    expect(described.output!.prompts).toHaveLength(4);
+    expect(described.output!.texts).toEqual({ description: described.output!.prompts.join('\n\n') });
+    expect(shortened.output!.texts).toEqual({ promptEn: 'a very very long prompt', finalPrompt: shortened.output!.prompts[0] });
+  });
+
   it('rejects a malformed new body with a 400 that says what to fix', async () => {
     const res = await api(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'upscale_hd', imageUrl: IMG, resolution: '16K' } });
     expect(res.status).toBe(400);
