@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startAggregatorSimulator } from '../../providers/aggregator/simulator.js';
+import { startApimartSimulator } from '../../providers/apimart/simulator.js';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
 import type { Task } from '../../src/schemas/task.js';
@@ -83,6 +84,27 @@ describe('provider balances', () => {
     await nextBalance('legnext-main', 5);
     const t = await run({ action: 'remove_background', imageUrl: 'https://images.example.com/a.png' });
     expect(t).toMatchObject({ status: 'succeeded', provider: 'legnext-main' });
+  });
+});
+
+describe('APIMart balances', () => {
+  it('reads GET /v1/balance into health.balance', async () => {
+    const apimart = await startApimartSimulator({ apiKey: 'ak' });
+    apimart.state.account.balanceUsd = 31.5;
+    const gw = await startGateway({ providers: [{ id: 'apimart', type: 'apimart', apiKey: 'ak', baseUrl: apimart.url, minBalanceUsd: 40 }], config: { balances: { intervalMs: 300 } } });
+    try {
+      const end = Date.now() + 10_000;
+      let balance: Balance = null;
+      while (!balance && Date.now() < end) {
+        const res = await api<{ data: Array<{ health: { balance: Balance } }> }>(gw.url, 'GET', '/v1/providers', { key: KEY });
+        balance = res.body.data[0]!.health.balance;
+        if (!balance) await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(balance).toMatchObject({ usd: 31.5, low: true });
+    } finally {
+      await gw.close();
+      await apimart.close();
+    }
   });
 });
 
