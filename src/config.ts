@@ -92,8 +92,8 @@ export const configSchema = z.strictObject({
       resubmitOnUpstreamFailure: boolish().default(true),
     })
     .prefault({}),
-  /** Provider account balances: read by one worker at a time, this often and after a quota_exhausted. */
-  balances: z.strictObject({ intervalMs: ms(300_000) }).prefault({}),
+  /** Provider account balances: read by one worker at a time, this often (0: never on a schedule) and after a quota_exhausted. */
+  balances: z.strictObject({ intervalMs: numeric(z.number().int().min(0)).default(300_000).describe('0: no scheduled reads') }).prefault({}),
   /** Per-provider circuit breakers, shared by every process through Redis. Submit outcomes feed them. */
   circuitBreaker: z
     .strictObject({

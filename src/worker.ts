@@ -45,7 +45,8 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
       try {
         await rt.queues.maintenance.upsertJobScheduler('sweep', { every: w.sweepIntervalMs }, { name: 'sweep' });
         await rt.queues.maintenance.upsertJobScheduler('reconcile', { every: w.sweepIntervalMs }, { name: 'reconcile' });
-        await rt.queues.maintenance.upsertJobScheduler('balance', { every: rt.config.balances.intervalMs }, { name: 'balance' });
+        const balanceEvery = rt.config.balances.intervalMs;
+        await (balanceEvery > 0 ? rt.queues.maintenance.upsertJobScheduler('balance', { every: balanceEvery }, { name: 'balance' }) : rt.queues.maintenance.removeJobScheduler('balance'));
         return;
       } catch (err) {
         rt.log.warn({ err: (err as Error).message, attempt }, 'cannot set up the maintenance schedule yet; retrying');

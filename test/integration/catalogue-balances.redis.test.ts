@@ -5,6 +5,7 @@ import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
 import type { Task } from '../../src/schemas/task.js';
 import { api, startGateway, TENANT_A_KEY, waitForTask, type TestGateway } from '../helpers/gateway.js';
+import { taskClient } from '../helpers/tasks.js';
 
 const KEY = TENANT_A_KEY;
 type Balance = { usd: number; low: boolean; checkedAt: string } | null;
@@ -27,11 +28,7 @@ describe('provider balances', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  const run = async (body: Record<string, unknown>) => {
-    const res = await api<Task>(gw.url, 'POST', '/v1/tasks', { key: KEY, body });
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    return waitForTask(gw.url, KEY, res.body.id);
-  };
+  const { run } = taskClient(() => gw);
 
   beforeAll(async () => {
     legnext = await startLegnextSimulator({ apiKey: 'lk' });

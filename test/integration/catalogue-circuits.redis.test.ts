@@ -3,8 +3,8 @@ import { startAggregatorSimulator } from '../../providers/aggregator/simulator.j
 import { startApimartSimulator } from '../../providers/apimart/simulator.js';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
-import type { Task } from '../../src/schemas/task.js';
-import { api, startGateway, TENANT_A_KEY, TENANT_B_KEY, waitForTask, type TestGateway } from '../helpers/gateway.js';
+import { api, startGateway, TENANT_A_KEY, TENANT_B_KEY, type TestGateway } from '../helpers/gateway.js';
+import { taskClient } from '../helpers/tasks.js';
 
 const IMG = 'https://images.example.com/source.png';
 const canvas = { width: 1024, height: 1024 };
@@ -15,12 +15,8 @@ describe('circuits one tenant cannot trip, and refusals that are about the reque
   let apimart: Simulator;
   let vtrix: Simulator;
   let gw: TestGateway;
-  const submit = async (key: string, body: Record<string, unknown>) => {
-    const res = await api<Task>(gw.url, 'POST', '/v1/tasks', { key, body });
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    return res.body;
-  };
-  const run = async (key: string, body: Record<string, unknown>) => waitForTask(gw.url, key, (await submit(key, body)).id);
+  const tasks = taskClient(() => gw);
+  const run = (key: string, body: Record<string, unknown>) => tasks.run(body, key);
   const circuitOf = async (id: string) => {
     const res = await api<{ data: Array<{ id: string; health: { circuit: string } }> }>(gw.url, 'GET', '/v1/providers', { key: TENANT_A_KEY });
     return res.body.data.find((p) => p.id === id)!.health.circuit;
