@@ -68,6 +68,8 @@ export interface TaskOutput {
   videoUrls: string[];
   prompts: string[];
   seed: string | null;
+  /** Describe / shorten: the provider's other texts, kept as given (only those it returned, non-empty). */
+  texts?: { description?: string; promptEn?: string; finalPrompt?: string };
 }
 
 export interface Cost { amountUsd: number; reported: boolean }
@@ -165,6 +167,9 @@ export interface Capabilities {
   callbacks: boolean;
 }
 
+/** The provider account's balance; `low` is the provider's own low-balance flag when it gives one. */
+export interface AccountBalance { usd: number; low: boolean | null }
+
 export interface ProviderAdapter {
   readonly id: string;
   /** The registry key this adapter was built under (`providers/index.ts`). */
@@ -176,6 +181,8 @@ export interface ProviderAdapter {
   submit(input: SubmitInput): Promise<SubmitResult>;
   /** Reads the job. Throws ProviderError (`not_found` when the upstream no longer knows the id). */
   poll(input: PollInput): Promise<JobSnapshot>;
+  /** Reads the account balance, where the provider documents an endpoint for it. Throws ProviderError. */
+  balance?(): Promise<AccountBalance>;
 }
 
 /** Options every adapter factory receives. Secrets stay in here and are never logged. */

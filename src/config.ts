@@ -36,6 +36,8 @@ export const providerSchema = z.strictObject({
   actions: z.array(z.enum(ACTIONS)).min(1).optional(),
   /** Type-specific options, e.g. `{ bodyStyle: wrapped }` for the aggregator. */
   options: z.record(z.string(), z.unknown()).optional(),
+  /** Below this account balance (USD, as last read), root tasks prefer other providers. */
+  minBalanceUsd: numeric(z.number().min(0).max(1_000_000)).optional(),
 });
 
 export const tenantSchema = z.strictObject({
@@ -102,6 +104,8 @@ export const configSchema = z.strictObject({
       resubmitOnUpstreamFailure: boolish().default(true),
     })
     .prefault({}),
+  /** Provider account balances: read by one worker at a time, this often (0: never on a schedule) and after a quota_exhausted. */
+  balances: z.strictObject({ intervalMs: numeric(z.number().int().min(0)).default(300_000).describe('0: no scheduled reads') }).prefault({}),
   /** Per-provider circuit breakers, shared by every process through Redis. Submit outcomes feed them. */
   circuitBreaker: z
     .strictObject({

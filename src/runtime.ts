@@ -15,6 +15,8 @@ import { TenantStore } from './store/tenant-store.js';
 import { applyConfigTenants } from './services/tenant-lifecycle.js';
 import { Transitions } from './services/transitions.js';
 import { registerFollowUps } from './services/follow-ups.js';
+import { BalanceStore } from './store/balance-store.js';
+import { registerBalanceGauges } from './services/balances.js';
 import { CircuitBreakers } from './services/circuit.js';
 import { createMetrics, type Metrics } from './services/metrics.js';
 import { registerSlotRelease } from './services/admission.js';
@@ -53,6 +55,8 @@ export interface Runtime {
   queues: Queues;
   transitions: Transitions;
   circuits: CircuitBreakers;
+  /** Provider account balances as last read (jobs/balance.ts). */
+  balances: BalanceStore;
   rateLimit: RateLimiter;
   metrics: Metrics;
   /** MODAL steps of the midjourney-proxy ingress, and its batched reads. */
@@ -99,6 +103,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     config, log, tasks, tenants, providers, queues, circuits, metrics, online, media, durations,
     transitions: new Transitions(tasks, log),
     usage: new UsageStore(redis, keys),
+    balances: new BalanceStore(redis, keys),
     polls: new PollSchedule(redis, keys),
     webhookEvents: new WebhookStore(redis, keys, Math.round(config.taskRetentionDays * 86_400)),
     room: new RoomStore(redis, keys),
@@ -116,6 +121,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
   };
   registerSlotRelease(rt);
   registerFollowUps(rt);
+  if (online) registerBalanceGauges(rt);
   registerTaskMetrics(rt);
   // Webhook event first: a settled reservation then proves the event was recorded (see services/reconcile.ts).
   registerWebhookEvents(rt);

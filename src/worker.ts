@@ -7,6 +7,7 @@ import { startPollDispatcher } from './jobs/poll-dispatcher.js';
 import { QUEUE, retryBackoff } from './jobs/queues.js';
 import { createSubmissionProcessor } from './jobs/submission.js';
 import { sweep } from './jobs/sweeper.js';
+import { refreshBalances } from './jobs/balance.js';
 import { createWebhookProcessor } from './jobs/webhooks.js';
 import { startIntake } from './jobs/intake.js';
 import { startRoomSweep } from './jobs/room-sweep.js';
@@ -33,7 +34,7 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
   const list = [
     make(QUEUE.webhooks, webhooks.process as Processor, w.concurrency),
     make(QUEUE.submissions, createSubmissionProcessor(rt) as Processor, w.concurrency),
-    make(QUEUE.maintenance, async (job) => (job.name === 'reconcile' ? reconcile(rt) : sweep(rt)), 1),
+    make(QUEUE.maintenance, async (job) => (job.name === 'reconcile' ? reconcile(rt) : job.name === 'balance' ? refreshBalances(rt) : sweep(rt)), 1),
   ];
   const intake = startIntake(rt); // new tasks' submission jobs and hand-offs' wake-ups (src/jobs/intake.ts)
   const roomSweep = startRoomSweep(rt);
@@ -44,6 +45,8 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
       try {
         await rt.queues.maintenance.upsertJobScheduler('sweep', { every: w.sweepIntervalMs }, { name: 'sweep' });
         await rt.queues.maintenance.upsertJobScheduler('reconcile', { every: w.sweepIntervalMs }, { name: 'reconcile' });
+        const balanceEvery = rt.config.balances.intervalMs;
+        await (balanceEvery > 0 ? rt.queues.maintenance.upsertJobScheduler('balance', { every: balanceEvery }, { name: 'balance' }) : rt.queues.maintenance.removeJobScheduler('balance'));
         return;
       } catch (err) {
         rt.log.warn({ err: (err as Error).message, attempt }, 'cannot set up the maintenance schedule yet; retrying');

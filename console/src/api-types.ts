@@ -851,6 +851,12 @@ export interface components {
                 };
                 /** @description Why some files could not be mirrored (those keep their upstream URL) */
                 mirrorError?: string;
+                /** @description Describe / shorten: every other text the provider returned (description, promptEn, finalPrompt) */
+                texts?: {
+                    description?: string;
+                    promptEn?: string;
+                    finalPrompt?: string;
+                };
             } | null;
             error: {
                 /** @enum {string} */
@@ -1005,6 +1011,13 @@ export interface components {
                 maxConcurrency: number;
                 /** @description Tasks waiting in line for a slot of this provider */
                 waiting: number;
+                /** @description The account balance as last read; null where the provider has no balance endpoint or none was read yet */
+                balance: {
+                    usd: number;
+                    /** @description Under minBalanceUsd, or flagged low by the provider */
+                    low: boolean;
+                    checkedAt: string;
+                } | null;
             };
         };
         MjSubmitAnswer: {

@@ -48,3 +48,20 @@ export function bodyStyleOf(options: Record<string, unknown> | undefined): BodyS
 export function wireBody(style: BodyStyle, model: string, params: Record<string, unknown>): Record<string, unknown> {
   return style === 'wrapped' ? { model, input: [{ params }] } : { model, ...params };
 }
+
+/** Model ids in use (the unconfirmed [I] ones above are the reason this is configurable): `options.models` (`{reroll: "midjourney_reroll", …, uploadpaint: "…"}`) over the defaults. */
+export interface ModelIds { byAction: Partial<Record<Action, string>>; uploadPaint: string }
+
+export function modelsOf(options: Record<string, unknown> | undefined): ModelIds {
+  const raw = options?.models;
+  const out: ModelIds = { byAction: { ...AGGREGATOR_MODELS }, uploadPaint: AGGREGATOR_UPLOAD_PAINT_MODEL };
+  if (raw === undefined) return out;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new Error('aggregator option models must map actions to model ids');
+  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+    if (typeof value !== 'string' || !/^[A-Za-z0-9_.:-]{1,100}$/.test(value)) throw new Error(`aggregator option models.${key} must be a model id`);
+    if (key === 'uploadpaint') out.uploadPaint = value;
+    else if (Object.hasOwn(AGGREGATOR_MODELS, key)) out.byAction[key as Action] = value;
+    else throw new Error(`aggregator option models.${key}: not an action this provider runs (${Object.keys(AGGREGATOR_MODELS).join(', ')}, uploadpaint)`);
+  }
+  return out;
+}

@@ -1,13 +1,13 @@
 /**
  * The aggregator adapter (`type: aggregator`, Vtrix): one submit path chosen by `model: midjourney_<op>`, bearer auth,
  * a TaskStatus `{id, status, …}` back, `GET /model/v1/generation/task/{id}` to poll.
- * Options: `bodyStyle: 'flat' | 'wrapped'` (see `api.ts`).
+ * Options: `bodyStyle: 'flat' | 'wrapped'` and `models` (the unconfirmed model ids, see `api.ts`).
  */
 import { declaredRefusal } from '../capabilities.js';
 import { malformed, upstreamClient } from '../http.js';
 import type { ActionCapability, AdapterOptions, Capabilities, CanonicalRequest, ProviderAdapter, ProviderModule } from '../types.js';
 import { ProviderError } from '../types.js';
-import { AGGREGATOR_DEFAULT_BASE_URL, SUBMIT_PATH, aggregatorHeaders, bodyStyleOf, taskPath, wireBody } from './api.js';
+import { AGGREGATOR_DEFAULT_BASE_URL, SUBMIT_PATH, aggregatorHeaders, bodyStyleOf, modelsOf, taskPath, wireBody } from './api.js';
 import { aggregatorHttpError, refusalIn2xx } from './errors.js';
 import { aggregatorSnapshot, readTask } from './job.js';
 import { AGGREGATOR_LIST_PRICES_USD } from './prices.js';
@@ -50,6 +50,7 @@ export function unsupportedByAggregator(req: CanonicalRequest): string | null {
 /** Builds the adapter; throws at start-up on an unknown `options.bodyStyle`. */
 export function createAggregatorAdapter(opts: AdapterOptions): ProviderAdapter {
   const style = bodyStyleOf(opts.options);
+  const models = modelsOf(opts.options);
   const call = upstreamClient(opts, AGGREGATOR_DEFAULT_BASE_URL, aggregatorHeaders(opts.apiKey));
 
   return {
@@ -59,7 +60,7 @@ export function createAggregatorAdapter(opts: AdapterOptions): ProviderAdapter {
     unsupported: unsupportedByAggregator,
 
     async submit(input) {
-      const { model, params } = aggregatorRequest(input);
+      const { model, params } = aggregatorRequest(input, models);
       const res = await call('POST', SUBMIT_PATH, 'submit', wireBody(style, model, params));
       if (res.status >= 300) throw aggregatorHttpError(res, 'submit');
       const task = readTask(res.json);

@@ -90,11 +90,18 @@ export function remoteJobId(output: unknown): string | undefined {
   return undefined;
 }
 
-/** `usage.cost` is a USD string; `discount` is reported beside it, and `cost` is taken as what was charged [?]. */
-function costOf(usage: unknown): Cost | undefined {
-  const raw = isObj(usage) ? usage.cost : undefined;
-  const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN;
-  return Number.isFinite(n) && n >= 0 ? { amountUsd: n, reported: true } : undefined;
+const usd = (raw: unknown) => (typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : Number.NaN);
+
+/**
+ * `usage.cost` is "Total cost in USD" (a string) and `discount` the "Discount amount" beside it: what was charged is
+ * the cost less the discount [I: the docs do not say whether `cost` is before or after it].
+ */
+export function costOf(usage: unknown): Cost | undefined {
+  const n = usd(isObj(usage) ? usage.cost : undefined);
+  if (!Number.isFinite(n) || n < 0) return undefined;
+  const discount = usd(isObj(usage) ? usage.discount : undefined);
+  const charged = Number.isFinite(discount) && discount > 0 ? Math.max(0, n - discount) : n;
+  return { amountUsd: Math.round(charged * 1e6) / 1e6, reported: true };
 }
 
 /** Status words (union of the REST struct and the CLI docs): unknown words read as still running, never an end. */

@@ -1,6 +1,6 @@
 /** Canonical request → aggregator `model` + params (Legnext's field names: index 1–4 becomes `imageNo` 0–3). */
 import { ProviderError, type ParentRef, type SubmitInput } from '../types.js';
-import { AGGREGATOR_MODELS, AGGREGATOR_UPLOAD_PAINT_MODEL } from './api.js';
+import { AGGREGATOR_MODELS, AGGREGATOR_UPLOAD_PAINT_MODEL, type ModelIds } from './api.js';
 
 const PAN_DIRECTION = { down: 0, right: 1, up: 2, left: 3 } as const;
 /** Pan needs `scale`; Midjourney's own pan extends by 1.5×, used when the client gives none. [I] */
@@ -20,9 +20,9 @@ export function parentJobId(parent: ParentRef | undefined): string | undefined {
 }
 
 /** The `model` id and its params (callback included), before the body style lays them out. */
-export function aggregatorRequest(input: SubmitInput): { model: string; params: Record<string, unknown> } {
+export function aggregatorRequest(input: SubmitInput, models: ModelIds = { byAction: AGGREGATOR_MODELS, uploadPaint: AGGREGATOR_UPLOAD_PAINT_MODEL }): { model: string; params: Record<string, unknown> } {
   const req = input.request;
-  const model = AGGREGATOR_MODELS[req.action] ?? '';
+  const model = models.byAction[req.action] ?? '';
   const jobId = parentJobId(input.parent);
   const callback = input.callbackUrl;
   const params = (o: Record<string, unknown>) => ({ model, params: compact({ ...o, callback }) });
@@ -59,7 +59,7 @@ export function aggregatorRequest(input: SubmitInput): { model: string; params: 
     case 'edit': {
       // The midjourney-edit / midjourney-uploadpaint pages: Legnext's edit fields under this provider's model ids.
       const geometry = { canvas: req.canvas, imgPos: req.imagePosition, remixPrompt: req.prompt, mask: req.mask };
-      if (req.imageUrl !== undefined) return { model: AGGREGATOR_UPLOAD_PAINT_MODEL, params: compact({ imgUrl: req.imageUrl, ...geometry, callback }) };
+      if (req.imageUrl !== undefined) return { model: models.uploadPaint, params: compact({ imgUrl: req.imageUrl, ...geometry, callback }) };
       return params({ jobId, imageNo: (req.index ?? 1) - 1, ...geometry });
     }
     default:

@@ -46,6 +46,8 @@ export interface ApimartState {
   currentTaskId?: string;
   /** The pre-step upscale's task id, kept for the record. */
   upscaleTaskId?: string;
+  /** What the pre-step upscale cost (USD, as reported): added to the action's own cost. */
+  upscaleCostUsd?: number;
   /** Inpaint: `/modal` with the mask was accepted. */
   modalSent?: boolean;
   /** The finished task's buttons, so a child can send a `custom_id`. */

@@ -10,7 +10,8 @@ import { APIMART_CAPABILITIES, unsupportedByApimart } from './capabilities.js';
 import { ACCEPTED_CODES, apimartErrorBody, apimartHttpError, bodyCodeError, stepFailure } from './errors.js';
 import { mjSnapshot, readMjTask, readSubmitAnswer, statusOf } from './job.js';
 import { APIMART_LIST_PRICES_USD } from './prices.js';
-import { nextStep, preStepSnapshot, type Step, type TaskReading } from './steps.js';
+import { APIMART_BALANCE_PATH, readApimartBalance } from './balance.js';
+import { nextStep, preStepSnapshot, withStepCost, type Step, type TaskReading } from './steps.js';
 import { apimartPlan, type WireCall } from './submit.js';
 import { readUnifiedTask, unifiedSnapshot } from './unified.js';
 
@@ -86,7 +87,15 @@ export function createApimartAdapter(opts: AdapterOptions): ProviderAdapter {
       const reading = await read(s.currentTaskId ?? upstreamId, s, request.action);
       const step = nextStep(request, s, reading);
       if (step) return advance(step, reading);
-      return s.step === 'upscale' ? preStepSnapshot(reading.snapshot) : reading.snapshot;
+      return s.step === 'upscale' ? preStepSnapshot(reading.snapshot) : withStepCost(reading.snapshot, s);
+    },
+
+    async balance() {
+      const res = await call('GET', APIMART_BALANCE_PATH, 'poll');
+      if (res.status >= 300) throw apimartHttpError(res);
+      const balance = readApimartBalance(res.json);
+      if (!balance) throw malformed(res, 'poll', 'balance');
+      return balance;
     },
   };
 }

@@ -4,6 +4,7 @@
  * `/modal`, both query endpoints, `{code, message}` / `{error: {...}}` errors, and no callbacks.
  */
 import { outcomeFromText, startSimulator, type SimReply, type SimRequest, type SimState, type Simulator, type StartOptions } from '../sim/kit.js';
+import { APIMART_BALANCE_PATH } from './balance.js';
 import { validateApimart, type Problem } from './simulator-rules.js';
 import { mjTaskBody, newTaskId, unifiedTaskBody } from './simulator-tasks.js';
 
@@ -56,6 +57,7 @@ export function startApimartSimulator(opts: ApimartSimOptions = {}): Promise<Sim
   return startSimulator(
     (req, state) => {
       if (req.headers.authorization !== `Bearer ${apiKey}`) return platformError(401, 'authentication_error', 'Invalid API key');
+      if (req.method === 'GET' && req.path === APIMART_BALANCE_PATH) return { status: 200, body: { code: 200, data: { balance: Math.round(state.account.balanceUsd * 1e4) / 1e4 } } };
       if (req.method === 'GET') return query(req, state);
       const gen = /^\/v1\/midjourney\/generations(?:\/([a-z-]+))?$/.exec(req.path);
       if (req.method !== 'POST' || !gen) return platformError(404, 'not_found_error', `no route ${req.method} ${req.path}`);

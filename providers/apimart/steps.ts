@@ -21,7 +21,7 @@ export function nextStep(req: CanonicalRequest, state: ApimartState, reading: Ta
     if (req.action !== 'pan' && req.action !== 'zoom' && req.action !== 'inpaint') return undefined;
     return {
       call: onUpscaled(req, reading.taskId),
-      state: (id) => ({ step: 'action', currentTaskId: id, upscaleTaskId: reading.taskId }),
+      state: (id) => ({ step: 'action', currentTaskId: id, upscaleTaskId: reading.taskId, upscaleCostUsd: reading.snapshot.cost?.amountUsd }),
     };
   }
   if (req.action === 'inpaint' && reading.wireStatus === 'MODAL' && !state.modalSent) {
@@ -36,4 +36,10 @@ export function preStepSnapshot(snap: JobSnapshot): JobSnapshot {
   if (snap.status === 'failed') return snap;
   const waiting: JobSnapshot = { status: snap.status === 'queued' ? 'queued' : 'running', progress: 0 };
   return snap.state?.query ? { ...waiting, state: { query: snap.state.query } } : waiting;
+}
+
+/** The client pays for the pre-step upscale too: its reported cost is added once the action's own is known. */
+export function withStepCost(snap: JobSnapshot, state: ApimartState): JobSnapshot {
+  if (snap.status !== 'succeeded' || !snap.cost || state.upscaleCostUsd === undefined) return snap;
+  return { ...snap, cost: { amountUsd: Math.round((snap.cost.amountUsd + state.upscaleCostUsd) * 1e6) / 1e6, reported: snap.cost.reported } };
 }

@@ -32,6 +32,9 @@ export const LEGNEXT_PATHS: Record<Action, string> = {
 };
 export const LEGNEXT_UPLOAD_PAINT_PATH = '/v1/upload-paint';
 
+/** `GET /account/balance` sits beside `/v1` under the base URL (docs: https://api.legnext.ai/api/account/balance). */
+export const LEGNEXT_BALANCE_PATH = '/account/balance';
+
 export const legnextJobPath = (jobId: string) => `/v1/job/${encodeURIComponent(jobId)}`;
 
 /** Legnext bills in points: 1000 points = 1 USD. */

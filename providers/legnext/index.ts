@@ -2,7 +2,8 @@
 import { malformed, upstreamClient } from '../http.js';
 import type { AdapterOptions, ProviderAdapter, ProviderModule } from '../types.js';
 import { ProviderError } from '../types.js';
-import { LEGNEXT_DEFAULT_BASE_URL, legnextHeaders, legnextJobPath } from './api.js';
+import { LEGNEXT_BALANCE_PATH, LEGNEXT_DEFAULT_BASE_URL, legnextHeaders, legnextJobPath } from './api.js';
+import { readLegnextBalance } from './balance.js';
 import { LEGNEXT_CAPABILITIES, unsupportedByLegnext } from './capabilities.js';
 import { DEFAULT_PAUSED, legnextHttpError } from './errors.js';
 import { legnextSnapshot, readJob } from './job.js';
@@ -47,6 +48,14 @@ export function createLegnextAdapter(opts: AdapterOptions): ProviderAdapter {
       if (!job) throw malformed(res, 'poll', 'job');
       if (job.job_id !== upstreamId) throw new ProviderError('unavailable', `provider returned job ${job.job_id} for ${upstreamId}`);
       return legnextSnapshot(job);
+    },
+
+    async balance() {
+      const res = await call('GET', LEGNEXT_BALANCE_PATH, 'poll');
+      if (res.status >= 300) throw legnextHttpError(res);
+      const balance = readLegnextBalance(res.json);
+      if (!balance) throw malformed(res, 'poll', 'balance');
+      return balance;
     },
   };
 }

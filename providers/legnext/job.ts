@@ -29,6 +29,12 @@ const SINGLE_IMAGE: ReadonlySet<string> = new Set(['upscale', 'remove_background
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.length > 0) : []);
 const str = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : null);
 
+/** Describe / shorten answer `promptEn`, `description`, `finalPrompt` beside `prompts`: each non-empty one is kept. */
+function textsOf(o: Record<string, unknown>): TaskOutput['texts'] {
+  const texts = Object.fromEntries((['description', 'promptEn', 'finalPrompt'] as const).flatMap((k) => (str(o[k]) ? [[k, str(o[k])!]] : [])));
+  return Object.keys(texts).length ? texts : undefined;
+}
+
 export function legnextOutput(out: Record<string, unknown> | null | undefined, taskType?: string): TaskOutput {
   const o = out ?? {};
   // A one-image result sits in `image_url` (the grid field of other jobs); the Topaz page also fills `image_urls`.
@@ -39,8 +45,10 @@ export function legnextOutput(out: Record<string, unknown> | null | undefined, t
   const prompts = strings(o.prompts);
   // Describe: the docs' own code reads `description`; when `prompts` is empty, the description is the result. [I]
   if (prompts.length === 0 && str(o.description)) prompts.push(str(o.description)!);
+  const texts = textsOf(o);
   return {
     ...emptyOutput(),
+    ...(texts ? { texts } : {}),
     gridImageUrl: str(o.image_url),
     imageUrls: strings(o.image_urls),
     videoUrls: strings(o.video_urls).length ? strings(o.video_urls) : strings([o.video_url]),

@@ -4,6 +4,7 @@
  * `{timestamp, data: job}` callbacks.
  */
 import { credential, startSimulator, type SimJob, type SimReply, type SimState, type Simulator, type StartOptions } from '../sim/kit.js';
+import { legnextBalanceBody } from './balance.js';
 import { validateLegnext } from './simulator-rules.js';
 
 export interface LegnextSimOptions extends StartOptions { apiKey?: string }
@@ -31,7 +32,9 @@ function output(job: SimJob, done: boolean): Record<string, unknown> {
   const id = job.id;
   if (job.action === 'describe' || job.action === 'shorten') {
     const prompts = done ? [1, 2, 3, 4].map((n) => `${job.action} suggestion ${n} for ${id.slice(0, 8)} --ar 3:2`) : [];
-    return { promptEn: '', description: done && job.action === 'describe' ? prompts.join('\n\n') : '', finalPrompt: '', prompts };
+    // The docs show these fields empty (pending) only: a finished shorten fills promptEn / finalPrompt here. [I]
+    const en = done && job.action === 'shorten' ? (typeof job.body.prompt === 'string' ? job.body.prompt : '') : '';
+    return { promptEn: en, description: done && job.action === 'describe' ? prompts.join('\n\n') : '', finalPrompt: done && job.action === 'shorten' ? prompts[0]! : '', prompts };
   }
   if (VIDEO_TASKS.has(job.action)) {
     const urls = Array.from({ length: videoCount(job) }, (_v, n) => `https://cdn.legnext.sim/video/${id}_${n}.mp4`);
@@ -86,6 +89,7 @@ export function startLegnextSimulator(opts: LegnextSimOptions = {}): Promise<Sim
   return startSimulator(
     (req, state) => {
       if (credential(req.headers, 'x-api-key') !== apiKey) return err(401, 'Failed to verify api key');
+      if (req.method === 'GET' && req.path === '/api/account/balance') return { status: 200, body: legnextBalanceBody(state.account) };
       const jobMatch = /^\/api\/v1\/job\/([^/]+)$/.exec(req.path);
       if (req.method === 'GET' && jobMatch) {
         const job = state.jobs.get(decodeURIComponent(jobMatch[1]!));
@@ -101,6 +105,7 @@ export function startLegnextSimulator(opts: LegnextSimOptions = {}): Promise<Sim
       if (problem) return err(problem.status, problem.message);
       const text = [body.text, body.prompt, body.remixPrompt].filter((t) => typeof t === 'string').join(' ');
       const job = state.createJob(action.replace(/-/g, '_'), body, text, typeof body.callback === 'string' ? body.callback : undefined);
+      state.account.balanceUsd -= (FROZEN[job.action] ?? 80) / 1000;
       return { status: 200, body: legnextJobBody(job, state) };
     },
     {

@@ -102,6 +102,8 @@ export class SimState {
   }
   /** Jobs in flight at once (started, not done), for concurrency assertions. */
   maxInFlight = 0;
+  /** The account a balance endpoint reports (USD, and the threshold below which it says "low"). */
+  account = { balanceUsd: 72.048, alertThresholdUsd: 10 };
 
   reset(): void {
     this.behaviour = { ...DEFAULT_BEHAVIOUR };
@@ -109,6 +111,7 @@ export class SimState {
     this.requests.length = 0;
     this.faults = [];
     this.maxInFlight = 0;
+    this.account = { balanceUsd: 72.048, alertThresholdUsd: 10 };
   }
 
   takeFault(on: 'submit' | 'poll'): Fault | undefined {

@@ -8,6 +8,7 @@
 import { DelayedError, type Job } from 'bullmq';
 import { ProviderError, type ParentRef } from '../../providers/types.js';
 import { afterSubmitError, healthOutcome } from '../domain/failover.js';
+import { requestBalanceCheck } from './balance.js';
 import { addAttempt, applySnapshot, failTask, isFinal, timeOut, touch, type TaskRecord } from '../domain/task.js';
 import type { TaskErrorCode } from '../errors.js';
 import type { Runtime } from '../runtime.js';
@@ -27,7 +28,7 @@ function withCause(message: string, rec: TaskRecord): string {
   return last?.error ? `${message}; last error at ${last.provider}: ${last.error.message}` : message;
 }
 
-type Deps = Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'circuits' | 'room' | 'polls' | 'metrics'>;
+type Deps = Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'circuits' | 'room' | 'polls' | 'metrics' | 'queues' | 'balances'>;
 
 async function parentRef(rt: Pick<Runtime, 'tasks'>, rec: TaskRecord): Promise<ParentRef | undefined | null> {
   if (!rec.task.parentId) return undefined;
@@ -132,6 +133,7 @@ export function createSubmissionProcessor(rt: Deps) {
         const outcome = err.kind === 'ambiguous' ? 'ambiguous' : REJECTED.has(err.kind) ? 'rejected' : 'error';
         metrics.submitAttempts.inc({ provider: pid, outcome, class: err.kind });
         if (err.kind === 'ambiguous') metrics.ambiguousSubmits.inc({ provider: pid, cause: 'lost_answer' });
+        if (err.kind === 'quota_exhausted') requestBalanceCheck(rt);
         rt.log.warn({ taskId, provider: pid, class: err.kind, decision: decision.kind, upstream: err.upstream }, 'submit failed');
         const attempt = { provider: pid, outcome, error: { class: err.kind, message: err.message, upstream: upstreamOf(err) } } as const;
         await rt.transitions.apply(taskId, (r) => {

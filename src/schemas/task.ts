@@ -105,6 +105,10 @@ export const outputSchema = z.object({
     .optional()
     .describe("With media mirroring: the provider's own URLs (the ones above are the gateway's copies)"),
   mirrorError: z.string().optional().describe('Why some files could not be mirrored (those keep their upstream URL)'),
+  texts: z
+    .object({ description: z.string().optional(), promptEn: z.string().optional(), finalPrompt: z.string().optional() })
+    .optional()
+    .describe('Describe / shorten: every other text the provider returned (description, promptEn, finalPrompt)'),
 });
 
 export const taskSchema = z

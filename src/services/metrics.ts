@@ -27,6 +27,7 @@ export function createMetrics(defaults = true) {
     ambiguousSubmits: new Counter({ name: 'mjg_ambiguous_submits_total', help: 'Submits whose outcome is unknown (answer lost, or worker died mid-submit)', labelNames: ['provider', 'cause'], registers: r }),
     circuitTransitions: new Counter({ name: 'mjg_circuit_transitions_total', help: 'Circuit breaker state changes seen by this process', labelNames: ['provider', 'to'], registers: r }),
     slotWaits: new Counter({ name: 'mjg_slot_waits_total', help: 'Times a task had to wait for a slot', labelNames: ['scope'], registers: r }),
+    balanceSkips: new Counter({ name: 'mjg_low_balance_skips_total', help: 'Root-task routings that passed over a provider under its minBalanceUsd', labelNames: ['provider'], registers: r }),
     openWaits: new Counter({ name: 'mjg_open_circuit_waits_total', help: 'Times a task waited because every eligible provider was open', registers: r }),
     webhookDeliveries: new Counter({ name: 'mjg_webhook_deliveries_total', help: 'Client webhook delivery attempts by outcome (delivered, retry, gave_up)', labelNames: ['outcome'], registers: r }),
   };

@@ -9,13 +9,14 @@ import { describeRequest, eligible, preferenceOrder, type RouteCandidate } from 
 import type { TaskRecord } from '../domain/task.js';
 import type { Runtime } from '../runtime.js';
 import { providersInUse } from './admission.js';
+import { lowBalance } from './balances.js';
 
 export type RouteChoice =
   | { kind: 'providers'; ids: string[] }
   | { kind: 'wait'; ids: string[]; reason: string }
   | { kind: 'fail'; code: 'no_provider_available'; message: string };
 
-type Deps = Pick<Runtime, 'config' | 'providers' | 'circuits' | 'room'>;
+type Deps = Pick<Runtime, 'config' | 'providers' | 'circuits' | 'room' | 'balances' | 'metrics' | 'log'>;
 
 function pinnedChoice(rt: Pick<Runtime, 'providers'>, rec: TaskRecord, id: string): RouteChoice | null {
   const entry = rt.providers.get(id);
@@ -23,6 +24,15 @@ function pinnedChoice(rt: Pick<Runtime, 'providers'>, rec: TaskRecord, id: strin
   const why = rt.providers.unsupported(entry, rec.priv.request);
   if (why) return { kind: 'fail', code: 'no_provider_available', message: `${id} cannot run ${describeRequest(rec.priv.request)}: ${why}` };
   return null;
+}
+
+/** A root task passes over providers under their `minBalanceUsd` while another is usable (a stale read never strands it). */
+async function passOverLowBalance(rt: Deps, usable: RouteCandidate[]): Promise<RouteCandidate[]> {
+  const low = await lowBalance(rt, usable.map((c) => c.id));
+  if (low.size === 0 || low.size === usable.length) return usable;
+  for (const id of low) rt.metrics.balanceSkips.inc({ provider: id });
+  rt.log.debug({ providers: [...low] }, 'passing over providers under minBalanceUsd');
+  return usable.filter((c) => !low.has(c.id));
 }
 
 /** Candidates in order; `skip` lists providers found unusable earlier in this run (e.g. a probe already taken). */
@@ -43,7 +53,8 @@ export async function chooseProviders(rt: Deps, rec: TaskRecord, skip: string[] 
   }
 
   const views = await rt.circuits.view(ok.map((c) => c.id), now);
-  const usable = ok.filter((c) => views[c.id]!.state !== 'open' && !skip.includes(c.id));
+  let usable = ok.filter((c) => views[c.id]!.state !== 'open' && !skip.includes(c.id));
+  if (!priv.pinnedProvider && usable.length > 1) usable = await passOverLowBalance(rt, usable);
   if (usable.length === 0) {
     const names = ok.map((c) => `${c.id} (${views[c.id]!.state}${views[c.id]!.reason ? `: ${views[c.id]!.reason}` : ''})`).join(', ');
     return { kind: 'wait', ids: ok.map((c) => c.id), reason: `every eligible provider is unavailable: ${names}` };

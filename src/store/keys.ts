@@ -59,6 +59,8 @@ export function createKeys(prefix: string) {
     circuitProbe: (providerId: string) => `${circuitRoot}${providerId}:probe`,
     circuitWindow: (providerId: string) => `${circuitRoot}${providerId}:all`,
     circuitFailures: (providerId: string) => `${circuitRoot}${providerId}:fail`,
+    // Provider account balances (balance-store.ts)
+    balance: (providerId: string) => `${p}:balance:${providerId}`,
     // Slots and the waiting room (room-store.ts)
     slotsRoot,
     /** Slot holders of a provider (`p:<id>`) or a tenant (`t:<id>`), scored by lease end. */

@@ -62,6 +62,8 @@ export function testConfig(opts: GatewayOptions = {}): Config {
       { id: 'tenant-b', apiKeys: [TENANT_B_KEY] },
     ]).map((t) => ({ rateLimitPerMinute: 1_000_000, ...t })),
     webhooks: { timeoutMs: 2000, baseDelayMs: 20, maxDelayMs: 200, maxAgeMs: 60_000 },
+    // No scheduled balance reads unless a test sets them: they would be extra requests on every simulator.
+    balances: { intervalMs: 0 },
     // Tests poll every few ms: lift the per-provider poll budget unless a test sets its own.
     providers: (opts.providers ?? []).map((p) => ({ pollsPerSecond: 10_000, ...p })),
     ...opts.config,

@@ -3,8 +3,8 @@ import { startAggregatorSimulator } from '../../providers/aggregator/simulator.j
 import { startApimartSimulator } from '../../providers/apimart/simulator.js';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
-import type { Task } from '../../src/schemas/task.js';
-import { api, startGateway, TENANT_A_KEY, TENANT_B_KEY, waitForTask, type TestGateway } from '../helpers/gateway.js';
+import { api, startGateway, TENANT_A_KEY, TENANT_B_KEY, type TestGateway } from '../helpers/gateway.js';
+import { taskClient } from '../helpers/tasks.js';
 
 const IMG = 'https://images.example.com/source.png';
 const canvas = { width: 1024, height: 1024 };
@@ -15,12 +15,8 @@ describe('circuits one tenant cannot trip, and refusals that are about the reque
   let apimart: Simulator;
   let vtrix: Simulator;
   let gw: TestGateway;
-  const submit = async (key: string, body: Record<string, unknown>) => {
-    const res = await api<Task>(gw.url, 'POST', '/v1/tasks', { key, body });
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    return res.body;
-  };
-  const run = async (key: string, body: Record<string, unknown>) => waitForTask(gw.url, key, (await submit(key, body)).id);
+  const tasks = taskClient(() => gw);
+  const run = (key: string, body: Record<string, unknown>) => tasks.run(body, key);
   const circuitOf = async (id: string) => {
     const res = await api<{ data: Array<{ id: string; health: { circuit: string } }> }>(gw.url, 'GET', '/v1/providers', { key: TENANT_A_KEY });
     return res.body.data.find((p) => p.id === id)!.health.circuit;
@@ -85,6 +81,13 @@ describe('circuits one tenant cannot trip, and refusals that are about the reque
     const t = await run(TENANT_A_KEY, { action: 'imagine', prompt: 'a scene', provider: 'legnext-main' });
     expect(t).toMatchObject({ status: 'failed', error: { code: 'content_rejected' } });
     expect(await circuitOf('legnext-main')).toBe('closed');
+  });
+
+  it("charges APIMart's pre-step upscale with the pan it was made for", async () => {
+    const parent = await run(TENANT_A_KEY, { action: 'imagine', prompt: 'a coast', provider: 'apimart', speed: 'fast' });
+    const pan = await run(TENANT_A_KEY, { action: 'pan', taskId: parent.id, index: 2, direction: 'left', speed: 'fast' });
+    // The simulator bills an upscale $0.01 and a pan $0.05 at fast.
+    expect(pan).toMatchObject({ status: 'succeeded', cost: { amountUsd: 0.06, reported: true } });
   });
 
   it('moves an edit on from a paused Legnext endpoint to the next provider that has it', async () => {

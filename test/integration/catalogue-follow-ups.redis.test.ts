@@ -3,21 +3,16 @@ import { startApimartSimulator } from '../../providers/apimart/simulator.js';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
 import type { Task } from '../../src/schemas/task.js';
-import { api, startGateway, TENANT_A_KEY, waitForTask, type TestGateway } from '../helpers/gateway.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { taskClient } from '../helpers/tasks.js';
 
-const KEY = TENANT_A_KEY;
 const kinds = (t: Task) => [...new Set((t.followUps ?? []).map((f) => f.action))].sort();
 
 describe('task.followUps, per provider and kind of task', () => {
   let legnext: Simulator;
   let apimart: Simulator;
   let gw: TestGateway;
-  const submit = async (body: Record<string, unknown>) => {
-    const res = await api<Task>(gw.url, 'POST', '/v1/tasks', { key: KEY, body });
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    return res.body;
-  };
-  const run = async (body: Record<string, unknown>) => waitForTask(gw.url, KEY, (await submit(body)).id);
+  const { submit, run } = taskClient(() => gw);
 
   beforeAll(async () => {
     legnext = await startLegnextSimulator({ apiKey: 'lk' });

@@ -3,8 +3,8 @@ import { startAggregatorSimulator } from '../../providers/aggregator/simulator.j
 import { startApimartSimulator } from '../../providers/apimart/simulator.js';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
-import type { Task } from '../../src/schemas/task.js';
-import { api, startGateway, TENANT_A_KEY, waitForTask, type TestGateway } from '../helpers/gateway.js';
+import { api, startGateway, TENANT_A_KEY, type TestGateway } from '../helpers/gateway.js';
+import { taskClient } from '../helpers/tasks.js';
 
 const KEY = TENANT_A_KEY;
 const IMG = 'https://images.example.com/source.png';
@@ -16,12 +16,7 @@ describe('the later catalogue actions through the simulators', () => {
   let vtrix: Simulator;
   let apimart: Simulator;
   let gw: TestGateway;
-  const submit = async (body: Record<string, unknown>) => {
-    const res = await api<Task>(gw.url, 'POST', '/v1/tasks', { key: KEY, body });
-    expect(res.status, JSON.stringify(res.body)).toBe(202);
-    return res.body;
-  };
-  const run = async (body: Record<string, unknown>) => waitForTask(gw.url, KEY, (await submit(body)).id);
+  const { run } = taskClient(() => gw);
   const sent = (sim: Simulator, path: string) => sim.state.requests.filter((r) => r.method === 'POST' && r.path === path).map((r) => r.body as Record<string, unknown>);
 
   beforeAll(async () => {
@@ -129,6 +124,16 @@ describe('the later catalogue actions through the simulators', () => {
     const noLoop = await api(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'video', imageUrl: IMG, prompt: 'clouds', loop: true, provider: 'apimart' } });
     expect(noLoop.status).toBe(422);
     expect(noLoop.body.error.message).toMatch(/option "loop" of video/);
+  });
+
+  it('keeps every text describe and shorten return', async () => {
+    const [described, shortened] = await Promise.all([
+      run({ action: 'describe', imageUrl: IMG, provider: 'legnext-main' }),
+      run({ action: 'shorten', prompt: 'a very very long prompt', provider: 'legnext-main' }),
+    ]);
+    expect(described.output!.prompts).toHaveLength(4);
+    expect(described.output!.texts).toEqual({ description: described.output!.prompts.join('\n\n') });
+    expect(shortened.output!.texts).toEqual({ promptEn: 'a very very long prompt', finalPrompt: shortened.output!.prompts[0] });
   });
 
   it('rejects a malformed new body with a 400 that says what to fix', async () => {

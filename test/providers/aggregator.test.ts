@@ -270,7 +270,7 @@ describe('aggregator adapter against the simulator', () => {
     [400, { code: 8004004099, error_message: 'Provider unavailable' }, 'unavailable'],
     [402, { code: 402, message: 'Payment required' }, 'quota_exhausted'],
     [403, { code: 403, error_message: 'Insufficient balance or permission denied' }, 'quota_exhausted'],
-    [403, { code: 403, error_message: 'permission denied for this model' }, 'invalid_request'], // about the request (the model), not the account,
+    [403, { code: 403, error_message: 'permission denied for this model' }, 'invalid_request'], // about the request (the model), not the account
     [403, { error: { code: 403, message: 'sensitive content detected' } }, 'content_rejected'],
     [404, { code: 404, error_message: 'Not found' }, 'unavailable'],
     [500, { code: 500, error_message: 'Internal server error' }, 'unavailable'],

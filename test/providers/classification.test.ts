@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregatorHttpError } from '../../providers/aggregator/errors.js';
+import { costOf } from '../../providers/aggregator/job.js';
+import { withStepCost } from '../../providers/apimart/steps.js';
 import { classOf403, type UpstreamResponse } from '../../providers/http.js';
 import { legnextHttpError } from '../../providers/legnext/errors.js';
 import { createLegnextAdapter } from '../../providers/legnext/index.js';
@@ -53,5 +55,21 @@ describe('paused Legnext endpoints', () => {
   it('takes the paused words from the provider option pausedPattern, checked at start-up', () => {
     expect(legnextHttpError(res(400, { message: 'feature offline' }), /offline/i).kind).toBe('unsupported');
     expect(() => createLegnextAdapter({ id: 'l', apiKey: 'k', timeoutMs: 1, dispatcher: undefined as never, options: { pausedPattern: '(' } })).toThrow(/pausedPattern/);
+  });
+});
+
+describe('reported costs', () => {
+  it("takes the aggregator's discount off its cost", () => {
+    expect(costOf({ cost: '0.0800', discount: 0.02 })).toEqual({ amountUsd: 0.06, reported: true });
+    expect(costOf({ cost: '0.0800', discount: 0 })).toEqual({ amountUsd: 0.08, reported: true });
+    expect(costOf({ cost: '0.05', discount: 0.1 })).toEqual({ amountUsd: 0, reported: true });
+    expect(costOf({ discount: 0.1 })).toBeUndefined();
+  });
+
+  it("adds APIMart's pre-step upscale only once the action's own cost is known", () => {
+    const done = { status: 'succeeded' as const, cost: { amountUsd: 0.05, reported: true } };
+    expect(withStepCost(done, { upscaleCostUsd: 0.01 }).cost).toEqual({ amountUsd: 0.06, reported: true });
+    expect(withStepCost(done, {}).cost).toEqual({ amountUsd: 0.05, reported: true });
+    expect(withStepCost({ status: 'succeeded' }, { upscaleCostUsd: 0.01 }).cost).toBeUndefined();
   });
 });

@@ -49,6 +49,7 @@ tenants:
       deadlines: { imageMs: 900_000, videoMs: 1_800_000 },
       polling: { initialDelayMs: 1000, maxDelayMs: 5000, growth: 0.25, maxNotFound: 5 },
       retry: { sameProviderAttempts: 2, baseDelayMs: 500, maxDelayMs: 30_000, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true },
+      balances: { intervalMs: 300_000 },
       circuitBreaker: { windowMs: 60_000, minRequests: 5, failureRatio: 0.5, openMs: 30_000, longOpenMs: 600_000, probeTimeoutMs: 60_000 },
       routing: { strategy: 'weighted', handoffSweepMs: 2000 },
       workers: { concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 15_000, sweepIntervalMs: 30_000, niceness: 0 },

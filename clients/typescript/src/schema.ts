@@ -205,6 +205,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every provider: circuit, slots in use, waiting tasks, recent error rate */
+        get: operations["getAdminProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/queues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Queue depths, upstream reads and the waiting room with its oldest task */
+        get: operations["getAdminQueues"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/tenants/{id}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's task counts and cost by action and provider (UTC days) */
+        get: operations["getAdminTenantsIdUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/tenants/{id}/tasks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant's tasks, newest first (also a deleted tenant's, until retention) */
+        get: operations["getAdminTenantsIdTasks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/tasks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Any task with its tenant */
+        get: operations["getAdminTasksId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/tenants": {
         parameters: {
             query?: never;
@@ -234,7 +319,8 @@ export interface paths {
         get: operations["getTenant"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a tenant and its keys (its tasks stay readable by admin until retention) */
+        delete: operations["deleteAdminTenantsId"];
         options?: never;
         head?: never;
         /** Change a tenant's limits and settings (null removes one) */
@@ -326,6 +412,312 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/mj/submit/imagine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Imagine (base64Array: image prompts as data URLs) */
+        post: operations["postMjSubmitImagine"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/submit/change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** U1-U4, V1-V4 or reroll of a finished grid */
+        post: operations["postMjSubmitChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/submit/simple-change": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The same as change, written "<taskId> U2" */
+        post: operations["postMjSubmitSimpleChange"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/submit/blend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Blend 2-5 images */
+        post: operations["postMjSubmitBlend"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/submit/describe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Four prompts for an image */
+        post: operations["postMjSubmitDescribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/submit/shorten": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Shorter versions of a prompt */
+        post: operations["postMjSubmitShorten"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/submit/video": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Animate an image or a grid image */
+        post: operations["postMjSubmitVideo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/submit/edits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** edits (not supported yet: code 4) */
+        post: operations["postMjSubmitEdits"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/submit/retexture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** retexture (not supported yet: code 4) */
+        post: operations["postMjSubmitRetexture"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/submit/action": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Press a finished task's button by customId */
+        post: operations["postMjSubmitAction"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/submit/modal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Complete a MODAL step (vary region: maskBase64; custom zoom, remix: prompt) */
+        post: operations["postMjSubmitModal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/task/{id}/fetch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One task */
+        get: operations["getMjTaskIdFetch"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/task/list-by-condition": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** The tasks among ids (at most 100), in one read */
+        post: operations["postMjTaskListByCondition"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/task/{id}/image-seed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A finished task's seed */
+        get: operations["getMjTaskIdImageSeed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mj/task/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a task no provider has accepted yet */
+        post: operations["postMjTaskIdCancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/media/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A stored image, by signed link (no key needed) */
+        get: operations["getMediaId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload an image (multipart field "file", or the raw bytes) */
+        post: operations["postV1Media"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/media/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The tenant's stored media (uploads and mirrored outputs) */
+        get: operations["getV1MediaUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -353,6 +745,9 @@ export interface components {
             keys: components["schemas"]["ApiKeyInfo"][];
             createdAt: string;
             updatedAt: string | null;
+            /** @description Set while the tenant is disabled */
+            disabledAt: string | null;
+            disabledReason: ("admin" | "removed_from_config") | null;
         };
         IssuedKey: {
             id: string;
@@ -366,15 +761,64 @@ export interface components {
         Error: {
             error: {
                 /** @enum {string} */
-                code: "invalid_request" | "unauthorized" | "budget_exceeded" | "forbidden" | "not_found" | "method_not_allowed" | "not_cancelable" | "parent_not_ready" | "idempotency_conflict" | "already_exists" | "payload_too_large" | "unsupported_media_type" | "action_not_supported" | "rate_limited" | "internal" | "unavailable";
+                code: "invalid_request" | "unauthorized" | "budget_exceeded" | "forbidden" | "tenant_disabled" | "not_found" | "method_not_allowed" | "not_cancelable" | "parent_not_ready" | "idempotency_conflict" | "already_exists" | "payload_too_large" | "unsupported_media_type" | "action_not_supported" | "media_not_configured" | "rate_limited" | "internal" | "unavailable";
                 message: string;
                 details?: unknown;
             };
         };
+        AdminProvider: {
+            id: string;
+            type: string;
+            priority: number;
+            weight: number;
+            /** @description Slots held across every process */
+            inFlight: number;
+            maxConcurrency: number;
+            /** @description Tasks waiting in line for a slot of this provider */
+            waiting: number;
+            circuit: {
+                /** @enum {string} */
+                state: "closed" | "open" | "half_open";
+                openUntil: string | null;
+                reason: string | null;
+            };
+            /** @description Submits in the circuit breaker's window */
+            recent: {
+                windowSeconds: number;
+                submits: number;
+                failures: number;
+                /** @description failures / submits; null without submits */
+                errorRate: number | null;
+            };
+        };
+        AdminQueues: {
+            /** @description BullMQ queues */
+            queues: {
+                waiting: number;
+                active: number;
+                delayed: number;
+                failed: number;
+                name: string;
+            }[];
+            /** @description Reads of in-flight upstream jobs */
+            reads: {
+                due: number;
+                running: number;
+                scheduled: number;
+            };
+            waitingRoom: {
+                provider: string;
+                tenant: string;
+                waiting: number;
+                oldestAt: string | null;
+            }[];
+            /** @description Age of the oldest task waiting for a slot; null when none waits */
+            oldestWaitingSeconds: number | null;
+        };
         Task: {
             id: string;
             /** @enum {string} */
-            action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video";
+            action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
             /** @enum {string} */
             status: "queued" | "submitted" | "running" | "succeeded" | "failed" | "canceled";
             progress: number;
@@ -395,6 +839,20 @@ export interface components {
                 videoUrls: string[];
                 prompts: string[];
                 seed: string | null;
+                /** @description With media mirroring: the provider's own URLs (the ones above are the gateway's copies) */
+                upstream?: {
+                    gridImageUrl: string | null;
+                    imageUrls: string[];
+                    videoUrls: string[];
+                };
+                /** @description Why some files could not be mirrored (those keep their upstream URL) */
+                mirrorError?: string;
+                /** @description Describe / shorten: every other text the provider returned (description, promptEn, finalPrompt) */
+                texts?: {
+                    description?: string;
+                    promptEn?: string;
+                    finalPrompt?: string;
+                };
             } | null;
             error: {
                 /** @enum {string} */
@@ -433,6 +891,12 @@ export interface components {
             updatedAt: string;
             submittedAt: string | null;
             finishedAt: string | null;
+            /** @description Follow-ups its provider can run on this task now (empty until succeeded), e.g. {action: "upscale", index: 1} */
+            followUps?: {
+                /** @enum {string} */
+                action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
+                index?: 1 | 2 | 3 | 4;
+            }[];
             /** @description Only on GET /v1/tasks/{id} of a task waiting in line for a provider slot */
             queue?: {
                 /** @description 1: the next of this tenant's tasks to get a slot */
@@ -444,16 +908,6 @@ export interface components {
         TaskList: {
             data: components["schemas"]["Task"][];
             nextCursor: string | null;
-        };
-        WebhookTestResult: {
-            url: string;
-            /** @description X-MJG-Event-Id of the test event */
-            eventId: string;
-            /** @description The receiver's HTTP status; null when no answer came */
-            statusCode: number | null;
-            /** @description null when the receiver answered 2xx */
-            error: string | null;
-            durationMs: number;
         };
         Usage: {
             from: string;
@@ -518,6 +972,16 @@ export interface components {
                 durationMs: number;
             }[];
         };
+        WebhookTestResult: {
+            url: string;
+            /** @description X-MJG-Event-Id of the test event */
+            eventId: string;
+            /** @description The receiver's HTTP status; null when no answer came */
+            statusCode: number | null;
+            /** @description null when the receiver answered 2xx */
+            error: string | null;
+            durationMs: number;
+        };
         Provider: {
             id: string;
             /** @enum {string} */
@@ -529,6 +993,10 @@ export interface components {
                 [key: string]: {
                     speeds: ("relax" | "fast" | "turbo")[];
                     options: string[];
+                    /** @description Narrower ranges this provider honours, per option */
+                    ranges?: {
+                        [key: string]: string;
+                    };
                 };
             };
             health: {
@@ -539,13 +1007,82 @@ export interface components {
                 maxConcurrency: number;
                 /** @description Tasks waiting in line for a slot of this provider */
                 waiting: number;
+                /** @description The account balance as last read; null where the provider has no balance endpoint or none was read yet */
+                balance: {
+                    usd: number;
+                    /** @description Under minBalanceUsd, or flagged low by the provider */
+                    low: boolean;
+                    checkedAt: string;
+                } | null;
             };
+        };
+        MjSubmitAnswer: {
+            /** @description 1 submitted, 21 waiting for submit/modal, 22 queued, 3 not found, 4 invalid or not supported, 9 failed */
+            code: number;
+            description: string;
+            /** @description The task id */
+            result: string | null;
+            properties: {
+                [key: string]: unknown;
+            };
+        };
+        MjTask: {
+            id: string;
+            action: string;
+            /** @enum {string} */
+            status: "NOT_START" | "SUBMITTED" | "MODAL" | "IN_PROGRESS" | "FAILURE" | "SUCCESS" | "CANCEL";
+            progress: string;
+            prompt: string;
+            promptEn: string;
+            description: string;
+            state: string | null;
+            submitTime: number;
+            startTime: number | null;
+            finishTime: number | null;
+            imageUrl: string | null;
+            imageUrls: {
+                url: string;
+            }[];
+            videoUrl: string | null;
+            videoUrls: {
+                url: string;
+            }[];
+            failReason: string | null;
+            seed: string | null;
+            mode: string | null;
+            parentId: string | null;
+            properties: {
+                finalPrompt: string;
+                provider: string | null;
+            };
+            buttons: {
+                customId: string;
+                emoji: string;
+                label: string;
+                /** @constant */
+                type: 2;
+                style: number;
+            }[];
+        };
+        StoredMedia: {
+            /** @description med_<32 hex>.<ext> */
+            id: string;
+            /** @description Signed link, valid for media.urlTtlSeconds; usable in any image field of a task */
+            url: string;
+            /** @description From the bytes: image/png, image/jpeg, image/webp or image/gif */
+            contentType: string;
+            bytes: number;
+        };
+        MediaUsage: {
+            /** @description Bytes stored for this tenant (uploads and mirrored outputs) */
+            bytes: number;
+            count: number;
         };
         SubmitTask: {
             /** @constant */
             action: "imagine";
             prompt: string;
-            imageUrls?: string[];
+            imageUrls?: (string)[];
             /**
              * Format: uri
              * @description Webhook target for running, succeeded, failed and canceled
@@ -700,7 +1237,6 @@ export interface components {
             taskId: string;
             index: 1 | 2 | 3 | 4;
             mask: {
-                /** Format: uri */
                 url: string;
             } | {
                 areas: {
@@ -728,7 +1264,7 @@ export interface components {
         } | {
             /** @constant */
             action: "blend";
-            imageUrls: string[];
+            imageUrls: (string)[];
             /** @enum {string} */
             aspectRatio?: "2:3" | "1:1" | "3:2";
             /**
@@ -749,7 +1285,6 @@ export interface components {
         } | {
             /** @constant */
             action: "describe";
-            /** Format: uri */
             imageUrl: string;
             /**
              * Format: uri
@@ -790,11 +1325,197 @@ export interface components {
             action: "video";
             taskId?: string;
             index?: 1 | 2 | 3 | 4;
-            /** Format: uri */
             imageUrl?: string;
             prompt?: string;
             /** @enum {string} */
             resolution?: "480p" | "720p";
+            /**
+             * @description Motion intensity (Midjourney default: low)
+             * @enum {string}
+             */
+            motion?: "low" | "high";
+            /** @description Last frame matches the first */
+            loop?: boolean;
+            /** @description Image of the last frame */
+            endImageUrl?: string;
+            /** @description Videos per task (Midjourney default: 4) */
+            batchSize?: 1 | 2 | 4;
+            /** @description Fewer automatic enhancements */
+            raw?: boolean;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "edit";
+            taskId?: string;
+            index?: 1 | 2 | 3 | 4;
+            imageUrl?: string;
+            prompt: string;
+            canvas: {
+                width: number;
+                height: number;
+            };
+            imagePosition: {
+                width: number;
+                height: number;
+                x: number;
+                y: number;
+            };
+            mask?: {
+                url: string;
+            } | {
+                areas: {
+                    width: number;
+                    height: number;
+                    points: number[];
+                }[];
+            };
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "retexture";
+            imageUrl: string;
+            prompt: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "remove_background";
+            imageUrl: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "enhance";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "upscale_hd";
+            taskId?: string;
+            index?: 1 | 2 | 3 | 4;
+            imageUrl?: string;
+            /** @enum {string} */
+            resolution: "HD" | "FHD" | "2K" | "4K" | "6K" | "8K" | "12K";
+            /** @enum {string} */
+            contentType?: "standard" | "photo" | "illustration" | "text" | "low_res";
+            /** @enum {string} */
+            aspectRatio?: "keep" | "1:1" | "16:9" | "9:16" | "4:5" | "5:4" | "3:2" | "2:3" | "4:3" | "3:4";
+            /** @enum {string} */
+            cropMode?: "letterbox" | "crop" | "stretch";
+            /** @enum {string} */
+            format?: "jpeg" | "png" | "tiff";
+            /** @enum {string} */
+            faceEnhancement?: "off" | "subtle" | "moderate" | "strong";
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "video_extend";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            prompt?: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task (at most 4 KiB) */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "video_upscale";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
             /**
              * Format: uri
              * @description Webhook target for running, succeeded, failed and canceled
@@ -840,6 +1561,8 @@ export interface components {
             monthlyBudgetUsd?: number | null;
             webhookSecret?: string | null;
             webhookUrl?: string | null;
+            /** @description true: the tenant's keys answer 403 tenant_disabled at once in every process; false enables it */
+            disabled?: boolean;
         };
     };
     responses: never;
@@ -989,7 +1712,7 @@ export interface operations {
                 /** @description Tasks created at or before this time (a date: to its end, UTC) */
                 to?: string;
                 status?: "queued" | "submitted" | "running" | "succeeded" | "failed" | "canceled";
-                action?: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video";
+                action?: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
                 limit?: number;
                 cursor?: string;
             };
@@ -1929,6 +2652,386 @@ export interface operations {
             };
         };
     };
+    getAdminProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["AdminProvider"][];
+                    };
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key or tenant */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminQueues: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminQueues"];
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key or tenant */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminTenantsIdUsage: {
+        parameters: {
+            query?: {
+                /** @description First UTC day, inclusive (default: the first day of this month) */
+                from?: string;
+                /** @description Last UTC day, inclusive (default: today); at most 366 days after from */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Usage"];
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key or tenant */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminTenantsIdTasks: {
+        parameters: {
+            query?: {
+                /** @description Tasks created at or after this time (a date: from its start, UTC) */
+                from?: string;
+                /** @description Tasks created at or before this time (a date: to its end, UTC) */
+                to?: string;
+                status?: "queued" | "submitted" | "running" | "succeeded" | "failed" | "canceled";
+                action?: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskList"];
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key or tenant */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminTasksId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        tenantId: string;
+                        task: components["schemas"]["Task"];
+                    };
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key or tenant */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listTenants: {
         parameters: {
             query?: never;
@@ -2107,6 +3210,77 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Tenant"];
                 };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key or tenant */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deleteAdminTenantsId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request is invalid: the message says what to fix */
             400: {
@@ -2598,6 +3772,1304 @@ export interface operations {
             404: {
                 headers: {
                     "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjSubmitImagine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    prompt: string;
+                    base64Array?: string[];
+                    /** @enum {string} */
+                    botType?: "MID_JOURNEY" | "NIJI_JOURNEY";
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjSubmitChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    taskId: string;
+                    /** @enum {string} */
+                    action: "UPSCALE" | "VARIATION" | "REROLL";
+                    index?: number;
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjSubmitSimpleChange: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description "<taskId> U2": U1–U4, V1–V4 or R */
+                    content: string;
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjSubmitBlend: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    base64Array: string[];
+                    /** @enum {string} */
+                    dimensions?: "PORTRAIT" | "SQUARE" | "LANDSCAPE";
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjSubmitDescribe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    base64?: string;
+                    link?: string;
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjSubmitShorten: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    prompt: string;
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjSubmitVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    prompt?: string;
+                    image?: string;
+                    taskId?: string;
+                    index?: number;
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjSubmitEdits: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjSubmitRetexture: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjSubmitAction: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    taskId: string;
+                    customId: string;
+                    enableRemix?: boolean;
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjSubmitModal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    taskId: string;
+                    prompt?: string;
+                    maskBase64?: string;
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMjTaskIdFetch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjTask"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjTaskListByCondition: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    ids?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjTask"][];
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMjTaskIdImageSeed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postMjTaskIdCancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MjSubmitAnswer"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMediaId: {
+        parameters: {
+            query?: {
+                exp?: string;
+                sig?: string;
+            };
+            header?: {
+                range?: string;
+                "if-none-match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the image bytes */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Answer */
+            206: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description not modified */
+            304: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Not allowed for this key or tenant */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Answer */
+            416: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postV1Media: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoredMedia"];
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body is larger than the limit */
+            413: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No enabled provider can run this */
+            422: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getV1MediaUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaUsage"];
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
                     [name: string]: unknown;
                 };
                 content: {
