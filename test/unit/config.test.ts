@@ -54,6 +54,7 @@ tenants:
       workers: { concurrency: 50, lockDurationMs: 30_000, stalledIntervalMs: 15_000, sweepIntervalMs: 30_000, niceness: 0 },
       webhooks: { timeoutMs: 10_000, baseDelayMs: 2000, maxDelayMs: 3_600_000, maxAgeMs: 86_400_000 },
       prices: {}, providers: [], tenants: [],
+      mjProxy: { bodyLimitBytes: 16_777_216, modalTtlSeconds: 3600 },
     });
   });
 
