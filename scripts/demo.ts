@@ -5,6 +5,8 @@
  * Redis: REDIS_URL or redis://127.0.0.1:6379; when none answers, a private `redis-server` (stopped on exit).
  */
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { startAggregatorSimulator } from '../providers/aggregator/simulator.js';
@@ -25,7 +27,7 @@ const FINAL = new Set(['succeeded', 'failed', 'canceled']);
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Task { id: string; status: string; provider: string | null; error: unknown }
+interface Task { id: string; status: string; provider: string | null; error: unknown; output?: { imageUrls: string[] } | null }
 
 /** What has been started so far, closed in reverse by `shutdown` whatever the point of failure. */
 const started: { redis?: DemoRedis; sims: Simulator[]; rt?: Runtime; workers?: Workers; server?: FastifyInstance; prefix?: string } = { sims: [] };
@@ -64,11 +66,11 @@ async function main(): Promise<void> {
   if (redis.private && !CHECK) out(`demo: no Redis at ${redisUrl}; started a private redis-server at ${redis.url} (stopped on exit)`);
 
   const keys = { legnext: 'sim-legnext-key', apimart: 'sim-apimart-key', aggregator: 'sim-aggregator-key' };
-  const legnext = await startLegnextSimulator({ apiKey: keys.legnext });
+  const legnext = await startLegnextSimulator({ apiKey: keys.legnext, serveFiles: true });
   started.sims.push(legnext);
-  const aggregator = await startAggregatorSimulator({ apiKey: keys.aggregator });
+  const aggregator = await startAggregatorSimulator({ apiKey: keys.aggregator, serveFiles: true });
   started.sims.push(aggregator);
-  const apimart = await startApimartSimulator({ apiKey: keys.apimart });
+  const apimart = await startApimartSimulator({ apiKey: keys.apimart, serveFiles: true });
   started.sims.push(apimart);
   for (const sim of started.sims) sim.state.behaviour.jobDurationMs = SIM_JOB_MS;
 
@@ -87,6 +89,8 @@ async function main(): Promise<void> {
       { id: 'vtrix', type: 'aggregator', apiKey: keys.aggregator, baseUrl: aggregator.url, priority: 2 },
     ],
     tenants: [{ id: 'demo', name: 'Demo tenant', apiKeys: [tenantKey] }],
+    // Results are mirrored from the simulators (real PNG files) and served by the gateway itself.
+    media: { store: 'local', dir: join(tmpdir(), 'mjg-demo-media'), mirror: true, allowPrivateHosts: true },
   };
   // Port, host, Redis and public URL are decided above; only LOG_LEVEL may still override from the environment.
   const { PORT, HOST, REDIS_URL, PUBLIC_URL, ADMIN_TOKEN, ...env } = process.env;
@@ -121,6 +125,8 @@ async function main(): Promise<void> {
   const submitted = await call('POST', '/v1/tasks', { action: 'imagine', prompt: 'a lighthouse on a cliff at dawn --ar 16:9' });
   const sample = await waitFinal(submitted.id);
   if (sample.status !== 'succeeded') throw new Error(`sample task ${sample.id} ended ${sample.status}: ${JSON.stringify(sample.error)}`);
+  const picture = sample.output?.imageUrls[0] ?? '';
+  if (!picture.startsWith(`${base}/media/`)) throw new Error(`sample task ${sample.id} was not mirrored: ${JSON.stringify(sample.output)}`);
 
   if (CHECK) {
     out(`demo check: ok ${sample.id}`);
@@ -138,6 +144,7 @@ function printGuide(o: { base: string; tenantKey: string; adminToken: string; sa
     [`Read a task back (the sample one, already succeeded on ${o.sample.provider}; use any id from a submit)`, get(`/v1/tasks/${o.sample.id}`)],
     ['Follow-ups on it: a variation of image 2, an upscale of image 1 (they go to the provider that ran it)', post({ action: 'variation', taskId: o.sample.id, index: 2 })],
     ['', post({ action: 'upscale', taskId: o.sample.id, index: 1 })],
+    ['Upload an image (PNG/JPEG/WebP/GIF) and get a link to use in imageUrls; or put a data:image/...;base64, URL there directly', `curl -s -X POST ${o.base}/v1/media ${auth} -F file=@picture.png`],
     ['List your tasks, newest first', get('/v1/tasks?limit=10')],
     ['Providers: capabilities and health', get('/v1/providers')],
     ['An upstream failure: failed with upstream_error (after one resubmit to another provider)', post({ action: 'imagine', prompt: 'a storm [sim:fail]' })],
@@ -149,6 +156,7 @@ function printGuide(o: { base: string; tenantKey: string; adminToken: string; sa
   for (const p of o.providers) out(`  provider  ${p.id.padEnd(13)} ${p.type.padEnd(10)} → simulator ${p.baseUrl}`);
   out(`  tenant    demo, key ${o.tenantKey}`);
   out(`  admin     token ${o.adminToken} (Bearer, for /admin/*)`);
+  out(`\nOpen the sample's first image (mirrored from the simulator, served by the gateway) in a browser:\n${o.sample.output?.imageUrls[0] ?? ''}`);
   for (const [comment, line] of lines) {
     if (comment) out(`\n# ${comment}`);
     out(line);

@@ -5,7 +5,7 @@
  *   SIM_PUBLIC_HOST (the host name printed in the URLs; 127.0.0.1 by default, `simulators` in compose),
  *   SIM_JOB_MS (3000: time from submit to a job's end),
  *   LEGNEXT_SIM_KEY / APIMART_SIM_KEY / AGGREGATOR_SIM_KEY (default sim-legnext-key, sim-apimart-key, sim-aggregator-key).
- * Each also serves its control API under `/__sim/*` (behaviour, faults, request log). SIGINT/SIGTERM stop them.
+ * Output URLs point at each simulator's own `/files/` (real PNGs the gateway mirrors). Each also serves its control API under `/__sim/*` (behaviour, faults, request log). SIGINT/SIGTERM stop them.
  */
 import { startAggregatorSimulator } from '../providers/aggregator/simulator.js';
 import { startApimartSimulator } from '../providers/apimart/simulator.js';
@@ -39,7 +39,7 @@ async function stop(code: number): Promise<never> {
 
 async function main(): Promise<void> {
   for (const spec of specs) {
-    const sim = await spec.start({ apiKey: spec.apiKey, port: spec.port, host });
+    const sim = await spec.start({ apiKey: spec.apiKey, port: spec.port, host, serveFiles: true });
     sim.state.behaviour.jobDurationMs = jobMs;
     sims.push(sim);
     process.stdout.write(`${spec.name.padEnd(10)} http://${publicHost}:${sim.port}${spec.path}  (key ${spec.apiKey})\n`);

@@ -22,6 +22,7 @@ import providers from './routes/providers/index.js';
 import tasks from './routes/tasks/index.js';
 import mjProxy from './ingress/mjproxy/index.js';
 import mediaServe from './routes/media/serve.js';
+import media from './routes/media/index.js';
 import type { Runtime } from './runtime.js';
 
 export const API_VERSION = '1.0.0';
@@ -128,6 +129,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
   await app.register(admin);
   await app.register(mjProxy);
   await app.register(mediaServe);
+  await app.register(media);
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 }, { name: 'mj-gateway' });
 

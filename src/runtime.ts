@@ -86,7 +86,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     log.warn({ provider, to }, 'circuit transition');
   });
   if (online) for (const t of config.tenants) await tenants.upsertFromConfig(t);
-  const media = await createMediaService(config, redis, keys, log);
+  const media = await createMediaService(config, redis, keys, log, metrics.registry);
   const rt: Runtime = {
     config, log, tasks, tenants, providers, queues, circuits, metrics, online, media,
     transitions: new Transitions(tasks, log),
@@ -102,7 +102,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     async close() {
       await queues.close();
       await providers.close();
-      await media.blobs?.close?.();
+      await media.close();
       for (const conn of [queueRedis, redis]) await (online ? conn.quit().catch(() => conn.disconnect()) : conn.disconnect());
     },
   };

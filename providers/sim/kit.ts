@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { fileFor, FILE_PATH, servedUrls } from './files.js';
 
 /** How a job ends. `never` keeps it running forever; `vanish` makes the job unknown (404) after submit. */
 export type Outcome =
@@ -79,6 +80,26 @@ export class SimState {
   readonly jobs = new Map<string, SimJob>();
   readonly requests: RecordedRequest[] = [];
   faults: Fault[] = [];
+  /** Output files are served by this simulator (`/files/...`) instead of pointing at a CDN that does not exist. */
+  serveFiles = false;
+  /** Size of each served image file (bytes, padded PNG); 0: a small picture. */
+  fileBytes = 0;
+  /** Files are sent half, then held until `releaseFiles()` (a download cut off mid-body). */
+  stallFiles = false;
+  /** Downloads held so far. */
+  stalledFiles = 0;
+  private fileWaiters: Array<() => void> = [];
+
+  /** Resolves when held downloads may finish. */
+  heldFile(): Promise<void> {
+    this.stalledFiles++;
+    return new Promise((resolve) => this.fileWaiters.push(resolve));
+  }
+
+  releaseFiles(): void {
+    this.stallFiles = false;
+    for (const release of this.fileWaiters.splice(0)) release();
+  }
   /** Jobs in flight at once (started, not done), for concurrency assertions. */
   maxInFlight = 0;
 
@@ -162,8 +183,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function send(res: ServerResponse, reply: SimReply): void {
-  const payload = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+function send(res: ServerResponse, reply: SimReply, files?: string): void {
+  let payload = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  if (files) payload = servedUrls(payload, files);
   res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
   res.end(payload);
 }
@@ -201,11 +223,14 @@ export interface StartOptions {
   host?: string;
   /** Called with each job that has ended and has a callback URL; the provider decides the body. */
   onJobDone?: (job: SimJob, state: SimState) => { url: string; body: unknown } | undefined;
+  /** Serve output files over HTTP (see SimState.serveFiles). */
+  serveFiles?: boolean;
 }
 
 /** Starts a simulator: `handler` answers the provider's own paths; faults, latency and control are handled here. */
 export async function startSimulator(handler: SimHandler, opts: StartOptions = {}): Promise<Simulator> {
   const state = new SimState();
+  state.serveFiles = opts.serveFiles ?? false;
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const rawBody = await readBody(req);
     let body: unknown;
@@ -217,6 +242,8 @@ export async function startSimulator(handler: SimHandler, opts: StartOptions = {
     const url = new URL(req.url ?? '/', 'http://sim');
     const simReq: SimRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body, rawBody };
     if (simReq.path.startsWith('/__sim/')) return send(res, await control(simReq, state));
+    if (simReq.method === 'GET' && FILE_PATH.test(simReq.path)) return fileFor(simReq.path, state, res);
+    const files = state.serveFiles ? `http://${req.headers.host ?? '127.0.0.1'}` : undefined;
 
     state.requests.push({ method: simReq.method, path: simReq.path, headers: req.headers, body: body ?? rawBody, at: Date.now() });
     if (state.behaviour.latencyMs > 0) await sleep(state.behaviour.latencyMs);
@@ -225,7 +252,7 @@ export async function startSimulator(handler: SimHandler, opts: StartOptions = {
     try {
       const reply = await handler(simReq, state);
       if (fault) return serveFault(fault, res);
-      send(res, reply);
+      send(res, reply, files);
     } catch (err) {
       send(res, { status: 500, body: { code: 500, message: `simulator error: ${(err as Error).message}` } });
     }

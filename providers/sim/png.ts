@@ -14,8 +14,8 @@ function chunk(type: string, data: Buffer): Buffer {
   return Buffer.concat([len, body, crc]);
 }
 
-/** An RGB PNG of `width` × `height` whose colours follow from `seed`. */
-export function makePng(width: number, height: number, seed = 'mj-gateway'): Buffer {
+/** An RGB PNG of `width` × `height` whose colours follow from `seed`, padded to `padTo` bytes when given. */
+export function makePng(width: number, height: number, seed = 'mj-gateway', padTo = 0): Buffer {
   const [r0, g0, b0] = createHash('sha256').update(seed).digest();
   const row = 1 + width * 3;
   const raw = Buffer.alloc(row * height);
@@ -32,10 +32,9 @@ export function makePng(width: number, height: number, seed = 'mj-gateway'): Buf
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit, truecolour, deflate, no filter, no interlace
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  const head = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw))]);
+  const end = chunk('IEND', Buffer.alloc(0));
+  // An ancillary private chunk (`paDd`) that decoders skip makes the file as large as asked.
+  const pad = padTo - head.length - end.length - 12;
+  return Buffer.concat(pad >= 0 ? [head, chunk('paDd', Buffer.alloc(pad, 0x2e)), end] : [head, end]);
 }

@@ -8,9 +8,13 @@ export const IMAGE_TYPES = {
 } as const;
 export type ImageType = keyof typeof IMAGE_TYPES;
 
-const EXT_TYPES = new Map<string, ImageType>(Object.entries(IMAGE_TYPES).map(([t, e]) => [e, t as ImageType]));
+/** What mirroring keeps: the images, and the videos of video tasks. */
+export const MEDIA_TYPES = { ...IMAGE_TYPES, 'video/mp4': 'mp4' } as const;
+export type MediaType = keyof typeof MEDIA_TYPES;
+
+const EXT_TYPES = new Map<string, MediaType>(Object.entries(MEDIA_TYPES).map(([t, e]) => [e, t as MediaType]));
 /** Stored media ids end in their type's extension: the type is known without a lookup. */
-export const typeOfExtension = (ext: string): ImageType | undefined => EXT_TYPES.get(ext);
+export const typeOfExtension = (ext: string): MediaType | undefined => EXT_TYPES.get(ext);
 
 const startsWith = (b: Uint8Array, sig: number[], at = 0) => b.length >= at + sig.length && sig.every((v, i) => b[at + i] === v);
 const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
@@ -22,6 +26,11 @@ export function sniffImage(head: Uint8Array): ImageType | null {
   if (startsWith(head, ascii('GIF87a')) || startsWith(head, ascii('GIF89a'))) return 'image/gif';
   if (startsWith(head, ascii('RIFF')) && startsWith(head, ascii('WEBP'), 8)) return 'image/webp';
   return null;
+}
+
+/** An image type, or `video/mp4` (an ISO-BMFF `ftyp` box first), or null. */
+export function sniffMedia(head: Uint8Array): MediaType | null {
+  return sniffImage(head) ?? (startsWith(head, ascii('ftyp'), 4) ? 'video/mp4' : null);
 }
 
 /** `image/jpg` is a common misspelling of `image/jpeg`; both name the same bytes. */

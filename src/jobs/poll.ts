@@ -11,7 +11,7 @@ import type { Runtime } from '../runtime.js';
 
 const FAILURE_CODE = { content_rejected: 'content_rejected', invalid_request: 'invalid_request', provider: 'upstream_error' } as const;
 
-export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics'>) {
+export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics' | 'media'>) {
   const { polling } = rt.config;
 
   /** A root task whose job failed provider-side goes once to another eligible provider, if there is one. */
@@ -57,7 +57,8 @@ export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks'
     let retryAfterMs: number | undefined;
     try {
       rt.metrics.polls.inc({ provider: entry.config.id });
-      const snap = await entry.adapter.poll({ upstreamId: rec.task.upstreamId!, state: rec.priv.upstreamState, request: rec.priv.request });
+      // A success is mirrored onto our storage first (when configured): the task turns succeeded with its own URLs.
+      const snap = await rt.media.mirrorOutput(rec, await entry.adapter.poll({ upstreamId: rec.task.upstreamId!, state: rec.priv.upstreamState, request: rec.priv.request }));
       if (snap.status === 'failed') {
         await onUpstreamFailure(rec, snap.failure ?? { kind: 'provider', message: 'no reason given' });
         return null;

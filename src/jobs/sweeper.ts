@@ -18,7 +18,7 @@ const enqueueGraceMs = (sweepIntervalMs: number) => Math.min(10_000, 5 * sweepIn
 
 export interface SweepReport { timedOut: number; requeued: number }
 
-export async function sweep(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tenants' | 'transitions' | 'queues'>, now = Date.now()): Promise<SweepReport> {
+export async function sweep(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tenants' | 'transitions' | 'queues' | 'media'>, now = Date.now()): Promise<SweepReport> {
   const report: SweepReport = { timedOut: 0, requeued: 0 };
   const overdue = await rt.tasks.overdue(now, BATCH);
   for (const id of overdue) {
@@ -39,6 +39,8 @@ export async function sweep(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'tena
 
   const floor = taskIdFloor(now - rt.config.taskRetentionDays * 86_400_000);
   for (const tenantId of await rt.tenants.ids()) await rt.tasks.trimIndex(tenantId, floor);
+  // Media follows the task retention: expired objects and crashed writes go.
+  await rt.media.sweep(now);
   if (report.timedOut || report.requeued) rt.log.info(report, 'sweep');
   return report;
 }

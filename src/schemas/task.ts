@@ -95,6 +95,11 @@ export const outputSchema = z.object({
   videoUrls: z.array(z.string()),
   prompts: z.array(z.string()),
   seed: z.string().nullable(),
+  upstream: z
+    .object({ gridImageUrl: z.string().nullable(), imageUrls: z.array(z.string()), videoUrls: z.array(z.string()) })
+    .optional()
+    .describe("With media mirroring: the provider's own URLs (the ones above are the gateway's copies)"),
+  mirrorError: z.string().optional().describe('Why some files could not be mirrored (those keep their upstream URL)'),
 });
 
 export const taskSchema = z

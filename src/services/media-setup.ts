@@ -6,10 +6,12 @@ import { createBlobStore } from '../store/blobs/index.js';
 import type { Keys } from '../store/keys.js';
 import { MediaStore } from '../store/media-store.js';
 import { MediaService } from './media.js';
+import { createMediaMetrics } from './media-metrics.js';
+import type { Registry } from 'prom-client';
 
-export async function createMediaService(config: Config, redis: Redis, keys: Keys, log: Logger): Promise<MediaService> {
+export async function createMediaService(config: Config, redis: Redis, keys: Keys, log: Logger, registry: Registry): Promise<MediaService> {
   const blobs = config.media ? await createBlobStore(config.media) : null;
-  const media = new MediaService(config, new MediaStore(redis, keys), blobs, log);
+  const media = new MediaService(config, new MediaStore(redis, keys), blobs, log, createMediaMetrics(registry));
   if (config.media && media.problem) log.warn(media.problem);
   return media;
 }

@@ -12,7 +12,12 @@ import { imageRefs, replaceRefs } from '../domain/media-fields.js';
 import { ApiError, apiError } from '../errors.js';
 import type { BlobStore } from '../store/blobs/types.js';
 import type { MediaStore } from '../store/media-store.js';
+import type { JobSnapshot } from '../../providers/types.js';
+import type { TaskRecord } from '../domain/task.js';
 import { MediaLinks } from './media-links.js';
+import type { MediaMetrics } from './media-metrics.js';
+import { mirrorSnapshot, type MirrorDeps } from './media-mirror.js';
+import { createWebhookAgent } from './webhooks.js';
 
 export interface StoredMedia { id: string; url: string; contentType: ImageType; bytes: number }
 
@@ -33,6 +38,7 @@ export class MediaService {
     readonly store: MediaStore,
     readonly blobs: BlobStore | null,
     private readonly log: Logger,
+    private readonly metrics: MediaMetrics,
   ) {
     const media = config.media;
     const secret = media?.signingSecret ?? config.adminToken;
@@ -52,6 +58,16 @@ export class MediaService {
 
   get maxBytes(): number {
     return this.config.media?.maxBytes ?? 0;
+  }
+
+  /** Mirrored outputs are linked for as long as their task is kept. */
+  get retentionSeconds(): number {
+    return Math.round(this.config.taskRetentionDays * 86_400);
+  }
+
+  /** True when task outputs are to be copied into the store. */
+  get mirrors(): boolean {
+    return this.problem === null && this.config.media!.mirror;
   }
 
   /**
@@ -80,7 +96,11 @@ export class MediaService {
     const { blobs, retentionMs } = this.ready();
     const expiresAt = Date.now() + retentionMs;
     await this.store.reserve(id, expiresAt);
-    const { bytes } = await blobs.put(id, body, type);
+    const { bytes } = await blobs.put(id, body, type).catch((err: unknown) => {
+      this.metrics.storeErrors.inc({ backend: blobs.kind, op: 'put' });
+      throw err;
+    });
+    this.metrics.bytes.inc({ direction: 'in', backend: blobs.kind }, bytes);
     await this.store.commit({ id, tenantId, contentType: type, bytes, expiresAt, at: new Date().toISOString() });
     return { bytes };
   }
@@ -109,5 +129,50 @@ export class MediaService {
     }
     this.log.debug({ tenantId, images: refs.length }, 'data URLs stored');
     return replaceRefs(body as Record<string, unknown>, replacements) as T;
+  }
+
+  private mirrorDeps?: MirrorDeps;
+
+  /** A succeeded snapshot with its output copied into the store (services/media-mirror.ts); others as they are. */
+  async mirrorOutput(rec: TaskRecord, snap: JobSnapshot): Promise<JobSnapshot> {
+    if (!this.mirrors || snap.status !== 'succeeded') return snap;
+    const media = this.config.media!;
+    this.mirrorDeps ??= {
+      media: this,
+      log: this.log,
+      limits: { agent: createWebhookAgent({ allowPrivate: media.allowPrivateHosts, timeoutMs: media.downloadTimeoutMs }), maxBytes: media.maxBytes, timeoutMs: media.downloadTimeoutMs, allowPrivate: media.allowPrivateHosts },
+      onFailure: () => this.metrics.mirrorFailures.inc({ backend: this.blobs!.kind }),
+    };
+    const started = performance.now();
+    const out = await mirrorSnapshot(this.mirrorDeps, rec, snap);
+    const failed = out.output && 'mirrorError' in out.output;
+    this.metrics.mirrorSeconds.observe({ outcome: failed ? 'partial' : 'ok' }, (performance.now() - started) / 1000);
+    return out;
+  }
+
+  /**
+   * Deletes media whose time is up (bytes first, then the record, so a crash in between is retried) and temp files
+   * of writes cut off by a crash, once older than `partialGraceMs` (no live write takes that long).
+   */
+  async sweep(now = Date.now(), partialGraceMs = 2 * (this.config.media?.downloadTimeoutMs ?? 0) + 60_000): Promise<{ expired: number; partial: number }> {
+    if (!this.blobs) return { expired: 0, partial: 0 };
+    const ids = await this.store.expired(now, 500);
+    for (const id of ids) {
+      await this.blobs.delete(id);
+      await this.store.forget(id);
+    }
+    const partial = (await this.blobs.sweepPartial?.(partialGraceMs)) ?? 0;
+    if (ids.length || partial) this.log.info({ expired: ids.length, partial }, 'media sweep');
+    return { expired: ids.length, partial };
+  }
+
+  /** Counts served bytes (GET /media). */
+  served(bytes: number): void {
+    if (this.blobs) this.metrics.bytes.inc({ direction: 'out', backend: this.blobs.kind }, bytes);
+  }
+
+  async close(): Promise<void> {
+    await this.mirrorDeps?.limits.agent.destroy();
+    await this.blobs?.close?.();
   }
 }

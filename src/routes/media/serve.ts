@@ -39,6 +39,7 @@ const serve: FastifyPluginAsyncZod = async (app) => {
     if (req.headers['if-none-match'] === etag) return reply.code(304).send('');
     const stream = await media.blobs.get(id, range);
     if (!stream) throw apiError('not_found', `no media ${id}`);
+    media.served(range ? range.end - range.start + 1 : head.bytes);
     if (range) reply.code(206).header('content-range', `bytes ${range.start}-${range.end}/${head.bytes}`);
     reply.header('content-length', range ? range.end - range.start + 1 : head.bytes);
     return reply.send(stream);
