@@ -122,7 +122,7 @@ export const appPlugin = fp<{ runtime: Runtime }>(async (app, opts) => {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', description: 'Tenant API key (or send it as x-api-key)' },
           admin: { type: 'http', scheme: 'bearer', description: 'The adminToken (guards /admin/*)' },
-          mjApiSecret: { type: 'apiKey', in: 'header', name: 'mj-api-secret', description: 'Tenant API key, as midjourney-proxy clients send it' },
+          mjApiSecret: { type: 'apiKey', in: 'header', name: 'mj-api-secret', description: 'The tenant key in the mj-api-secret header (midjourney-proxy clients)' },
         },
       },
     },

@@ -107,7 +107,13 @@ describe('the midjourney-proxy ingress at its edges', () => {
     const ttl = await gw.redis.ttl(gw.keys.mjModal(res.body.result));
     expect(ttl).toBeGreaterThan(100);
     expect(ttl).toBeLessThanOrEqual(120);
-    const remix = await succeeds(a, '/mj/submit/modal', { taskId: res.body.result, prompt: 'the same harbour in fog' });
+    // A double click: two submits of the same modal at once make one task.
+    const body = { taskId: res.body.result, prompt: 'the same harbour in fog' };
+    const [one, two] = await Promise.all([mj(a, 'POST', '/mj/submit/modal', body), mj(a, 'POST', '/mj/submit/modal', body)]);
+    expect([one.body.code, two.body.code]).toEqual([1, 1]);
+    expect(two.body.result).toBe(one.body.result);
+    const remix = await fetchUntil(a, one.body.result);
+    expect(remix.status).toBe('SUCCESS');
     expect((await api(gw.url, 'GET', `/v1/tasks/${remix.id}`, { key: TENANT_A_KEY })).body.input).toMatchObject({ action: 'remix', index: 1, prompt: 'the same harbour in fog' });
   });
 

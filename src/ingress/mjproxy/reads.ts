@@ -18,7 +18,7 @@ export function canRunOn(rt: Pick<Runtime, 'providers'>, providerId: string | nu
   return (req) => !!entry && rt.providers.unsupported(entry, req) === null;
 }
 
-const CACHE_MAX = 20_000;
+const CACHE_MAX = 5_000;
 /** taskId → the VO JSON of one version of its record (versions only grow: a stale entry never matches again). */
 const cache = new Map<string, { version: number; json: string }>();
 

@@ -25,7 +25,7 @@ type Rt = Pick<Runtime, 'config' | 'tasks' | 'providers' | 'mjProxy' | 'transiti
 const ok = (result: string, properties: Record<string, unknown> = {}): MjAnswer => ({ code: 1, description: 'Submit success', result, properties });
 
 /** Submits a canonical body (validated like `POST /v1/tasks`) as the tenant's task; answers code 1 with its id. */
-export async function submitCanonical(rt: Rt, tenant: Tenant, body: Record<string, unknown>, ctx: SubmitContext): Promise<MjAnswer> {
+export async function submitCanonical(rt: Rt, tenant: Tenant, body: Record<string, unknown>, ctx: SubmitContext, idempotencyKey?: string): Promise<MjAnswer> {
   const hook = ctx.notifyHook?.trim() || undefined;
   const parsed = submitBodySchema.safeParse({ ...body, ...(ctx.speed ? { speed: ctx.speed } : {}), ...(hook ? { callbackUrl: hook } : {}) });
   if (!parsed.success) {
@@ -36,7 +36,7 @@ export async function submitCanonical(rt: Rt, tenant: Tenant, body: Record<strin
   if (ctx.state !== undefined && ctx.state !== '') mjProxy.state = ctx.state;
   if (hook) mjProxy.hook = true;
   const ahead = await waitingAhead(rt, tenant);
-  const { task } = await submitTask(rt, tenant, parsed.data, undefined, Object.keys(mjProxy).length ? { mjProxy } : undefined);
+  const { task } = await submitTask(rt, tenant, parsed.data, idempotencyKey, Object.keys(mjProxy).length ? { mjProxy } : undefined);
   const id = (JSON.parse(task) as { id: string }).id;
   if (ahead === null) return ok(id);
   return { code: 22, description: `In queue, there are ${ahead} tasks ahead`, result: id, properties: { numberOfQueues: ahead } };
@@ -96,9 +96,10 @@ export async function submitModal(rt: Rt, tenant: Tenant, b: { taskId: string; p
   const step = read.modal;
   if (step.taskId) return ok(step.taskId);
   const body = completeModal(step.kind, step.base, b.prompt, b.maskBase64);
+  // Keyed by the step: two submits of the same modal at once make one task (a different body is refused).
   const answer = await submitCanonical(rt, tenant, body, {
     state: ctx.state || step.state, notifyHook: ctx.notifyHook?.trim() || step.notifyHook, speed: ctx.speed ?? step.speed,
-  });
+  }, `mj-modal:${step.id}`);
   await rt.mjProxy.completeModal(step, answer.result!);
   return answer;
 }
