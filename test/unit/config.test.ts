@@ -57,7 +57,6 @@ tenants:
       streams: { heartbeatMs: 15_000 },
       mjProxy: { bodyLimitBytes: 16_777_216, modalTtlSeconds: 3600 },
       prices: {}, providers: [], tenants: [],
-      mjProxy: { bodyLimitBytes: 16_777_216, modalTtlSeconds: 3600 },
     });
   });
 
