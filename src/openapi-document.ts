@@ -64,6 +64,8 @@ const TAGS = [
   { name: 'callbacks', description: 'Where providers report (not for clients)' },
   { name: 'health', description: 'Liveness, readiness, metrics' },
   { name: 'admin', description: 'Tenants and keys (adminToken)' },
+  { name: 'media', description: 'Image uploads and signed links to stored images' },
+  { name: 'midjourney-proxy', description: 'The midjourney-proxy protocol (/mj), for clients that speak it' },
 ];
 
 const SUBMIT_EXAMPLE = { action: 'imagine', prompt: 'a lighthouse at dusk, volumetric light --ar 16:9 --v 7', speed: 'fast' };
