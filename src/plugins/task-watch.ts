@@ -1,6 +1,6 @@
 /**
- * `app.taskWatch`: the process's one subscription to task changes (services/task-watch.ts). Started when the app is
- * ready; closed before the server stops, so held answers are sent and event streams end cleanly on shutdown.
+ * `app.taskWatch`: the process's one subscription to task changes (services/task-watch.ts), open while anyone
+ * waits; closed before the server stops, so held answers are sent and event streams end cleanly on shutdown.
  */
 import fp from 'fastify-plugin';
 import { TaskWatch } from '../services/task-watch.js';
@@ -15,9 +15,7 @@ export default fp(
     const watch = new TaskWatch(createKeys(app.rt.config.keyPrefix), app.rt.log);
     app.decorate('taskWatch', watch);
     // An offline runtime (the OpenAPI export) has no Redis: nothing to subscribe to.
-    app.addHook('onReady', async () => {
-      if (app.rt.online) await watch.start(app.rt.config.redisUrl);
-    });
+    if (app.rt.online) watch.start(app.rt.config.redisUrl);
     app.addHook('preClose', async () => watch.close());
   },
   { name: 'task-watch', dependencies: ['runtime'] },

@@ -14,24 +14,56 @@ import { changeTaskId, decodeChange, subscribeChanges, type TaskChange } from '.
 export type WatchEvent = { type: 'change'; change: TaskChange } | { type: 'resync' } | { type: 'closed' };
 export type Watcher = (event: WatchEvent) => void;
 
+/** How long the subscription stays open after its last watcher left (a burst of short waits reuses it). */
+const IDLE_MS = 30_000;
+
 export class TaskWatch {
   private readonly watchers = new Map<string, Set<Watcher>>();
+  private url?: string;
   private sub?: Subscription;
+  private idle?: NodeJS.Timeout;
   private wasLive = false;
   private closed = false;
 
   constructor(private readonly keys: Keys, private readonly log: Logger) {}
 
-  async start(redisUrl: string): Promise<void> {
-    this.sub = subscribeChanges(redisUrl, this.keys, {
+  /**
+   * Remembers where to subscribe. The subscription itself opens with the first watcher and closes IDLE_MS after the
+   * last one leaves: a process nobody waits on receives no change messages at all (they carry whole documents).
+   */
+  start(redisUrl: string): void {
+    this.url = redisUrl;
+  }
+
+  private subscribe(): void {
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = undefined;
+    if (this.sub || !this.url || this.closed) return;
+    const sub = subscribeChanges(this.url, this.keys, {
       onMessage: (m) => this.dispatch(m),
       onLive: (live) => {
+        if (this.sub !== sub) return;
+        // Live for the first time, or again after a drop: changes may have passed unseen, so every watcher re-reads.
         if (live && !this.wasLive) this.broadcast({ type: 'resync' });
         this.wasLive = live;
       },
       onError: (err) => this.log.warn({ err: err.message }, 'task change subscription error'),
     });
-    await this.sub.ready;
+    this.sub = sub;
+    sub.ready.catch((err: Error) => this.log.warn({ err: err.message }, 'task change subscription not ready'));
+  }
+
+  private unsubscribeWhenIdle(): void {
+    if (this.idle || !this.sub) return;
+    this.idle = setTimeout(() => {
+      this.idle = undefined;
+      const sub = this.sub;
+      if (this.watchers.size > 0 || !sub) return;
+      this.sub = undefined;
+      this.wasLive = false;
+      void sub.close();
+    }, IDLE_MS);
+    this.idle.unref();
   }
 
   /** True while changes are being received (a waiter that started while down re-reads at its end). */
@@ -55,9 +87,11 @@ export class TaskWatch {
     let set = this.watchers.get(taskId);
     if (!set) this.watchers.set(taskId, (set = new Set()));
     set.add(watcher);
+    this.subscribe();
     return () => {
       set.delete(watcher);
       if (set.size === 0 && this.watchers.get(taskId) === set) this.watchers.delete(taskId);
+      if (this.watchers.size === 0) this.unsubscribeWhenIdle();
     };
   }
 
@@ -78,6 +112,9 @@ export class TaskWatch {
     this.closed = true;
     this.broadcast({ type: 'closed' });
     this.watchers.clear();
+    if (this.idle) clearTimeout(this.idle);
+    this.idle = undefined;
     await this.sub?.close();
+    this.sub = undefined;
   }
 }
