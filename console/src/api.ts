@@ -3,7 +3,7 @@
  * in memory and sessionStorage only: never in a URL, never logged.
  */
 import createClient, { type Middleware } from 'openapi-fetch';
-import type { components, paths } from './api-types';
+import type { components, paths } from '../../clients/typescript/src/schema';
 
 export type Task = components['schemas']['Task'];
 export type Tenant = components['schemas']['Tenant'];

@@ -1,7 +1,7 @@
 /** The tenant's usage this month: tasks and USD by action and provider, and the budget. */
 import { useEffect, useState } from 'preact/hooks';
 import { client, ok } from '../api';
-import type { components } from '../api-types';
+import type { components } from '../../../clients/typescript/src/schema';
 import { Bars } from './bars';
 import { usd } from './task-bits';
 
