@@ -1,16 +1,13 @@
 /**
- * The typed API client (types generated from openapi/openapi.json by `npm run console:types`). The credential lives
- * in memory and sessionStorage only: never in a URL, never logged.
+ * The typed API client (the TypeScript client's types, generated from openapi/openapi.json by `npm run sdk:types`).
+ * The credential lives in memory and sessionStorage only: never in a URL, never logged.
  */
 import createClient, { type Middleware } from 'openapi-fetch';
 import type { components, paths } from '../../clients/typescript/src/schema';
 
-export type Task = components['schemas']['Task'];
-export type Tenant = components['schemas']['Tenant'];
+export type { IssuedKey, SubmitTask, Task, Tenant } from '../../clients/typescript/src/types';
 export type AdminProvider = components['schemas']['AdminProvider'];
 export type AdminQueues = components['schemas']['AdminQueues'];
-export type IssuedKey = components['schemas']['IssuedKey'];
-export type SubmitTask = components['schemas']['SubmitTask'];
 export type Role = 'tenant' | 'admin';
 
 const STORE = 'mjg-console';

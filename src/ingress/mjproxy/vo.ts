@@ -4,41 +4,22 @@
  */
 import type { MjProxyExtras } from '../../domain/task.js';
 import type { Task, TaskStatus } from '../../schemas/task.js';
-import { buttonsOf, type Button, type CanRun } from './buttons.js';
+import type { z } from 'zod';
+import { buttonsOf, type CanRun } from './buttons.js';
+import type { taskVoSchema } from './schemas.js';
 import type { ModalStep } from '../../store/mj-proxy-store.js';
 
 const ACTION: Record<string, string> = {
   imagine: 'IMAGINE', variation: 'VARIATION', remix: 'VARIATION', upscale: 'UPSCALE', reroll: 'REROLL', pan: 'PAN', zoom: 'ZOOM',
   inpaint: 'INPAINT', blend: 'BLEND', describe: 'DESCRIBE', shorten: 'SHORTEN', video: 'VIDEO',
 };
-const STATUS: Record<TaskStatus, string> = {
+const STATUS: Record<TaskStatus, MjTaskVo['status']> = {
   queued: 'NOT_START', submitted: 'SUBMITTED', running: 'IN_PROGRESS', succeeded: 'SUCCESS', failed: 'FAILURE', canceled: 'CANCEL',
 };
 const DIGITS = ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '5️⃣'];
 
-export interface MjTaskVo {
-  id: string;
-  action: string;
-  status: string;
-  progress: string;
-  prompt: string;
-  promptEn: string;
-  description: string;
-  state: string | null;
-  submitTime: number;
-  startTime: number | null;
-  finishTime: number | null;
-  imageUrl: string | null;
-  imageUrls: Array<{ url: string }>;
-  videoUrl: string | null;
-  videoUrls: Array<{ url: string }>;
-  failReason: string | null;
-  seed: string | null;
-  mode: string | null;
-  parentId: string | null;
-  properties: { finalPrompt: string; provider: string | null };
-  buttons: Button[];
-}
+/** The VO's type is the schema its routes answer with (schemas.ts), so the two cannot drift. */
+export type MjTaskVo = z.infer<typeof taskVoSchema>;
 
 const ms = (iso: string | null) => (iso ? Date.parse(iso) : null);
 
