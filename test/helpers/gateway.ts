@@ -164,3 +164,21 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Two API processes (no workers) on one key prefix, as two replicas behind a load balancer, with an admin token and
+ * one Legnext provider that nothing reaches. `close` stops the second, then the first (which drops the prefix).
+ */
+export async function startApiPair(keyPrefix: string, adminToken: string): Promise<{ one: TestGateway; two: TestGateway; close(): Promise<void> }> {
+  const opts = { keyPrefix, workers: false, config: { adminToken }, providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: 'http://127.0.0.1:9/api' }] };
+  const one = await startGateway(opts);
+  const two = await startGateway(opts);
+  return {
+    one, two,
+    async close() {
+      await two.app.close();
+      await two.rt.close();
+      await one.close();
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, sleep, startGateway, TENANT_A_KEY, uniquePrefix, type TestGateway } from '../helpers/gateway.js';
+import { api, startApiPair, sleep, startGateway, TENANT_A_KEY, uniquePrefix, type TestGateway } from '../helpers/gateway.js';
 
 const ADMIN = 'admin-token-0123456789abcdef';
 const SECRET = 'whsec-admin-0123456789abcdef';
@@ -10,15 +10,14 @@ describe('the admin API', () => {
   let two: TestGateway;
   const admin = (method: string, path: string, body?: unknown, gw = one) => api(gw.url, method, path, { key: ADMIN, body });
 
+  let pair: Awaited<ReturnType<typeof startApiPair>> | undefined;
+
   beforeAll(async () => {
-    const opts = { keyPrefix: prefix, workers: false, config: { adminToken: ADMIN }, providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: 'http://127.0.0.1:9/api' }] };
-    one = await startGateway(opts);
-    two = await startGateway(opts); // a second API process on the same Redis
+    pair = await startApiPair(prefix, ADMIN); // two API processes on the same Redis
+    ({ one, two } = pair);
   });
   afterAll(async () => {
-    await two?.app.close();
-    await two?.rt.close();
-    await one?.close();
+    await pair?.close();
   });
 
   describe('authentication', () => {

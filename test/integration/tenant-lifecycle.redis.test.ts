@@ -1,6 +1,6 @@
 /** Disabling and deleting tenants through the admin API, and config tenants the file no longer lists, on real HTTP + Redis. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, startGateway, TENANT_A_KEY, TENANT_B_KEY, uniquePrefix, type TestGateway } from '../helpers/gateway.js';
+import { api, startApiPair, startGateway, TENANT_A_KEY, TENANT_B_KEY, uniquePrefix, type TestGateway } from '../helpers/gateway.js';
 
 const ADMIN = 'admin-token-0123456789abcdef';
 const PROVIDERS = [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: 'http://127.0.0.1:9/api' }];
@@ -11,15 +11,14 @@ describe('disabling and deleting a tenant', () => {
   let two: TestGateway;
   const admin = (method: string, path: string, body?: unknown) => api(one.url, method, path, { key: ADMIN, body });
 
+  let pair: Awaited<ReturnType<typeof startApiPair>> | undefined;
+
   beforeAll(async () => {
-    const opts = { keyPrefix: prefix, workers: false, config: { adminToken: ADMIN }, providers: PROVIDERS };
-    one = await startGateway(opts);
-    two = await startGateway(opts); // a second API process on the same Redis
+    pair = await startApiPair(prefix, ADMIN); // two API processes on the same Redis
+    ({ one, two } = pair);
   });
   afterAll(async () => {
-    await two?.app.close();
-    await two?.rt.close();
-    await one?.close();
+    await pair?.close();
   });
 
   it('refuses a disabled tenant\'s keys with 403 tenant_disabled at once in every process, and takes them again when enabled', async () => {
