@@ -9,10 +9,11 @@ import { eligible } from '../domain/routing.js';
 import { markEstimate, withEstimate } from '../services/progress.js';
 import { addAttempt, applySnapshot, failTask, isFinal, timeOut, touch, type TaskRecord } from '../domain/task.js';
 import type { Runtime } from '../runtime.js';
+import { drainRead } from './drain.js';
 
 const FAILURE_CODE = { content_rejected: 'content_rejected', invalid_request: 'invalid_request', provider: 'upstream_error' } as const;
 
-export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics' | 'media' | 'durations'>) {
+export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics' | 'media' | 'durations' | 'room'>) {
   const { polling } = rt.config;
 
   /** A root task whose job failed provider-side goes once to another eligible provider, if there is one. */
@@ -44,7 +45,9 @@ export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks'
   return async function pollTask(taskId: string, generation: number): Promise<number | null> {
     // The wake flag a callback left is taken now: it asked for this very read (a new one during it counts again).
     const rec = await rt.tasks.getAndTakeWake(taskId);
-    if (!rec || isFinal(rec.task.status) || rec.priv.generation !== generation || rec.priv.phase !== 'polling') return null;
+    if (!rec || rec.priv.generation !== generation || rec.priv.phase !== 'polling') return null;
+    // A task canceled while its job ran: the job is only followed until it ends, to free its provider slot.
+    if (isFinal(rec.task.status)) return rec.task.status === 'canceled' && rec.priv.draining ? drainRead(rt, rec) : null;
     if (Date.now() > rec.priv.deadlineAt) {
       await rt.transitions.apply(taskId, timeOut);
       return null;
