@@ -13,14 +13,17 @@ import { allSlots } from '../services/admission.js';
 
 type Deps = Pick<Runtime, 'config' | 'log' | 'providers' | 'room' | 'metrics'>;
 
+/** Frees the provider slot of a canceled task whose job ended (idempotent). */
+export async function endDrain(rt: Pick<Deps, 'log' | 'providers' | 'room'>, rec: TaskRecord, why: string): Promise<null> {
+  await rt.room.endDrain(rec.task.id, rec.priv.tenantId, allSlots(rt));
+  rt.log.info({ taskId: rec.task.id, provider: rec.task.provider, why }, 'the upstream job of a canceled task ended: its provider slot is free');
+  return null;
+}
+
 /** One read; returns when to read next (ms epoch), or null once the job ended and its slot was freed. */
 export async function drainRead(rt: Deps, rec: TaskRecord): Promise<number | null> {
   const { task, priv } = rec;
-  const end = async (why: string): Promise<null> => {
-    await rt.room.endDrain(task.id, priv.tenantId, allSlots(rt));
-    rt.log.info({ taskId: task.id, provider: task.provider, why }, 'the upstream job of a canceled task ended: its provider slot is free');
-    return null;
-  };
+  const end = (why: string) => endDrain(rt, rec, why);
   const entry = rt.providers.get(task.provider ?? '');
   if (!entry) return end('the provider is no longer configured');
   if (Date.now() > priv.deadlineAt) return end('deadline');

@@ -131,6 +131,24 @@ describe('canceling a task the provider is running', () => {
     await slotFreed('legnext-b', id);
   });
 
+  it('keeps following the job when the cancel lands while one of its reads is in flight', async () => {
+    const id = await submit({ action: 'imagine', prompt: 'read in flight', provider: 'legnext-b' }, TENANT_B_KEY);
+    const running = await waitForTask(gw.url, TENANT_B_KEY, id, 10_000, upstream);
+    const sim = sims.legnext!;
+    sim.state.behaviour.latencyMs = 400;
+    try {
+      // A read of the job has reached the simulator, which holds its answer 400 ms: the cancel lands during it.
+      const seen = sim.state.requests.length;
+      const isRead = (r: { method: string; path: string }) => r.method === 'GET' && r.path.endsWith(running.upstreamId!);
+      while (!sim.state.requests.slice(seen).some(isRead)) await sleep(5);
+      const res = await api(gw.url, 'POST', `/v1/tasks/${id}/cancel`, { key: TENANT_B_KEY });
+      expect(res.body.status).toBe('canceled');
+      expect(await slotFreed('legnext-b', id)).toBeGreaterThanOrEqual(jobEnd(sim, running.upstreamId!));
+    } finally {
+      sim.state.behaviour.latencyMs = 0;
+    }
+  });
+
   it('records the cost the provider still charges as canceled cost in usage', async () => {
     const usage = (await api(gw.url, 'GET', '/v1/usage', { key: TENANT_A_KEY })).body;
     expect(usage.byProvider['legnext-a'].canceled).toBe(1);
