@@ -103,6 +103,11 @@ export interface PollInput {
   upstreamId: string;
   state: UpstreamState;
   request: CanonicalRequest;
+  /**
+   * Only read the job as it stands: send no further step of a multi-step action, and report the job being read (its
+   * end is the end). Set for a task canceled while its job runs, which is followed only until that job ends.
+   */
+  readOnly?: boolean;
 }
 
 /**

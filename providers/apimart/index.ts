@@ -82,9 +82,11 @@ export function createApimartAdapter(opts: AdapterOptions): ProviderAdapter {
       return { upstreamId: accepted.taskId, state: { ...plan.state }, snapshot: { status } };
     },
 
-    async poll({ upstreamId, state, request }) {
+    async poll({ upstreamId, state, request, readOnly }) {
       const s = state as ApimartState;
       const reading = await read(s.currentTaskId ?? upstreamId, s, request.action);
+      // A job left in MODAL waits for a mask that will not come: it generates nothing more.
+      if (readOnly) return reading.wireStatus === 'MODAL' ? { status: 'failed', failure: { kind: 'provider', message: 'left waiting in MODAL' } } : reading.snapshot;
       const step = nextStep(request, s, reading);
       if (step) return advance(step, reading);
       return s.step === 'upscale' ? preStepSnapshot(reading.snapshot) : withStepCost(reading.snapshot, s);

@@ -39,6 +39,11 @@ export interface TaskPrivate {
   waitingFor?: string;
   /** Why the task is still queued, for the timeout message if it never leaves. */
   waitReason?: string;
+  /**
+   * Set when the task was canceled while its upstream job ran: the job is still read, quietly, only to free the
+   * provider slot it holds when it ends (or at the deadline).
+   */
+  draining?: true;
   /** Set on tasks submitted through the midjourney-proxy ingress (src/ingress/mjproxy): what its Task VO echoes. */
   mjProxy?: MjProxyExtras;
 }

@@ -21,7 +21,7 @@ export interface PollDispatcher {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function startPollDispatcher(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics' | 'polls' | 'media' | 'durations'>): Promise<PollDispatcher> {
+export async function startPollDispatcher(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics' | 'polls' | 'media' | 'durations' | 'room'>): Promise<PollDispatcher> {
   const poll = createPollProcessor(rt);
   const { concurrency, lockDurationMs: leaseMs } = rt.config.workers;
   const inFlight = new Map<string, { providerId: string; leaseEnd: number; done: Promise<void> }>();

@@ -9,14 +9,15 @@ import { eligible } from '../domain/routing.js';
 import { markEstimate, withEstimate } from '../services/progress.js';
 import { addAttempt, applySnapshot, failTask, isFinal, timeOut, touch, type TaskRecord } from '../domain/task.js';
 import type { Runtime } from '../runtime.js';
+import { drainRead, endDrain } from './drain.js';
 
 const FAILURE_CODE = { content_rejected: 'content_rejected', invalid_request: 'invalid_request', provider: 'upstream_error' } as const;
 
-export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics' | 'media' | 'durations'>) {
+export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics' | 'media' | 'durations' | 'room'>) {
   const { polling } = rt.config;
 
   /** A root task whose job failed provider-side goes once to another eligible provider, if there is one. */
-  async function onUpstreamFailure(rec: TaskRecord, failure: UpstreamFailure): Promise<void> {
+  async function onUpstreamFailure(rec: TaskRecord, failure: UpstreamFailure): Promise<{ rec: TaskRecord } | null> {
     const provider = rec.task.provider!;
     const others = eligible(rt.providers.candidates(rec.priv.request), {
       allowList: rec.priv.allowList, pinned: rec.priv.requestedProvider, excluded: [...rec.priv.excluded, provider],
@@ -38,20 +39,34 @@ export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks'
       rt.metrics.resubmissions.inc({ from: provider });
       await rt.queues.enqueueSubmission(rec.task.id, out.rec.priv.generation);
     }
+    return out;
+  }
+
+  /**
+   * After a write this read meant to make: when the task was canceled meanwhile (its job still holding the provider
+   * slot), a job that ended frees the slot now; else the reads go on quietly (`true`).
+   */
+  async function canceledMeanwhile(out: { rec: TaskRecord } | null, jobEnded: boolean, why: string): Promise<boolean> {
+    if (!out || out.rec.task.status !== 'canceled' || !out.rec.priv.draining) return false;
+    if (jobEnded) await endDrain(rt, out.rec, why);
+    return !jobEnded;
   }
 
   /** Reads the job once; returns when to read it next (ms epoch), or null when this task needs no more reads. */
   return async function pollTask(taskId: string, generation: number): Promise<number | null> {
     // The wake flag a callback left is taken now: it asked for this very read (a new one during it counts again).
     const rec = await rt.tasks.getAndTakeWake(taskId);
-    if (!rec || isFinal(rec.task.status) || rec.priv.generation !== generation || rec.priv.phase !== 'polling') return null;
+    if (!rec || rec.priv.generation !== generation || rec.priv.phase !== 'polling') return null;
+    // A task canceled while its job ran: the job is only followed until it ends, to free its provider slot.
+    if (isFinal(rec.task.status)) return rec.task.status === 'canceled' && rec.priv.draining ? drainRead(rt, rec) : null;
     if (Date.now() > rec.priv.deadlineAt) {
-      await rt.transitions.apply(taskId, timeOut);
+      await canceledMeanwhile(await rt.transitions.apply(taskId, timeOut), true, 'deadline');
       return null;
     }
     const entry = rt.providers.get(rec.task.provider ?? '');
     if (!entry) {
-      await rt.transitions.apply(taskId, (r) => failTask(r, 'upstream_error', `provider ${rec.task.provider} is no longer configured`));
+      const out = await rt.transitions.apply(taskId, (r) => failTask(r, 'upstream_error', `provider ${rec.task.provider} is no longer configured`));
+      await canceledMeanwhile(out, true, 'the provider is no longer configured');
       return null;
     }
 
@@ -61,12 +76,12 @@ export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks'
       // A success is mirrored onto our storage first (when configured): the task turns succeeded with its own URLs.
       const snap = await rt.media.mirrorOutput(rec, await entry.adapter.poll({ upstreamId: rec.task.upstreamId!, state: rec.priv.upstreamState, request: rec.priv.request }));
       if (snap.status === 'failed') {
-        await onUpstreamFailure(rec, snap.failure ?? { kind: 'provider', message: 'no reason given' });
+        await canceledMeanwhile(await onUpstreamFailure(rec, snap.failure ?? { kind: 'provider', message: 'no reason given' }), true, 'the job failed');
         return null;
       }
       const est = await withEstimate(rt.durations, rec, snap);
       const out = await rt.transitions.apply(taskId, (r) => (r.priv.generation === generation ? markEstimate(applySnapshot(r, est.snap), est.estimated) : null), rec);
-      if (!out || isFinal(out.rec.task.status)) return null;
+      if ((!out || isFinal(out.rec.task.status)) && !(await canceledMeanwhile(out, snap.status === 'succeeded', 'the job succeeded'))) return null;
     } catch (err) {
       if (!(err instanceof ProviderError)) throw err;
       retryAfterMs = err.retryAfterMs;
@@ -77,7 +92,10 @@ export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks'
           const next = { ...r, priv: { ...r.priv, notFound: r.priv.notFound + 1 } };
           return next.priv.notFound >= polling.maxNotFound ? failTask(next, 'upstream_error', `the provider no longer knows job ${r.task.upstreamId}`) : next;
         }, rec);
-        if (!out || isFinal(out.rec.task.status)) return null;
+        if (!out || isFinal(out.rec.task.status)) {
+          await canceledMeanwhile(out, true, 'the provider no longer knows the job');
+          return null;
+        }
       }
     }
 

@@ -72,7 +72,8 @@ export function createSubmissionProcessor(rt: Deps) {
     for (let first = true; ; first = false) {
       const rec = first ? await rt.tasks.getForSubmission(taskId) : await rt.tasks.get(taskId);
       if (!rec || rec.priv.generation !== generation) return;
-      if (rec.priv.phase === 'polling' && (rec.task.status === 'submitted' || rec.task.status === 'running')) {
+      const upstream = rec.task.status === 'submitted' || rec.task.status === 'running' || (rec.task.status === 'canceled' && rec.priv.draining);
+      if (rec.priv.phase === 'polling' && upstream) {
         // Accepted upstream, but the worker may have died before the first read was scheduled: make sure it is.
         return void (await rt.polls.schedule(rec.task.provider!, taskId, generation, Date.now()));
       }

@@ -15,7 +15,10 @@ export const usageQuerySchema = z.strictObject({
   to: day.optional().describe('Last UTC day, inclusive (default: today); at most 366 days after from'),
 });
 
-const counts = { succeeded: z.number(), failed: z.number(), canceled: z.number(), costUsd: z.number() };
+const counts = {
+  succeeded: z.number(), failed: z.number(), canceled: z.number(), costUsd: z.number(),
+  canceledCostUsd: z.number().describe('The part of costUsd charged for tasks canceled while their provider ran them (the provider bills at submit)'),
+};
 
 export const usageSchema = z
   .object({

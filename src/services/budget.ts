@@ -1,6 +1,7 @@
 /**
  * Budgets and usage: a task's estimated price is reserved at submit (402 past `monthlyBudgetUsd`; written with the task
- * itself, see task-store.ts), settled at its end with the reported cost (released when it fails or is canceled).
+ * itself, see task-store.ts), settled at its end with the reported cost (released when it fails or is canceled before
+ * a provider took it; a task canceled while its provider ran it is charged the price, as canceled cost).
  * `GET /v1/usage` reads the same counters.
  */
 import type { CanonicalRequest } from '../../providers/types.js';
@@ -19,7 +20,8 @@ export const NO_PROVIDER = '(none)';
 /** How long after its deadline a task's reservation may stay open before the reconciler looks at it. */
 const RECONCILE_GRACE_MS = 5 * 60_000;
 
-export interface UsageCounts { submitted: number; succeeded: number; failed: number; canceled: number; costUsd: number }
+/** `canceledCostUsd`: the part of `costUsd` charged for tasks canceled while their provider ran them. */
+export interface UsageCounts { submitted: number; succeeded: number; failed: number; canceled: number; costUsd: number; canceledCostUsd: number }
 export interface UsageReport {
   from: string;
   to: string;
@@ -63,12 +65,17 @@ export function reservationOf(rec: TaskRecord) {
   return rec.reservedMicros === undefined ? target : { ...target, member: reservationMember({ ...target, micros: rec.reservedMicros }) };
 }
 
-/** Settles a final task: the reported cost (or the list price when none was reported) for a success, nothing else. */
+/**
+ * Settles a final task: a success is charged its reported cost (or the list price when none was reported); a task
+ * canceled while its provider ran it, the cost it carries (the provider charged at submit; counted as canceled cost);
+ * anything else nothing.
+ */
 export async function settleTask(rt: Pick<Runtime, 'config' | 'usage'>, rec: TaskRecord): Promise<void> {
   const t = rec.task;
   const outcome = t.status as Outcome;
   const provider = t.provider ?? NO_PROVIDER;
-  const charged = outcome !== 'succeeded' ? 0 : t.cost ? t.cost.amountUsd : t.provider ? priceUsd(rt.config, t.provider, t.action) : 0;
+  const succeeded = t.cost ? t.cost.amountUsd : t.provider ? priceUsd(rt.config, t.provider, t.action) : 0;
+  const charged = outcome === 'succeeded' ? succeeded : outcome === 'canceled' ? (t.cost?.amountUsd ?? 0) : 0;
   await rt.usage.settle(reservationOf(rec), { provider, outcome, chargedMicros: toMicros(charged) });
 }
 
@@ -81,7 +88,8 @@ export function registerBudgetSettle(rt: Pick<Runtime, 'config' | 'usage' | 'log
   });
 }
 
-const emptyCounts = (): UsageCounts => ({ submitted: 0, succeeded: 0, failed: 0, canceled: 0, costUsd: 0 });
+const emptyCounts = (): UsageCounts => ({ submitted: 0, succeeded: 0, failed: 0, canceled: 0, costUsd: 0, canceledCostUsd: 0 });
+const emptyProviderCounts = (): Omit<UsageCounts, 'submitted'> => ({ succeeded: 0, failed: 0, canceled: 0, costUsd: 0, canceledCostUsd: 0 });
 
 /** Counts and cost by action and provider over UTC days `from`..`to`, plus the current month's budget. */
 export async function usageReport(usage: UsageStore, tenant: Tenant, from: string, to: string, now = new Date()): Promise<UsageReport> {
@@ -90,6 +98,7 @@ export async function usageReport(usage: UsageStore, tenant: Tenant, from: strin
   const byProvider: Record<string, Omit<UsageCounts, 'submitted'>> = {};
   const totals = { ...emptyCounts(), reservedUsd: fromMicros(fields.get('res') ?? 0) };
   let costMicros = 0;
+  let canceledMicros = 0;
   for (const [field, n] of fields) {
     const [kind = '', action = '', provider = ''] = field.split('|');
     // Month-wide fields (`res`, `spent`) name no action: they are no row of byAction.
@@ -98,19 +107,29 @@ export async function usageReport(usage: UsageStore, tenant: Tenant, from: strin
     if (kind === 'sub') {
       a.submitted += n;
       totals.submitted += n;
-    } else if (kind === 'usd') {
+    } else if (kind === 'usd' || kind === 'cusd') {
+      const p = (byProvider[provider] ??= emptyProviderCounts());
       a.costUsd += n;
-      (byProvider[provider] ??= { succeeded: 0, failed: 0, canceled: 0, costUsd: 0 }).costUsd += n;
+      p.costUsd += n;
       costMicros += n;
+      if (kind === 'cusd') {
+        a.canceledCostUsd += n;
+        p.canceledCostUsd += n;
+        canceledMicros += n;
+      }
     } else if (kind === 'succeeded' || kind === 'failed' || kind === 'canceled') {
       a[kind] += n;
       totals[kind] += n;
-      (byProvider[provider] ??= { succeeded: 0, failed: 0, canceled: 0, costUsd: 0 })[kind] += n;
+      (byProvider[provider] ??= emptyProviderCounts())[kind] += n;
     }
   }
   // Amounts were summed in micro-dollars; dollars only at the edge, so totals equal the sum of their parts.
-  for (const c of [...Object.values(byAction), ...Object.values(byProvider)]) c.costUsd = fromMicros(c.costUsd);
+  for (const c of [...Object.values(byAction), ...Object.values(byProvider)]) {
+    c.costUsd = fromMicros(c.costUsd);
+    c.canceledCostUsd = fromMicros(c.canceledCostUsd);
+  }
   totals.costUsd = fromMicros(costMicros);
+  totals.canceledCostUsd = fromMicros(canceledMicros);
 
   const today = utcDay(now);
   const month = await usage.totals(tenant.id, daysBetween(`${today.slice(0, 8)}01`, today));

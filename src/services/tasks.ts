@@ -10,6 +10,7 @@ import { apiError } from '../errors.js';
 import type { SubmitBody, Task } from '../schemas/task.js';
 import type { Runtime } from '../runtime.js';
 import { budgetExceeded, planReservation } from './budget.js';
+import { priceUsd } from './prices.js';
 
 /** JSON with keys sorted, so two equal bodies hash alike whatever their key order. */
 function stableJson(v: unknown): string {
@@ -100,18 +101,37 @@ export async function readTask(rt: Pick<Runtime, 'tasks' | 'room'>, tenantId: st
   return at ? `${doc.slice(0, -1)},"queue":{"position":${at.position},"ahead":${at.ahead}}}` : doc;
 }
 
-/** Cancels a task that no provider has accepted yet (and is not being sent right now). */
-export async function cancelTask(rt: Pick<Runtime, 'tasks' | 'transitions'>, tenantId: string, id: string): Promise<Task> {
+/**
+ * A canceled task. A task still queued simply ends (not while its submit is in flight: that one's outcome is
+ * unknown). A task the provider has accepted (`submitted` / `running`) ends at once too, but its upstream job runs on
+ * (no provider documents a cancel call): it keeps its provider slot and is read quietly until the job ends
+ * (`draining`, jobs/poll.ts), and its cost is the provider's price, which is charged at submit.
+ */
+export function canceled(rec: TaskRecord, price: (provider: string) => number): TaskRecord | null {
+  const { task, priv } = rec;
+  const at = new Date().toISOString();
+  const error = { code: 'canceled' as const, message: 'canceled by the client', provider: null, upstream: null };
+  if (task.status === 'queued' && priv.phase !== 'submitting') {
+    return { ...rec, task: { ...touch(task, { status: 'canceled', finishedAt: at }), error } };
+  }
+  if ((task.status !== 'submitted' && task.status !== 'running') || priv.phase !== 'polling' || !task.provider) return null;
+  const message = `canceled by the client while ${task.provider} ran the job; the job runs on upstream and the provider still charges for it`;
+  return {
+    ...rec,
+    task: { ...touch(task, { status: 'canceled', finishedAt: at, cost: task.cost ?? { amountUsd: price(task.provider), reported: false } }), error: { ...error, message, provider: task.provider } },
+    priv: { ...priv, draining: true },
+  };
+}
+
+/** Cancels a task that is not final yet (see `canceled`); 409 for one that ended otherwise or is being submitted. */
+export async function cancelTask(rt: Pick<Runtime, 'config' | 'tasks' | 'transitions'>, tenantId: string, id: string): Promise<Task> {
   const owner = await rt.tasks.tenantOf(id);
   if (owner !== tenantId) throw apiError('not_found', `task ${id} not found`);
-  const out = await rt.transitions.apply(id, (r) => {
-    if (r.task.status !== 'queued' || r.priv.phase === 'submitting') return null;
-    const at = new Date().toISOString();
-    return { ...r, task: { ...touch(r.task, { status: 'canceled', finishedAt: at }), error: { code: 'canceled', message: 'canceled by the client', provider: null, upstream: null } } };
-  });
+  const out = await rt.transitions.apply(id, (r) => canceled(r, (provider) => priceUsd(rt.config, provider, r.task.action)));
   if (!out) throw apiError('not_found', `task ${id} not found`);
   if (out.rec.task.status !== 'canceled') {
-    throw apiError('not_cancelable', `task ${id} is ${out.rec.task.status === 'queued' ? 'being submitted' : out.rec.task.status}; only a task no provider has accepted can be canceled`);
+    const why = out.rec.task.status === 'queued' ? 'being submitted right now: try again in a moment' : `${out.rec.task.status}: a final task cannot be canceled`;
+    throw apiError('not_cancelable', `task ${id} is ${why}`);
   }
   return out.rec.task;
 }

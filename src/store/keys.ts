@@ -19,6 +19,11 @@ export function createKeys(prefix: string) {
     active: `${p}:active`,
     /** Final tasks whose follow-ups (webhook event, budget settle) have not all run yet, scored by when they ended. */
     finals: `${p}:finals`,
+    /**
+     * Canceled tasks whose upstream job still runs, scored by their deadline (ms): their provider slot stays held
+     * until the job ends or the deadline passes (room scripts).
+     */
+    draining: `${p}:draining`,
     /** Tasks written whose submission job has not run yet (a crash between the two), scored by time. */
     unqueued: `${p}:unqueued`,
     /** Ids of new tasks whose submission job is still to be added (a list: the API pushes, the workers' intake pops). */

@@ -36,6 +36,19 @@ export class RoomStore {
     return runScript(this.redis, this.keys, roomRelease, { taskId, tenantId, providers, handOff, now });
   }
 
+  /**
+   * Ends the drain of a task canceled while its upstream job ran (the job ended): frees its provider slot and hands it
+   * on. Idempotent, like every release.
+   */
+  endDrain(taskId: string, tenantId: string, providers: ProviderSlots[], now = Date.now()): Promise<number> {
+    return runScript(this.redis, this.keys, roomRelease, { taskId, tenantId, providers, handOff: true, now, endsDrain: true });
+  }
+
+  /** Whether the task is canceled with its upstream job still holding a provider slot. */
+  async isDraining(taskId: string): Promise<boolean> {
+    return (await this.redis.zscore(this.keys.draining, taskId)) !== null;
+  }
+
   /** Hands every provider's free slots to waiters (the sweep). */
   dispatch(providers: ProviderSlots[], now = Date.now()): Promise<number> {
     return runScript(this.redis, this.keys, roomDispatch, { providers, now });

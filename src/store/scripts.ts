@@ -50,6 +50,8 @@ export interface UpdateTaskInput {
   release?: { providers: ProviderSlots[]; now: number };
   /** A final write puts the task on the follow-up worklist (`finals`) in the same step. */
   trackFinal?: boolean;
+  /** A cancel while the upstream job runs: the provider slot stays held (draining) until the job ends or `until`. */
+  drain?: { until: number };
 }
 
 /** The new version; -1 missing, -2 already final, -3 version conflict. */
@@ -57,7 +59,8 @@ export const updateTask = defineScript<UpdateTaskInput, number>('update-task', (
   keys: [k.task(i.taskId), k.active],
   argv: [
     s(i.expectedVersion), i.status, i.body, i.final ? '1' : '0', s(i.retentionSec), i.taskId, i.trackFinal ? k.finals : '',
-    ...(i.release ? [...roomArgs(k, i.release.now), ...slotLists(i.release.providers)] : ['']),
+    ...(i.release ? [...roomArgs(k, i.release.now), ...slotLists(i.release.providers)] : ['', '', '', '', '', '', '']),
+    i.drain ? k.draining : '', s(i.drain?.until ?? 0),
   ],
 }));
 
@@ -189,12 +192,20 @@ export const roomAdmit = defineScript<RoomAdmitInput, [1, string] | [0, 'tenant'
   ],
 }));
 
-export interface RoomReleaseInput { taskId: string; tenantId: string; providers: ProviderSlots[]; handOff: boolean; now: number }
+export interface RoomReleaseInput {
+  taskId: string;
+  tenantId: string;
+  providers: ProviderSlots[];
+  handOff: boolean;
+  now: number;
+  /** The release ends a canceled task's drain (its upstream job ended): it leaves the draining set too. */
+  endsDrain?: boolean;
+}
 
 /** The number of waiters handed a slot. */
 export const roomRelease = defineScript<RoomReleaseInput, number>('room-release', (k, i) => ({
   keys: [],
-  argv: [...roomArgs(k, i.now), i.taskId, i.tenantId, ...slotLists(i.providers), i.handOff ? '1' : '0'],
+  argv: [...roomArgs(k, i.now), i.taskId, i.tenantId, ...slotLists(i.providers), i.handOff ? '1' : '0', i.endsDrain ? k.draining : ''],
 }));
 
 export interface RoomDispatchInput { providers: ProviderSlots[]; now: number }
@@ -209,7 +220,7 @@ export interface RoomReclaimInput { providers: ProviderSlots[]; tenantIds: strin
 /** The number of slots freed (held by tasks that are final or gone). */
 export const roomReclaim = defineScript<RoomReclaimInput, number>('room-reclaim', (k, i) => ({
   keys: [],
-  argv: [...roomArgs(k, i.now), k.taskRoot, ...slotLists(i.providers), i.tenantIds.join(',')],
+  argv: [...roomArgs(k, i.now), k.taskRoot, ...slotLists(i.providers), i.tenantIds.join(','), k.draining],
 }));
 
 /** {position, ahead, provider, waiting since}, or null when the task is not in line. */

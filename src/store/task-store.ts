@@ -169,6 +169,7 @@ export class TaskStore {
       const v = await runScript(this.redis, this.keys, updateTask, {
         taskId: id, expectedVersion: rec.version, status: next.task.status, body: encodeBody(next, doc), final: isFinal(next.task.status), retentionSec: this.retentionSec,
         release: this.slotProviders && { providers: this.slotProviders, now: Date.now() }, trackFinal: this.trackFinals,
+        drain: next.task.status === 'canceled' && next.priv.draining ? { until: next.priv.deadlineAt } : undefined,
       });
       if (v > 0) {
         // Only a change the client can see is announced (the private part changes more often).

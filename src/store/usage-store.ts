@@ -2,7 +2,8 @@
  * Usage counters in Redis: one hash per tenant and UTC day, in micro-dollars. The same counters enforce
  * `monthlyBudgetUsd` (checked against the month's running totals when a task is created) and answer `GET /v1/usage`.
  * Fields: `res` (open reservations), `spent` (settled), `sub|<action>` (accepted tasks),
- * `<outcome>|<action>|<provider>` (finished tasks) and `usd|<action>|<provider>` (settled cost).
+ * `<outcome>|<action>|<provider>` (finished tasks), `usd|<action>|<provider>` (settled cost) and
+ * `cusd|<action>|<provider>` (settled cost of tasks canceled while their provider ran them).
  *
  * A reservation has no key of its own: it is written with its task (task-store.ts, in the same Lua call) as a member
  * `<taskId>|<day>|<micros>|<tenant>|<action>` of the open set (scored by when the task must have ended: the
@@ -41,7 +42,7 @@ export class UsageStore {
   /** Ends a task's reservation (see Settlement). Idempotent: false when there was nothing left to settle. */
   async settle(target: SettleTarget, s: Settlement): Promise<boolean> {
     const out = await runScript(this.redis, this.keys, settle, {
-      ...target, chargedMicros: s.chargedMicros, outcomeField: s.outcome ? `${s.outcome}|${target.action}|${s.provider}` : undefined, costField: `usd|${target.action}|${s.provider}`,
+      ...target, chargedMicros: s.chargedMicros, outcomeField: s.outcome ? `${s.outcome}|${target.action}|${s.provider}` : undefined, costField: `${s.outcome === 'canceled' ? 'cusd' : 'usd'}|${target.action}|${s.provider}`,
     });
     return out === 1;
   }

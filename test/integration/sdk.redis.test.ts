@@ -37,6 +37,15 @@ describe('the TypeScript client against a real gateway', () => {
     await expect(old.listPage()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
   });
 
+  it('cancels a task its provider is already running', async () => {
+    const task = await client.submit({ action: 'imagine', prompt: 'runs until canceled [sim:never]' });
+    for await (const t of client.streamTask(task.id)) if (t.status === 'submitted' || t.status === 'running') break;
+    const canceled = await client.cancel(task.id);
+    expect(canceled).toMatchObject({ id: task.id, status: 'canceled', provider: 'legnext-main', error: { code: 'canceled' } });
+    expect(canceled.cost?.amountUsd).toBeGreaterThan(0);
+    expect((await client.get(task.id)).status).toBe('canceled');
+  });
+
   it('streams every change until the task is final', async () => {
     const task = await client.submit({ action: 'imagine', prompt: 'streamed' });
     const seen: Task[] = [];

@@ -193,7 +193,7 @@ describe('the /v1/tasks API', () => {
       expect(again.body).toMatchObject({ id: created.body.id, status: 'canceled', updatedAt: res.body.updatedAt });
     });
 
-    it('answers 409 not_cancelable once a provider has the task', async () => {
+    it('answers 409 not_cancelable once the task has succeeded', async () => {
       const created = await post({ action: 'imagine', prompt: 'too late' });
       await waitForTask(gw.url, TENANT_A_KEY, created.body.id);
       const res = await api(gw.url, 'POST', `/v1/tasks/${created.body.id}/cancel`, { key: TENANT_A_KEY });

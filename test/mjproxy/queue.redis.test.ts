@@ -34,10 +34,13 @@ describe('when every provider slot is taken', () => {
     expect(third.body).toMatchObject({ code: 22, properties: { numberOfQueues: 1 } });
     expect((await mj(a, 'GET', `/mj/task/${third.body.result}/fetch`)).body.status).toBe('NOT_START');
 
-    // The slot holder is accepted upstream (no cancel); a task still in line is not.
-    expect((await mj(a, 'POST', `/mj/task/${first.body.result}/cancel`)).body.code).toBe(4);
     const canceled = await mj(a, 'POST', `/mj/task/${third.body.result}/cancel`);
     expect(canceled.body).toMatchObject({ code: 1, result: third.body.result });
     expect((await mj(a, 'GET', `/mj/task/${third.body.result}/fetch`)).body.status).toBe('CANCEL');
+    // The slot holder is canceled too, but its job runs on upstream: the slot stays held and the second waits on.
+    expect((await mj(a, 'POST', `/mj/task/${first.body.result}/cancel`)).body).toMatchObject({ code: 1, result: first.body.result });
+    expect((await mj(a, 'GET', `/mj/task/${first.body.result}/fetch`)).body.status).toBe('CANCEL');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await mj(a, 'GET', `/mj/task/${second.body.result}/fetch`)).body.status).toBe('NOT_START');
   });
 });

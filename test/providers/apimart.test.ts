@@ -294,6 +294,35 @@ describe('APIMart adapter against the simulator', () => {
     expect(sim.state.requests.find((r) => r.path.endsWith('/variation'))!.body).toMatchObject({ task_id: state.currentTaskId });
   });
 
+  describe('when only reading (a canceled task waits for its job to end)', () => {
+    /** Polls read-only until the job ends. */
+    async function readUntilEnd(upstreamId: string, state: UpstreamState, request: CanonicalRequest) {
+      for (let i = 0; i < 200; i++) {
+        await sleep(10);
+        const snap = await adapter.poll({ upstreamId, state, request, readOnly: true });
+        if (snap.status === 'succeeded' || snap.status === 'failed') return snap;
+      }
+      throw new Error('the job never ended');
+    }
+
+    it('ends with the pre-step upscale and never sends the pan after it', async () => {
+      const image = (await run({ action: 'imagine', prompt: 'a fox' })).ref;
+      const request: CanonicalRequest = { action: 'pan', taskId: 't', index: 2, direction: 'left' };
+      const sub = await adapter.submit({ request, parent: image });
+      expect((await readUntilEnd(sub.upstreamId, sub.state ?? {}, request)).status).toBe('succeeded');
+      expect(posts()).toEqual(['/imagine', '/upscale']);
+    });
+
+    it('counts an inpaint left in MODAL as ended, without sending the mask', async () => {
+      const image = (await run({ action: 'imagine', prompt: 'a fox' })).ref;
+      const up = (await run({ action: 'upscale', taskId: 't', index: 1 }, image)).ref;
+      const request: CanonicalRequest = { action: 'inpaint', taskId: 't', index: 1, mask: { url: 'https://x/mask.png' } };
+      const sub = await adapter.submit({ request, parent: up });
+      expect((await readUntilEnd(sub.upstreamId, sub.state ?? {}, request)).status).toBe('failed');
+      expect(posts()).toEqual(['/imagine', '/upscale', '/inpaint']);
+    });
+  });
+
   it('reaches the creative upscale through the upscaled image button', async () => {
     const image = (await run({ action: 'imagine', prompt: 'a fox' })).ref;
     const up = (await run({ action: 'upscale', taskId: 't', index: 4 }, image)).ref;

@@ -12,9 +12,11 @@ export async function flow(client: GatewayClient, tenantId: string, keyId: strin
   const upscaled = await client.waitForTask((await client.submit({ action: 'upscale', taskId: done.id, index: 1 })).id);
   let listed = 0;
   for await (const t of client.list({ status: 'succeeded', limit: 50 })) if (t.id === done.id || t.id === upscaled.id) listed++;
-  const queued = await client.submit({ action: 'imagine', prompt: 'a task to cancel' });
-  const canceled = await client.cancel(queued.id).catch((err: unknown) => {
-    // A provider may have accepted it already: the typed error says so.
+  const toCancel = await client.submit({ action: 'imagine', prompt: 'a task to cancel' });
+  // Canceled while its provider runs it: final at once; the price the provider still charges is its cost.
+  for await (const t of client.streamTask(toCancel.id)) if (t.status !== 'queued') break;
+  const canceled = await client.cancel(toCancel.id).catch((err: unknown) => {
+    // It may have finished first (or be in the middle of its submit): the typed error says so.
     if (err instanceof GatewayError && err.code === 'not_cancelable') return err;
     throw err;
   });

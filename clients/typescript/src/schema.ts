@@ -112,7 +112,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a task no provider has accepted yet */
+        /**
+         * Cancel a task that is not final yet
+         * @description A queued task simply ends. A task its provider is running (submitted, running) is canceled at once too, but its upstream job runs on (no provider offers a cancel call): the gateway keeps following it quietly to free the provider slot when it ends, and the task carries the price the provider still charges as its cost (usage: canceledCostUsd). 409 not_cancelable for a task that succeeded or failed, or whose submit is in flight; a repeated cancel answers the canceled task.
+         */
         post: operations["cancelTask"];
         delete?: never;
         options?: never;
@@ -659,7 +662,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cancel a task no provider has accepted yet */
+        /** Cancel a task that is not final yet (one already running upstream too) */
         post: operations["postMjTaskIdCancel"];
         delete?: never;
         options?: never;
@@ -918,6 +921,8 @@ export interface components {
                 failed: number;
                 canceled: number;
                 costUsd: number;
+                /** @description The part of costUsd charged for tasks canceled while their provider ran them (the provider bills at submit) */
+                canceledCostUsd: number;
                 /** @description Estimates held by tasks not finished yet */
                 reservedUsd: number;
             };
@@ -928,6 +933,8 @@ export interface components {
                     failed: number;
                     canceled: number;
                     costUsd: number;
+                    /** @description The part of costUsd charged for tasks canceled while their provider ran them (the provider bills at submit) */
+                    canceledCostUsd: number;
                 };
             };
             /** @description "(none)" holds tasks that ended before any provider took them */
@@ -937,6 +944,8 @@ export interface components {
                     failed: number;
                     canceled: number;
                     costUsd: number;
+                    /** @description The part of costUsd charged for tasks canceled while their provider ran them (the provider bills at submit) */
+                    canceledCostUsd: number;
                 };
             };
             budget: {

@@ -56,6 +56,6 @@ export async function routes(parent: FastifyInstance, o: RouteOptions): Promise<
     async (req, reply) => sendJsonText(reply, await listVos(rt, req.tenant.id, req.body?.ids ?? [])));
   app.get('/task/:id/image-seed', { config: { answerCodes: true }, schema: { ...doc("A finished task's seed"), params: s.idParams, response: answers } },
     async (req) => imageSeed(rt, req.tenant.id, req.params.id));
-  app.post('/task/:id/cancel', { config: { answerCodes: true }, schema: { ...doc('Cancel a task no provider has accepted yet'), params: s.idParams, response: answers } },
+  app.post('/task/:id/cancel', { config: { answerCodes: true }, schema: { ...doc('Cancel a task that is not final yet (one already running upstream too)'), params: s.idParams, response: answers } },
     async (req) => cancel(rt, req.tenant.id, req.params.id));
 }

@@ -112,8 +112,8 @@ export async function imageSeed(rt: Pick<Runtime, 'tasks'>, tenantId: string, id
   return { code: 1, description: 'Success', result: seed, properties: {} };
 }
 
-/** `task/{id}/cancel`: cancels a task no provider has accepted yet. */
-export async function cancel(rt: Pick<Runtime, 'tasks' | 'transitions'>, tenantId: string, id: string): Promise<MjAnswer> {
+/** `task/{id}/cancel`: cancels a task that is not final yet (services/tasks.ts `cancelTask`). */
+export async function cancel(rt: Pick<Runtime, 'config' | 'tasks' | 'transitions'>, tenantId: string, id: string): Promise<MjAnswer> {
   const task = await cancelTask(rt, tenantId, id);
   return { code: 1, description: 'Canceled', result: task.id, properties: {} };
 }

@@ -81,7 +81,9 @@ const tasks: FastifyPluginAsyncZod = async (app) => {
   });
 
   app.post('/v1/tasks/:id/cancel', {
-    schema: { tags: ['tasks'], summary: 'Cancel a task no provider has accepted yet', security: [{ bearer: [] }], params: taskParamsSchema, response: { 200: taskSchema, ...tenantErrors, 409: errorSchema } },
+    schema: { tags: ['tasks'], summary: 'Cancel a task that is not final yet',
+      description: 'A queued task simply ends. A task its provider is running (submitted, running) is canceled at once too, but its upstream job runs on (no provider offers a cancel call): the gateway keeps following it quietly to free the provider slot when it ends, and the task carries the price the provider still charges as its cost (usage: canceledCostUsd). 409 not_cancelable for a task that succeeded or failed, or whose submit is in flight; a repeated cancel answers the canceled task.',
+      security: [{ bearer: [] }], params: taskParamsSchema, response: { 200: taskSchema, ...tenantErrors, 409: errorSchema } },
   }, async (req) => cancelTask(app.rt, req.tenant.id, req.params.id));
 
   app.get('/v1/tasks/:id/deliveries', {

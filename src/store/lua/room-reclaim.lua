@@ -1,7 +1,9 @@
 --[[
   Frees the slots of tasks that are final or gone (their holder died between the write and the release, or before
   it could give a slot back): each holder of a provider's or a tenant's slots is looked up, and a final or missing
-  task loses every slot and place it holds. A live holder is left alone (its lease still bounds it).
+  task loses every slot and place it holds. A live holder is left alone (its lease still bounds it). A canceled task
+  whose upstream job still runs (in the draining set, until its deadline) loses only its tenant slot: its provider slot
+  goes when the job ends (room-release) or here, once its deadline has passed.
 
   Input (keys are built from the roots, see includes/room.lua):
     ARGV[1] slots root     ARGV[2] room root     ARGV[3] circuit root
@@ -9,6 +11,7 @@
     ARGV[6] task key root (a task's record is root .. id)
     ARGV[7] every configured provider (comma-separated)     ARGV[8] their slot maxima, in the same order
     ARGV[9] every tenant (comma-separated)
+    ARGV[10] the draining set (zset: task -> when its drain ends at the latest, ms)
 
   Output: the number of tasks whose slots were freed.
 ]]
@@ -18,6 +21,7 @@ local k = roomKeys(ARGV[1], ARGV[2], ARGV[3])
 local now, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
 local providers, maxes = split(ARGV[7]), split(ARGV[8])
 local freed, seen = 0, {}
+redis.call('ZREMRANGEBYSCORE', ARGV[10], '-inf', now)
 
 local function reclaimFrom(holders, fallbackTenant)
   for _, id in ipairs(redis.call('ZRANGE', holders, 0, -1)) do
@@ -27,7 +31,9 @@ local function reclaimFrom(holders, fallbackTenant)
       local _, s, t = recordHeader(rec)
       st, tenant = s, t or fallbackTenant
     end
-    if not rec or (st and isFinalStatus(st)) then
+    if rec and st and isFinalStatus(st) and redis.call('ZSCORE', ARGV[10], id) then
+      if tenant and redis.call('ZREM', k.tenantSlots(tenant), id) == 1 and not seen[id] then freed, seen[id] = freed + 1, true end
+    elseif not rec or (st and isFinalStatus(st)) then
       redis.call('ZREM', holders, id)
       if tenant then releaseAll(k, id, tenant, providers) end
       if not seen[id] then freed, seen[id] = freed + 1, true end

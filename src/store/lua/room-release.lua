@@ -8,6 +8,7 @@
     ARGV[6] task id        ARGV[7] tenant
     ARGV[8] every configured provider (comma-separated)     ARGV[9] their slot maxima, in the same order
     ARGV[10] '1': hand the freed slots over now; '0': leave them to the next admission or sweep
+    ARGV[11] the draining set, when the release ends a canceled task's drain ('' = none): the task leaves it
 
   Output: the number of waiters handed a slot.
 ]]
@@ -15,6 +16,7 @@
 local k = roomKeys(ARGV[1], ARGV[2], ARGV[3])
 local now, ttl = tonumber(ARGV[4]), tonumber(ARGV[5])
 local providers, maxes = split(ARGV[8]), split(ARGV[9])
+if (ARGV[11] or '') ~= '' then redis.call('ZREM', ARGV[11], ARGV[6]) end
 releaseAll(k, ARGV[6], ARGV[7], providers)
 if ARGV[10] ~= '1' then return 0 end
 local handed = 0

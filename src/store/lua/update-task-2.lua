@@ -3,6 +3,8 @@
   reserved amount are kept; version and status are rewritten. When the status changes to one off the upstream (not
   submitted/running) and slot arguments are given, every slot the task holds and its place in any line are freed in
   the same step, and the freed slots handed to the next waiters: a crash after the write cannot leak a slot.
+  A task canceled while its upstream job runs (ARGV[15] given) keeps its provider slot: it is listed as draining until
+  the job ends (room-release) or its deadline (room-reclaim), and only its tenant slot and place in line are freed.
 
   Input:
     KEYS[1] task record
@@ -18,6 +20,8 @@
     ARGV[8] slots root ('' = release no slots)   ARGV[9] room root   ARGV[10] circuit root
     ARGV[11] now (ms epoch)    ARGV[12] hand-off marker ttl (s)
     ARGV[13] every configured provider (comma-separated)    ARGV[14] their slot maxima, in the same order
+            (ARGV[9]..ARGV[14] are '' when no slots are released)
+    ARGV[15] the draining set ('' = the task leaves the upstream whole)    ARGV[16] when the drain ends at the latest (ms)
 
   Output: the new version; -1 missing, -2 already final, -3 version conflict.
 ]]
@@ -38,10 +42,12 @@ if ARGV[4] == '1' then
   if ARGV[7] ~= '' then redis.call('ZADD', ARGV[7], slotted and ARGV[11] or redis.call('TIME')[1] * 1000, ARGV[6]) end
 end
 local leaves = st ~= ARGV[2] and ARGV[2] ~= 'submitted' and ARGV[2] ~= 'running'
+local draining = leaves and ARGV[4] == '1' and (ARGV[15] or '') ~= ''
+if draining then redis.call('ZADD', ARGV[15], ARGV[16], ARGV[6]) end
 if leaves and slotted then
   local k = roomKeys(ARGV[8], ARGV[9], ARGV[10])
   local providers, maxes = split(ARGV[13]), split(ARGV[14])
-  releaseAll(k, ARGV[6], tenant, providers)
+  releaseAll(k, ARGV[6], tenant, draining and {} or providers)
   for i, p in ipairs(providers) do dispatch(k, p, tonumber(maxes[i]), tonumber(ARGV[11]), tonumber(ARGV[12])) end
 end
 return nv
