@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { Queues } from './jobs/queues.js';
 import { ProviderRegistry } from './services/providers.js';
+import { OrphanStore } from './store/orphan-store.js';
 import { createRedis, redisAddress as addressOf, type RedisAddress } from './store/connections.js';
 import { createKeys } from './store/keys.js';
 import { PollSchedule } from './store/poll-schedule.js';
@@ -46,6 +47,8 @@ export interface Runtime {
   tasks: TaskStore;
   tenants: TenantStore;
   usage: UsageStore;
+  /** Upstream jobs no task knows (services/orphans.ts). */
+  orphans: OrphanStore;
   /** When each in-flight upstream job is read next, and each provider's poll budget. */
   polls: PollSchedule;
   webhookEvents: WebhookStore;
@@ -106,6 +109,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     config, redisAddress, log, tasks, tenants, providers, queues, circuits, metrics, online, media, durations,
     transitions: new Transitions(tasks, log),
     usage: new UsageStore(redis, keys),
+    orphans: new OrphanStore(redis, keys, Math.round(config.taskRetentionDays * 86_400)),
     balances: new BalanceStore(redis, keys),
     polls: new PollSchedule(redis, keys),
     webhookEvents: new WebhookStore(redis, keys, Math.round(config.taskRetentionDays * 86_400)),

@@ -20,12 +20,15 @@ export const NO_PROVIDER = '(none)';
 const RECONCILE_GRACE_MS = 5 * 60_000;
 
 export interface UsageCounts { submitted: number; succeeded: number; failed: number; canceled: number; costUsd: number }
+/** Orphan upstream jobs (services/orphans.ts) and their estimated price: not charged to the tenant, shown apart. */
+export interface OrphanCounts { orphanJobs: number; orphanCostUsd: number }
+export type ProviderUsage = Omit<UsageCounts, 'submitted'> & OrphanCounts;
 export interface UsageReport {
   from: string;
   to: string;
-  totals: UsageCounts & { reservedUsd: number };
+  totals: UsageCounts & OrphanCounts & { reservedUsd: number };
   byAction: Record<string, UsageCounts>;
-  byProvider: Record<string, Omit<UsageCounts, 'submitted'>>;
+  byProvider: Record<string, ProviderUsage>;
   budget: { month: string; monthlyBudgetUsd: number | null; spentUsd: number; reservedUsd: number; remainingUsd: number | null };
 }
 
@@ -87,30 +90,45 @@ const emptyCounts = (): UsageCounts => ({ submitted: 0, succeeded: 0, failed: 0,
 export async function usageReport(usage: UsageStore, tenant: Tenant, from: string, to: string, now = new Date()): Promise<UsageReport> {
   const fields = await usage.totals(tenant.id, daysBetween(from, to));
   const byAction: Record<string, UsageCounts> = {};
-  const byProvider: Record<string, Omit<UsageCounts, 'submitted'>> = {};
-  const totals = { ...emptyCounts(), reservedUsd: fromMicros(fields.get('res') ?? 0) };
+  const byProvider: Record<string, ProviderUsage> = {};
+  const totals = { ...emptyCounts(), orphanJobs: 0, orphanCostUsd: 0, reservedUsd: fromMicros(fields.get('res') ?? 0) };
+  const providerRow = (p: string) => (byProvider[p] ??= { succeeded: 0, failed: 0, canceled: 0, costUsd: 0, orphanJobs: 0, orphanCostUsd: 0 });
   let costMicros = 0;
+  let orphanMicros = 0;
   for (const [field, n] of fields) {
     const [kind = '', action = '', provider = ''] = field.split('|');
     // Month-wide fields (`res`, `spent`) name no action: they are no row of byAction.
     if (!action) continue;
+    // Orphan jobs are the provider's, not the task's: no row of byAction.
+    if (kind === 'orphan' || kind === 'orphanusd') {
+      if (kind === 'orphan') {
+        providerRow(provider).orphanJobs += n;
+        totals.orphanJobs += n;
+      } else {
+        providerRow(provider).orphanCostUsd += n;
+        orphanMicros += n;
+      }
+      continue;
+    }
     const a = (byAction[action] ??= emptyCounts());
     if (kind === 'sub') {
       a.submitted += n;
       totals.submitted += n;
     } else if (kind === 'usd') {
       a.costUsd += n;
-      (byProvider[provider] ??= { succeeded: 0, failed: 0, canceled: 0, costUsd: 0 }).costUsd += n;
+      providerRow(provider).costUsd += n;
       costMicros += n;
     } else if (kind === 'succeeded' || kind === 'failed' || kind === 'canceled') {
       a[kind] += n;
       totals[kind] += n;
-      (byProvider[provider] ??= { succeeded: 0, failed: 0, canceled: 0, costUsd: 0 })[kind] += n;
+      providerRow(provider)[kind] += n;
     }
   }
   // Amounts were summed in micro-dollars; dollars only at the edge, so totals equal the sum of their parts.
   for (const c of [...Object.values(byAction), ...Object.values(byProvider)]) c.costUsd = fromMicros(c.costUsd);
+  for (const c of Object.values(byProvider)) c.orphanCostUsd = fromMicros(c.orphanCostUsd);
   totals.costUsd = fromMicros(costMicros);
+  totals.orphanCostUsd = fromMicros(orphanMicros);
 
   const today = utcDay(now);
   const month = await usage.totals(tenant.id, daysBetween(`${today.slice(0, 8)}01`, today));

@@ -2,7 +2,8 @@
  * Usage counters in Redis: one hash per tenant and UTC day, in micro-dollars. The same counters enforce
  * `monthlyBudgetUsd` (checked against the month's running totals when a task is created) and answer `GET /v1/usage`.
  * Fields: `res` (open reservations), `spent` (settled), `sub|<action>` (accepted tasks),
- * `<outcome>|<action>|<provider>` (finished tasks) and `usd|<action>|<provider>` (settled cost).
+ * `<outcome>|<action>|<provider>` (finished tasks), `usd|<action>|<provider>` (settled cost), and
+ * `orphan|<action>|<provider>` / `orphanusd|<action>|<provider>` (orphan upstream jobs, orphan-store.ts).
  *
  * A reservation has no key of its own: it is written with its task (task-store.ts, in the same Lua call) as a member
  * `<taskId>|<day>|<micros>|<tenant>|<action>` of the open set (scored by when the task must have ended: the
