@@ -82,3 +82,40 @@ describe('orphan upstream jobs', () => {
     expect((await api(gw.url, 'GET', '/v1/usage', { key: TENANT_A_KEY })).body.totals).toMatchObject({ succeeded: 5, orphanJobs: 0, orphanCostUsd: 0 });
   }, 30_000);
 });
+
+describe('orphan upstream jobs after a worker died mid-submit', () => {
+  let sim: Simulator;
+  let gw: TestGateway;
+  afterEach(async () => {
+    await gw?.close();
+    await sim?.close();
+  });
+
+  it('records the job a callback named for the dead worker\'s submit once the next worker takes the task over', async () => {
+    sim = await startLegnextSimulator({ apiKey: 'lk' });
+    const port = await freePort();
+    gw = await startGateway({
+      workers: false,
+      providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: `${sim.url}/api` }],
+      config: { port, publicUrl: `http://127.0.0.1:${port}`, adminToken: ADMIN },
+    });
+    const task = (await api<Task>(gw.url, 'POST', '/v1/tasks', { key: TENANT_A_KEY, body: { action: 'imagine', prompt: 'a dead worker' } })).body;
+    // What a worker leaves when it dies after sending the submit (with its callback URL) and before the answer.
+    const token = 'dead-worker-token-0123456789';
+    await gw.rt.tasks.saveCallback(token, 'legnext-main', task.id, 3600);
+    await gw.rt.tasks.update(task.id, (r) => ({ ...r, priv: { ...r.priv, phase: 'submitting', submittingTo: 'legnext-main', callbackToken: token } }));
+    // The provider made that job and calls back for it while the task still counts it as in flight: not judged yet.
+    const cb = await api(gw.url, 'POST', `/v1/callbacks/legnext-main/${token}`, { body: { timestamp: 1, data: { job_id: 'job-of-dead-worker', status: 'completed' } } });
+    expect(cb.status).toBe(202);
+    const list = async () => (await api<{ kept: number; data: Array<Record<string, unknown>> }>(gw.url, 'GET', '/admin/orphans', { headers: { authorization: `Bearer ${ADMIN}` } })).body;
+    expect((await list()).kept).toBe(0);
+
+    await gw.startWorkers();
+    const done = await waitForTask(gw.url, TENANT_A_KEY, task.id, 15_000);
+    expect(done.status).toBe('succeeded');
+    expect(done.attempts.map((a) => a.outcome)).toEqual(['ambiguous', 'accepted']);
+    const after = await list();
+    expect(after.kept).toBe(1);
+    expect(after.data[0]).toMatchObject({ provider: 'legnext-main', upstreamId: 'job-of-dead-worker', taskId: task.id, tenantId: 'tenant-a' });
+  }, 30_000);
+});
