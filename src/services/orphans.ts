@@ -16,8 +16,6 @@ import { priceUsd, toMicros } from './prices.js';
 
 type Deps = Pick<Runtime, 'config' | 'log' | 'tasks' | 'orphans' | 'metrics'>;
 
-/** How long a callback's job id is kept under its token (the submit it belongs to ends well before). */
-const SIGHTING_TTL_SEC = 86_400;
 
 export interface OrphanSighting {
   provider: string;
@@ -59,7 +57,11 @@ async function judge(rt: Deps, providerId: string, taskId: string, jobId: string
  * unless it belongs to the submit still in flight. True when it was recorded as an orphan.
  */
 export async function sightCallbackJob(rt: Deps, providerId: string, token: string, taskId: string, jobId: string): Promise<boolean> {
-  await rt.tasks.saveCallbackJob(token, jobId, SIGHTING_TTL_SEC);
+  const known = await rt.tasks.get(taskId);
+  if (!known || known.task.upstreamId === jobId) return false; // the usual callback: the task's own job
+  // Kept first, then the task read again: a submit that settles in between either sees it or is seen here.
+  // Kept like the token: until an hour past the task's deadline, by when any submit of it has ended.
+  await rt.tasks.saveCallbackJob(token, jobId, Math.max(60, Math.ceil((known.priv.deadlineAt - Date.now()) / 1000) + 3600));
   const rec = await rt.tasks.get(taskId);
   if (!rec || rec.task.upstreamId === jobId) return false;
   if (rec.priv.callbackToken === token && rec.priv.phase === 'submitting') return false; // the submission job judges it
