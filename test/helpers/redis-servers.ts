@@ -87,6 +87,6 @@ export async function startTlsRedis(): Promise<TlsRedis> {
   const port = await freePort();
   procs.run([...procs.base(port), ...tlsServerArgs(port, files)]);
   const probe = procs.client(port, files, { maxRetriesPerRequest: 1 });
-  await until(async () => (await probe.ping()) === 'PONG', 10_000, 'a TLS redis-server (needs one built with TLS: redis-server --help lists --tls-port)');
+  await until(async () => (await probe.ping()) === 'PONG', 10_000, 'a TLS redis-server (this needs a redis-server built with TLS)');
   return { url: `rediss://127.0.0.1:${port}/0`, port, files, close: () => procs.close() };
 }
