@@ -140,6 +140,18 @@ export function malformed(res: UpstreamResponse, phase: CallOptions['phase'], wh
   return new ProviderError(phase === 'submit' ? 'ambiguous' : 'unavailable', `provider sent an unreadable ${what}: ${snippet || '(empty body)'}`, { status: res.status });
 }
 
+/** The first of `fields` holding a non-empty string or number, in a callback body or its `data` object. */
+export function jobIdIn(body: unknown, fields: string[]): string | null {
+  const at = (o: unknown) => (o && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, unknown>) : undefined);
+  for (const obj of [at(body), at(at(body)?.data)]) {
+    for (const f of fields) {
+      const v = obj?.[f];
+      if ((typeof v === 'string' && v.length > 0 && v.length <= 200) || typeof v === 'number') return String(v);
+    }
+  }
+  return null;
+}
+
 export function joinUrl(base: string, path: string): string {
   return base.replace(/\/+$/, '') + path;
 }

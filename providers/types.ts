@@ -188,6 +188,11 @@ export interface ProviderAdapter {
   poll(input: PollInput): Promise<JobSnapshot>;
   /** Reads the account balance, where the provider documents an endpoint for it. Throws ProviderError. */
   balance?(): Promise<AccountBalance>;
+  /**
+   * The upstream job id a callback body names, or null when it names none (providers that call back). Only used to
+   * tell a job the gateway never learned of (a submit whose answer was lost) from the task's own.
+   */
+  callbackJobId?(body: unknown): string | null;
 }
 
 /** Options every adapter factory receives. Secrets stay in here and are never logged. */

@@ -53,6 +53,23 @@ export const tenantSchema = z.strictObject({
   webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
 });
 
+/**
+ * TLS settings of a Redis connection. `ca`, `cert` and `key` are PEM text or a file path (config.ts reads the file:
+ * afterwards they always hold PEM).
+ */
+const tlsSchema = z.strictObject({
+  /** The CA that signed the server's certificate (default: the system's CAs). */
+  ca: z.string().min(1).optional(),
+  /** A client certificate and its key, for servers that check clients (`tls-auth-clients yes`). */
+  cert: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  /** The name the server's certificate must carry, when it is not the host connected to. */
+  servername: z.string().min(1).optional(),
+  /** false accepts any server certificate (closed test networks only). */
+  rejectUnauthorized: boolish().default(true),
+});
+export type RedisTlsConfig = z.infer<typeof tlsSchema>;
+
 const ms = (def: number) => numeric(z.number().int().min(1)).default(def);
 
 export const configSchema = z.strictObject({
@@ -67,9 +84,13 @@ export const configSchema = z.strictObject({
     password: z.string().optional(),
     sentinelPassword: z.string().optional(),
     db: numeric(z.number().int().min(0).max(15)).optional(),
-    /** TLS to the sentinels and the primary (as `rediss://` does for `redisUrl`). */
+    /** TLS to the sentinels and the primary (as `rediss://` does for `redisUrl`), with `redisTls`'s settings. */
     tls: boolish().default(false),
+    /** The sentinels' own TLS settings when they differ from `redisTls` (e.g. another CA). */
+    sentinelTls: tlsSchema.optional(),
   }).optional(),
+  /** TLS settings of every Redis connection made over TLS (a `rediss://` `redisUrl`, or `redisSentinel.tls`). */
+  redisTls: tlsSchema.optional(),
   /** Prefix of every Redis key (queues included); lets several deployments or test runs share one Redis. */
   keyPrefix: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('mjg'),
   publicUrl: z.url({ protocol: /^https?$/ }).optional(),

@@ -7,7 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { isProviderType, PROVIDERS } from '../providers/index.js';
 import { mediaProblems } from './media-config.js';
-import { configSchema, type Config } from './config-schema.js';
+import { configSchema, type Config, type RedisTlsConfig } from './config-schema.js';
 
 export { configSchema, providerSchema, tenantSchema, type Config, type ProviderConfig, type TenantConfig } from './config-schema.js';
 
@@ -90,11 +90,32 @@ export function parseConfig(text: string | undefined, env: Env = process.env): C
   } else {
     problems.push(...crossChecks(result.data));
   }
+  const redisTls = result.data?.redisTls && readPems(result.data.redisTls, 'redisTls', problems);
+  const sentinelTls = result.data?.redisSentinel?.sentinelTls && readPems(result.data.redisSentinel.sentinelTls, 'redisSentinel.sentinelTls', problems);
   if (problems.length > 0) throw new ConfigError(problems);
   const providers = result.data!.providers.map((p) => ({ ...p, baseUrl: p.baseUrl ?? PROVIDERS[p.type].defaultBaseUrl }));
   const sentinel = result.data!.redisSentinel;
   // Every connection is opened from `redisUrl`: with Sentinel, it names the sentinels (store/connections.ts reads it).
-  return Object.freeze({ ...result.data!, providers, ...(sentinel ? { redisUrl: sentinelUrl(sentinel) } : {}) });
+  return Object.freeze({
+    ...result.data!, providers, ...(redisTls ? { redisTls } : {}),
+    ...(sentinel ? { redisUrl: sentinelUrl(sentinel), redisSentinel: { ...sentinel, ...(sentinelTls ? { sentinelTls } : {}) } } : {}),
+  });
+}
+
+/** TLS settings with `ca`, `cert` and `key` as PEM text: a value that is not PEM is a file path, read here. */
+function readPems(tls: RedisTlsConfig, at: string, problems: string[]): RedisTlsConfig {
+  const out = { ...tls };
+  for (const field of ['ca', 'cert', 'key'] as const) {
+    const value = tls[field];
+    if (value === undefined || value.includes('-----BEGIN')) continue;
+    try {
+      out[field] = readFileSync(value, 'utf8');
+    } catch (err) {
+      problems.push(`${at}.${field}: cannot read ${value} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}): give a PEM file's path or its text`);
+    }
+  }
+  if ((out.cert === undefined) !== (out.key === undefined)) problems.push(`${at}: cert and key go together (a client certificate needs its key)`);
+  return out;
 }
 
 /**
@@ -128,6 +149,10 @@ function crossChecks(c: z.infer<typeof configSchema>): string[] {
       if (!ids.has(pid)) problems.push(`tenants.${i}.providers.${j}: no provider with id "${pid}"`);
     });
   });
+  if (c.redisTls && !c.redisUrl.startsWith('rediss://') && !c.redisSentinel?.tls) {
+    problems.push('redisTls: TLS is not on: use a rediss:// redisUrl (or redisSentinel.tls: true)');
+  }
+  if (c.redisSentinel?.sentinelTls && !c.redisSentinel.tls) problems.push('redisSentinel.sentinelTls: set redisSentinel.tls: true to use it');
   problems.push(...mediaProblems(c.media, c.adminToken));
   return problems;
 }

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { Queues } from './jobs/queues.js';
 import { ProviderRegistry } from './services/providers.js';
-import { createRedis } from './store/connections.js';
+import { OrphanStore } from './store/orphan-store.js';
+import { createRedis, redisAddress as addressOf, type RedisAddress } from './store/connections.js';
 import { createKeys } from './store/keys.js';
 import { PollSchedule } from './store/poll-schedule.js';
 import { TaskStore } from './store/task-store.js';
@@ -40,10 +41,14 @@ import { createMediaService, type MediaService } from './services/media-setup.js
 
 export interface Runtime {
   config: Config;
+  /** Where every Redis connection of the process goes (config's `redisUrl`, Sentinel and TLS settings). */
+  redisAddress: RedisAddress;
   log: Logger;
   tasks: TaskStore;
   tenants: TenantStore;
   usage: UsageStore;
+  /** Upstream jobs no task knows (services/orphans.ts). */
+  orphans: OrphanStore;
   /** When each in-flight upstream job is read next, and each provider's poll budget. */
   polls: PollSchedule;
   webhookEvents: WebhookStore;
@@ -79,10 +84,11 @@ export interface Runtime {
  */
 export async function createRuntime(config: Config, log: Logger, opts: { offline?: boolean } = {}): Promise<Runtime> {
   const online = !opts.offline;
-  const redis = createRedis(config.redisUrl, { log });
+  const redisAddress = addressOf(config);
+  const redis = createRedis(redisAddress, { log });
   // BullMQ defines ~50 scripts on the connection it is given, and ioredis copies a connection's scripts into every
   // pipeline: the queues get a connection of their own.
-  const queueRedis = createRedis(config.redisUrl, { log });
+  const queueRedis = createRedis(redisAddress, { log });
   if (online) await Promise.all([redis.connect(), queueRedis.connect()]);
   const keys = createKeys(config.keyPrefix);
   const tasks = new TaskStore(redis, keys, config.taskRetentionDays);
@@ -100,14 +106,15 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
   const media = await createMediaService(config, redis, keys, log, metrics.registry);
   const durations = new DurationStore(redis, keys);
   const rt: Runtime = {
-    config, log, tasks, tenants, providers, queues, circuits, metrics, online, media, durations,
+    config, redisAddress, log, tasks, tenants, providers, queues, circuits, metrics, online, media, durations,
     transitions: new Transitions(tasks, log),
     usage: new UsageStore(redis, keys),
+    orphans: new OrphanStore(redis, keys, Math.round(config.taskRetentionDays * 86_400)),
     balances: new BalanceStore(redis, keys),
     polls: new PollSchedule(redis, keys),
     webhookEvents: new WebhookStore(redis, keys, Math.round(config.taskRetentionDays * 86_400)),
     room: new RoomStore(redis, keys),
-    openWorklists: () => openWorklists(config.redisUrl, keys, log),
+    openWorklists: () => openWorklists(redisAddress, keys, log),
     rateLimit: new RateLimiter(new RateWindowStore(redis, keys)),
     mjProxy: new MjProxyStore(redis, keys),
     webhookBody: mjProxyWebhookBody(providers),

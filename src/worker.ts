@@ -19,7 +19,7 @@ export interface Workers { close(graceMs?: number): Promise<void> }
 
 export async function startWorkers(rt: Runtime): Promise<Workers> {
   const { workers: w } = rt.config;
-  const connection = createRedis(rt.config.redisUrl, { worker: true, log: rt.log });
+  const connection = createRedis(rt.redisAddress, { worker: true, log: rt.log });
   const opts = {
     connection, prefix: rt.queues.prefix, lockDuration: w.lockDurationMs, stalledInterval: w.stalledIntervalMs, maxStalledCount: 1000,
     settings: { backoffStrategy: retryBackoff },

@@ -4,7 +4,7 @@
  * Options: `bodyStyle: 'flat' | 'wrapped'` and `models` (the unconfirmed model ids, see `api.ts`).
  */
 import { declaredRefusal } from '../capabilities.js';
-import { malformed, upstreamClient } from '../http.js';
+import { jobIdIn, malformed, upstreamClient } from '../http.js';
 import type { ActionCapability, AdapterOptions, Capabilities, CanonicalRequest, ProviderAdapter, ProviderModule } from '../types.js';
 import { ProviderError } from '../types.js';
 import { AGGREGATOR_DEFAULT_BASE_URL, SUBMIT_PATH, aggregatorHeaders, bodyStyleOf, modelsOf, taskPath, wireBody } from './api.js';
@@ -76,6 +76,9 @@ export function createAggregatorAdapter(opts: AdapterOptions): ProviderAdapter {
       if (task.id && task.id !== upstreamId) throw new ProviderError('unavailable', `provider returned task ${task.id} for ${upstreamId}`);
       return aggregatorSnapshot(task);
     },
+
+    /** The aggregator posts its task (`id`), or Legnext's job (`job_id`) where it relays Legnext. */
+    callbackJobId: (body) => jobIdIn(body, ['id', 'job_id', 'task_id']),
   };
 }
 

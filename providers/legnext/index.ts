@@ -1,5 +1,5 @@
 /** The Legnext adapter (`type: legnext`): one path per action, `x-api-key` auth, the whole job object back. */
-import { malformed, upstreamClient } from '../http.js';
+import { jobIdIn, malformed, upstreamClient } from '../http.js';
 import type { AdapterOptions, ProviderAdapter, ProviderModule } from '../types.js';
 import { ProviderError } from '../types.js';
 import { LEGNEXT_BALANCE_PATH, LEGNEXT_DEFAULT_BASE_URL, legnextHeaders, legnextJobPath } from './api.js';
@@ -57,6 +57,9 @@ export function createLegnextAdapter(opts: AdapterOptions): ProviderAdapter {
       if (!balance) throw malformed(res, 'poll', 'balance');
       return balance;
     },
+
+    /** Legnext posts `{ timestamp, data: <job> }`; the job itself is accepted too. */
+    callbackJobId: (body) => jobIdIn(body, ['job_id']),
   };
 }
 

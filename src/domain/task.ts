@@ -33,6 +33,8 @@ export interface TaskPrivate {
   /** Bumped on each new upstream job, so the poll job of an old one knows to stop. */
   generation: number;
   callbackUrl?: string;
+  /** The token of the provider callback URL given with the latest submit (services/orphans.ts tells older ones apart). */
+  callbackToken?: string;
   /** The tenant's `maxConcurrentTasks` when the task was accepted. */
   tenantCap?: number;
   /** The provider whose slot line this task waits in (kept so it does not lose its place). */

@@ -21,7 +21,7 @@ export interface PollDispatcher {
   close(graceMs?: number): Promise<void>;
 }
 
-export async function startPollDispatcher(rt: Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics' | 'polls' | 'media' | 'durations' | 'room'>): Promise<PollDispatcher> {
+export async function startPollDispatcher(rt: Pick<Runtime, 'config' | 'redisAddress' | 'log' | 'tasks' | 'transitions' | 'providers' | 'queues' | 'metrics' | 'polls' | 'media' | 'durations' | 'room'>): Promise<PollDispatcher> {
   const poll = createPollProcessor(rt);
   const { concurrency, lockDurationMs: leaseMs } = rt.config.workers;
   const inFlight = new Map<string, { providerId: string; leaseEnd: number; done: Promise<void> }>();
@@ -43,7 +43,7 @@ export async function startPollDispatcher(rt: Pick<Runtime, 'config' | 'log' | '
       sleepers.set(providerId, done);
     });
 
-  const sub = rt.polls.subscribeWakes(rt.config.redisUrl, kick, (err) => rt.log.warn({ err: err.message }, 'poll wake subscription error'));
+  const sub = rt.polls.subscribeWakes(rt.redisAddress, kick, (err) => rt.log.warn({ err: err.message }, 'poll wake subscription error'));
   // Without the subscription, reads brought forward still go within IDLE_MS: start anyway.
   await sub.ready.catch((err: Error) => rt.log.warn({ err: err.message }, 'poll wake subscription not ready; it keeps connecting'));
 

@@ -16,6 +16,7 @@ import { admit, releaseSlots, waitReason } from '../services/admission.js';
 import type { ProviderEntry } from '../services/providers.js';
 import { chooseProviders } from '../services/router.js';
 import { issueCallbackUrl } from '../services/callbacks.js';
+import { settleSighting } from '../services/orphans.js';
 import type { TaskJobData } from './queues.js';
 
 const REJECTED = new Set(['content_rejected', 'invalid_request', 'auth_invalid', 'quota_exhausted', 'rate_limited']);
@@ -28,7 +29,7 @@ function withCause(message: string, rec: TaskRecord): string {
   return last?.error ? `${message}; last error at ${last.provider}: ${last.error.message}` : message;
 }
 
-type Deps = Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'circuits' | 'room' | 'polls' | 'metrics' | 'queues' | 'balances'>;
+type Deps = Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'circuits' | 'room' | 'polls' | 'metrics' | 'queues' | 'balances' | 'orphans'>;
 
 async function parentRef(rt: Pick<Runtime, 'tasks'>, rec: TaskRecord): Promise<ParentRef | undefined | null> {
   if (!rec.task.parentId) return undefined;
@@ -38,9 +39,9 @@ async function parentRef(rt: Pick<Runtime, 'tasks'>, rec: TaskRecord): Promise<P
 }
 
 /** Registers an unguessable callback URL for this upstream job when the gateway is reachable and the provider calls back. */
-async function callbackFor(rt: Pick<Runtime, 'config' | 'tasks'>, entry: ProviderEntry, rec: TaskRecord): Promise<{ url?: string }> {
+async function callbackFor(rt: Pick<Runtime, 'config' | 'tasks'>, entry: ProviderEntry, rec: TaskRecord): Promise<{ url?: string; token?: string }> {
   if (!rt.config.publicUrl || !entry.adapter.capabilities.callbacks) return {};
-  return { url: await issueCallbackUrl(rt, rt.config.publicUrl, entry.config.id, rec.task.id, rec.priv.deadlineAt) };
+  return issueCallbackUrl(rt, rt.config.publicUrl, entry.config.id, rec.task.id, rec.priv.deadlineAt);
 }
 
 export function createSubmissionProcessor(rt: Deps) {
@@ -106,7 +107,11 @@ export function createSubmissionProcessor(rt: Deps) {
       // A task found `submitting` was being sent when its worker died: the job may exist upstream.
       const crashed = rec.priv.phase === 'submitting';
       const inFlightAt = rec.priv.submittingTo ?? pid;
-      if (crashed) metrics.ambiguousSubmits.inc({ provider: inFlightAt, cause: 'worker_crash' });
+      if (crashed) {
+        metrics.ambiguousSubmits.inc({ provider: inFlightAt, cause: 'worker_crash' });
+        // The lost submit's job, if the provider already called back for it, is no task's.
+        await settleSighting(rt, inFlightAt, rec.priv.callbackToken, taskId, null);
+      }
       if (crashed && rt.config.retry.onAmbiguousSubmit === 'fail') {
         return void (await fail(taskId, 'upstream_error', 'a worker stopped while submitting; the job may exist upstream (onAmbiguousSubmit: fail)'));
       }
@@ -114,7 +119,7 @@ export function createSubmissionProcessor(rt: Deps) {
       const crashNote = { provider: inFlightAt, outcome: 'ambiguous' as const, error: { class: 'ambiguous', message: 'a worker stopped during the submit; submitting again', upstream: null } };
       const claimed = await rt.transitions.apply(taskId, (r) =>
         r.task.status === 'queued' && r.priv.generation === generation
-          ? { ...r, task: crashed ? addAttempt(touch(r.task, {}), crashNote) : r.task, priv: { ...r.priv, phase: 'submitting', submittingTo: pid, waitingFor: undefined, waitReason: undefined } }
+          ? { ...r, task: crashed ? addAttempt(touch(r.task, {}), crashNote) : r.task, priv: { ...r.priv, phase: 'submitting', submittingTo: pid, callbackToken: cb.token, waitingFor: undefined, waitReason: undefined } }
           : null,
         rec,
       );
@@ -125,6 +130,7 @@ export function createSubmissionProcessor(rt: Deps) {
         metrics.submitAttempts.inc({ provider: pid, outcome: 'accepted', class: '' });
         await rt.circuits.record(pid, 'ok');
         await accepted(rt, taskId, generation, pid, result, claimed.rec);
+        await settleSighting(rt, pid, cb.token, taskId, result.upstreamId);
         return;
       } catch (err) {
         if (!(err instanceof ProviderError)) throw err;
@@ -144,6 +150,7 @@ export function createSubmissionProcessor(rt: Deps) {
           if (decision.kind === 'retry') return { ...base, priv: { ...base.priv, sameProviderTries: r.priv.sameProviderTries + 1, waitingFor: pid, waitReason: `retrying ${pid} after ${err.kind}: ${err.message}` } };
           return { ...base, priv: { ...base.priv, sameProviderTries: 0, excluded: [...r.priv.excluded, pid] } };
         }, claimed.rec);
+        await settleSighting(rt, pid, cb.token, taskId, null);
         if (decision.kind === 'fail') return;
         // A retry would wait for a provider whose circuit just opened: a root task re-routes now instead.
         const reroute = decision.kind === 'retry' && circuitNow === 'open' && !rec.priv.pinnedProvider;

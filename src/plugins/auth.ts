@@ -60,7 +60,7 @@ export default fp(
     const adminDigest = app.rt.config.adminToken ? digest(app.rt.config.adminToken) : null;
     // An offline runtime (the OpenAPI export) has no Redis: nothing to subscribe to.
     app.addHook('onReady', async () => {
-      if (app.rt.online) await cache.start(app.rt.config.redisUrl);
+      if (app.rt.online) await cache.start(app.rt.redisAddress);
     });
     app.addHook('onClose', async () => cache.close());
 

@@ -15,7 +15,7 @@ export default fp(
     const watch = new TaskWatch(createKeys(app.rt.config.keyPrefix), app.rt.log);
     app.decorate('taskWatch', watch);
     // An offline runtime (the OpenAPI export) has no Redis: nothing to subscribe to.
-    if (app.rt.online) watch.start(app.rt.config.redisUrl);
+    if (app.rt.online) watch.start(app.rt.redisAddress);
     app.addHook('preClose', async () => watch.close());
   },
   { name: 'task-watch', dependencies: ['runtime'] },

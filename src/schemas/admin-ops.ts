@@ -30,5 +30,25 @@ export const adminQueuesSchema = z
   })
   .meta({ id: 'AdminQueues' });
 
+export const orphanJobSchema = z
+  .object({
+    id: z.string(),
+    provider: z.string(),
+    upstreamId: z.string().describe("The provider's job id"),
+    seenAt: z.string(),
+    via: z.string().describe('How it came to light: callback (the provider called back for a job no task knows)'),
+    taskId: z.string().nullable().describe('The task whose submit made it, when known'),
+    tenantId: z.string().nullable(),
+    action: z.string().nullable(),
+    estimatedCostUsd: z.number().describe('List price of the action at the provider'),
+  })
+  .meta({ id: 'OrphanJob' });
+
+export const orphanListQuerySchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(1000).default(100) });
+export const orphanListSchema = z.object({
+  kept: z.number().describe('Orphan jobs kept (taskRetentionDays, at most 10,000)'),
+  data: z.array(orphanJobSchema).describe('The newest first'),
+});
+
 export type AdminProvider = z.infer<typeof adminProviderSchema>;
 export type AdminQueues = z.infer<typeof adminQueuesSchema>;

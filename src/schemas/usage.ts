@@ -19,14 +19,18 @@ const counts = {
   succeeded: z.number(), failed: z.number(), canceled: z.number(), costUsd: z.number(),
   canceledCostUsd: z.number().describe('The part of costUsd charged for tasks canceled while their provider ran them (the provider bills at submit)'),
 };
+const orphans = {
+  orphanJobs: z.number().describe('Upstream jobs the provider ran that no task knows (a submit whose answer was lost, sent again), by the day of their task'),
+  orphanCostUsd: z.number().describe('Their estimated price (list price of the action): not charged to the tenant, not in costUsd'),
+};
 
 export const usageSchema = z
   .object({
     from: z.string(),
     to: z.string(),
-    totals: z.object({ submitted: z.number(), ...counts, reservedUsd: z.number().describe('Estimates held by tasks not finished yet') }),
+    totals: z.object({ submitted: z.number(), ...counts, ...orphans, reservedUsd: z.number().describe('Estimates held by tasks not finished yet') }),
     byAction: z.record(z.string(), z.object({ submitted: z.number(), ...counts })),
-    byProvider: z.record(z.string(), z.object(counts)).describe('"(none)" holds tasks that ended before any provider took them'),
+    byProvider: z.record(z.string(), z.object({ ...counts, ...orphans })).describe('"(none)" holds tasks that ended before any provider took them'),
     budget: z.object({
       month: z.string().describe('The current UTC month, YYYY-MM'),
       monthlyBudgetUsd: z.number().nullable(),

@@ -5,7 +5,7 @@
  * revoked key alive; entries also expire after `maxAgeMs` as a last resort.
  */
 import type { Logger } from 'pino';
-import type { Subscription } from '../store/connections.js';
+import type { RedisAddress, Subscription } from '../store/connections.js';
 import type { KeyRecord, Tenant, TenantStore } from '../store/tenant-store.js';
 
 export interface Authenticated { rec: KeyRecord; tenant: Tenant }
@@ -20,7 +20,7 @@ export class AuthCache {
   constructor(private readonly store: TenantStore, private readonly log: Logger, private readonly maxAgeMs = 30_000, private readonly maxEntries = 10_000) {}
 
   /** Subscribes to the change channel; until this is live, every lookup reads Redis. */
-  async start(redisUrl: string): Promise<void> {
+  async start(redisUrl: RedisAddress): Promise<void> {
     this.sub = this.store.subscribeChanges(redisUrl, {
       onChange: (message) => this.invalidate(message),
       onLive: (live) => this.setLive(live),

@@ -22,12 +22,15 @@ const RECONCILE_GRACE_MS = 5 * 60_000;
 
 /** `canceledCostUsd`: the part of `costUsd` charged for tasks canceled while their provider ran them. */
 export interface UsageCounts { submitted: number; succeeded: number; failed: number; canceled: number; costUsd: number; canceledCostUsd: number }
+/** Orphan upstream jobs (services/orphans.ts) and their estimated price: not charged to the tenant, shown apart. */
+export interface OrphanCounts { orphanJobs: number; orphanCostUsd: number }
+export type ProviderUsage = Omit<UsageCounts, 'submitted'> & OrphanCounts;
 export interface UsageReport {
   from: string;
   to: string;
-  totals: UsageCounts & { reservedUsd: number };
+  totals: UsageCounts & OrphanCounts & { reservedUsd: number };
   byAction: Record<string, UsageCounts>;
-  byProvider: Record<string, Omit<UsageCounts, 'submitted'>>;
+  byProvider: Record<string, ProviderUsage>;
   budget: { month: string; monthlyBudgetUsd: number | null; spentUsd: number; reservedUsd: number; remainingUsd: number | null };
 }
 
@@ -89,26 +92,39 @@ export function registerBudgetSettle(rt: Pick<Runtime, 'config' | 'usage' | 'log
 }
 
 const emptyCounts = (): UsageCounts => ({ submitted: 0, succeeded: 0, failed: 0, canceled: 0, costUsd: 0, canceledCostUsd: 0 });
-const emptyProviderCounts = (): Omit<UsageCounts, 'submitted'> => ({ succeeded: 0, failed: 0, canceled: 0, costUsd: 0, canceledCostUsd: 0 });
 
 /** Counts and cost by action and provider over UTC days `from`..`to`, plus the current month's budget. */
 export async function usageReport(usage: UsageStore, tenant: Tenant, from: string, to: string, now = new Date()): Promise<UsageReport> {
   const fields = await usage.totals(tenant.id, daysBetween(from, to));
   const byAction: Record<string, UsageCounts> = {};
-  const byProvider: Record<string, Omit<UsageCounts, 'submitted'>> = {};
-  const totals = { ...emptyCounts(), reservedUsd: fromMicros(fields.get('res') ?? 0) };
+  const byProvider: Record<string, ProviderUsage> = {};
+  const totals = { ...emptyCounts(), orphanJobs: 0, orphanCostUsd: 0, reservedUsd: fromMicros(fields.get('res') ?? 0) };
+  const providerRow = (p: string) =>
+    (byProvider[p] ??= { succeeded: 0, failed: 0, canceled: 0, costUsd: 0, canceledCostUsd: 0, orphanJobs: 0, orphanCostUsd: 0 });
   let costMicros = 0;
   let canceledMicros = 0;
+  let orphanMicros = 0;
   for (const [field, n] of fields) {
     const [kind = '', action = '', provider = ''] = field.split('|');
     // Month-wide fields (`res`, `spent`) name no action: they are no row of byAction.
     if (!action) continue;
+    // Orphan jobs are the provider's, not the task's: no row of byAction.
+    if (kind === 'orphan' || kind === 'orphanusd') {
+      if (kind === 'orphan') {
+        providerRow(provider).orphanJobs += n;
+        totals.orphanJobs += n;
+      } else {
+        providerRow(provider).orphanCostUsd += n;
+        orphanMicros += n;
+      }
+      continue;
+    }
     const a = (byAction[action] ??= emptyCounts());
     if (kind === 'sub') {
       a.submitted += n;
       totals.submitted += n;
     } else if (kind === 'usd' || kind === 'cusd') {
-      const p = (byProvider[provider] ??= emptyProviderCounts());
+      const p = providerRow(provider);
       a.costUsd += n;
       p.costUsd += n;
       costMicros += n;
@@ -120,7 +136,7 @@ export async function usageReport(usage: UsageStore, tenant: Tenant, from: strin
     } else if (kind === 'succeeded' || kind === 'failed' || kind === 'canceled') {
       a[kind] += n;
       totals[kind] += n;
-      (byProvider[provider] ??= emptyProviderCounts())[kind] += n;
+      providerRow(provider)[kind] += n;
     }
   }
   // Amounts were summed in micro-dollars; dollars only at the edge, so totals equal the sum of their parts.
@@ -128,8 +144,10 @@ export async function usageReport(usage: UsageStore, tenant: Tenant, from: strin
     c.costUsd = fromMicros(c.costUsd);
     c.canceledCostUsd = fromMicros(c.canceledCostUsd);
   }
+  for (const c of Object.values(byProvider)) c.orphanCostUsd = fromMicros(c.orphanCostUsd);
   totals.costUsd = fromMicros(costMicros);
   totals.canceledCostUsd = fromMicros(canceledMicros);
+  totals.orphanCostUsd = fromMicros(orphanMicros);
 
   const today = utcDay(now);
   const month = await usage.totals(tenant.id, daysBetween(`${today.slice(0, 8)}01`, today));

@@ -1,17 +1,31 @@
 /** Provider callbacks: a valid token brings the task's next read forward (a re-read of the job); the body is never trusted. */
 import { randomToken } from '../domain/ids.js';
 import type { Runtime } from '../runtime.js';
+import { sightCallbackJob } from './orphans.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{16,128}$/;
 const WAKE_TTL_SEC = 300;
 
 type Deps = Pick<Runtime, 'tasks' | 'polls'>;
 
-/** A new unguessable callback URL for one upstream job of the task, valid until its deadline (plus an hour). */
-export async function issueCallbackUrl(rt: Pick<Runtime, 'tasks'>, publicUrl: string, providerId: string, taskId: string, deadlineAt: number): Promise<string> {
+/**
+ * A provider's callback: null for an unknown token. A body naming a job no task knows (the first job of a submit
+ * whose answer was lost) is recorded as an orphan and wakes nothing; otherwise the task's next read comes at once.
+ */
+export async function acceptCallback(rt: Deps & Parameters<typeof sightCallbackJob>[0] & Pick<Runtime, 'providers'>, providerId: string, token: string, body: unknown): Promise<{ taskId: string; orphan: boolean } | null> {
+  const taskId = await callbackTarget(rt, providerId, token);
+  if (!taskId) return null;
+  const jobId = rt.providers.get(providerId)?.adapter.callbackJobId?.(body) ?? null;
+  if (jobId && (await sightCallbackJob(rt, providerId, token, taskId, jobId))) return { taskId, orphan: true };
+  await wakeTask(rt, taskId);
+  return { taskId, orphan: false };
+}
+
+/** A new unguessable callback URL (and its token) for one upstream job of the task, valid until its deadline (plus an hour). */
+export async function issueCallbackUrl(rt: Pick<Runtime, 'tasks'>, publicUrl: string, providerId: string, taskId: string, deadlineAt: number): Promise<{ url: string; token: string }> {
   const token = randomToken();
   await rt.tasks.saveCallback(token, providerId, taskId, Math.max(60, Math.ceil((deadlineAt - Date.now()) / 1000) + 3600));
-  return `${publicUrl.replace(/\/+$/, '')}/v1/callbacks/${providerId}/${token}`;
+  return { url: `${publicUrl.replace(/\/+$/, '')}/v1/callbacks/${providerId}/${token}`, token };
 }
 
 /** The task a callback URL belongs to, or null when the token is unknown or names another provider. */

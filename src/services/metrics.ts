@@ -25,6 +25,7 @@ export function createMetrics(defaults = true) {
     failovers: new Counter({ name: 'mjg_failovers_total', help: 'Tasks moved from one provider to another', labelNames: ['from', 'reason'], registers: r }),
     resubmissions: new Counter({ name: 'mjg_resubmissions_total', help: 'Root tasks resubmitted elsewhere after a provider-side job failure', labelNames: ['from'], registers: r }),
     ambiguousSubmits: new Counter({ name: 'mjg_ambiguous_submits_total', help: 'Submits whose outcome is unknown (answer lost, or worker died mid-submit)', labelNames: ['provider', 'cause'], registers: r }),
+    orphanJobs: new Counter({ name: 'mjg_orphan_upstream_jobs_total', help: 'Upstream jobs found running that no task knows (a submit whose answer was lost, sent again); tenant empty when unknown', labelNames: ['provider', 'tenant'], registers: r }),
     circuitTransitions: new Counter({ name: 'mjg_circuit_transitions_total', help: 'Circuit breaker state changes seen by this process', labelNames: ['provider', 'to'], registers: r }),
     slotWaits: new Counter({ name: 'mjg_slot_waits_total', help: 'Times a task had to wait for a slot', labelNames: ['scope'], registers: r }),
     balanceSkips: new Counter({ name: 'mjg_low_balance_skips_total', help: 'Root-task routings that passed over a provider under its minBalanceUsd', labelNames: ['provider'], registers: r }),

@@ -3,7 +3,7 @@
  * (`Prefer: wait`, SSE streams). Redis work is one message per change, whatever the number of waiters.
  */
 import type { Logger } from 'pino';
-import type { Subscription } from '../store/connections.js';
+import type { RedisAddress, Subscription } from '../store/connections.js';
 import type { Keys } from '../store/keys.js';
 import { changeTaskId, decodeChange, subscribeChanges, type TaskChange } from '../store/task-changes.js';
 
@@ -19,7 +19,7 @@ const IDLE_MS = 30_000;
 
 export class TaskWatch {
   private readonly watchers = new Map<string, Set<Watcher>>();
-  private url?: string;
+  private url?: RedisAddress;
   private sub?: Subscription;
   private idle?: NodeJS.Timeout;
   private wasLive = false;
@@ -31,7 +31,7 @@ export class TaskWatch {
    * Remembers where to subscribe. The subscription itself opens with the first watcher and closes IDLE_MS after the
    * last one leaves: a process nobody waits on receives no change messages at all (they carry whole documents).
    */
-  start(redisUrl: string): void {
+  start(redisUrl: RedisAddress): void {
     this.url = redisUrl;
   }
 

@@ -4,13 +4,32 @@ import type { Logger } from 'pino';
 
 const SENTINEL = /^redis-sentinel:\/\/(?::([^@]*)@)?([^/]+)\/([^/?]+)(?:\/(\d+))?(?:\?(.*))?$/;
 
+/** TLS settings of a connection (PEM text, as config.ts leaves them). */
+export interface TlsSettings { ca?: string; cert?: string; key?: string; servername?: string; rejectUnauthorized?: boolean }
+
 /**
- * Where a connection goes: a `redis://` / `rediss://` URL as ioredis reads it, or the `redis-sentinel://` form
- * config.ts builds from `redisSentinel` (the sentinels are asked for the primary, again after every failover).
+ * Where every connection goes: `url` (a `redis://` / `rediss://` URL, or the `redis-sentinel://` form config.ts builds
+ * from `redisSentinel`) and the TLS settings of the data nodes (`tls`) and of the sentinels (`sentinelTls`, default
+ * `tls`). A bare string is a URL without settings.
  */
-export function redisTarget(url: string): [string] | [RedisOptions] {
+export type RedisAddress = string | { url: string; tls?: TlsSettings; sentinelTls?: TlsSettings };
+
+/** The address of a validated config: its `redisUrl` with `redisTls` (and `redisSentinel.sentinelTls`). */
+export function redisAddress(c: { redisUrl: string; redisTls?: TlsSettings; redisSentinel?: { sentinelTls?: TlsSettings } }): RedisAddress {
+  return { url: c.redisUrl, ...(c.redisTls ? { tls: c.redisTls } : {}), ...(c.redisSentinel?.sentinelTls ? { sentinelTls: c.redisSentinel.sentinelTls } : {}) };
+}
+
+/** Drops unset fields: Node's TLS options treat a present `undefined` differently from an absent key in places. */
+const tlsOptions = (t: TlsSettings = {}) => Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined));
+
+/**
+ * The ioredis target of an address: the URL (with its TLS settings), or for the `redis-sentinel://` form the
+ * sentinels, which are asked for the primary, again after every failover.
+ */
+export function redisTarget(address: RedisAddress): [string, RedisOptions] | [RedisOptions] {
+  const { url, tls: tlsSettings, sentinelTls } = typeof address === 'string' ? { url: address, tls: undefined, sentinelTls: undefined } : address;
   const m = SENTINEL.exec(url);
-  if (!m) return [url];
+  if (!m) return [url, url.startsWith('rediss://') && tlsSettings ? { tls: tlsOptions(tlsSettings) } : {}];
   const [, password, hosts = '', name = '', db, query] = m;
   const q = new URLSearchParams(query ?? '');
   const tls = q.get('tls') === '1';
@@ -20,24 +39,24 @@ export function redisTarget(url: string): [string] | [RedisOptions] {
     ...(password ? { password: decodeURIComponent(password) } : {}),
     ...(q.get('sentinelPassword') ? { sentinelPassword: q.get('sentinelPassword')! } : {}),
     ...(db ? { db: Number(db) } : {}),
-    ...(tls ? { tls: {}, sentinelTLS: {}, enableTLSForSentinelMode: true } : {}),
+    ...(tls ? { tls: tlsOptions(tlsSettings), sentinelTLS: tlsOptions(sentinelTls ?? tlsSettings), enableTLSForSentinelMode: true } : {}),
     // A primary demoted by a failover answers writes with READONLY until the connection moves: move it at once.
     failoverDetector: true,
     reconnectOnError: (err: Error) => (err.message.startsWith('READONLY') ? 2 : false),
   }];
 }
 
-/** A connection to `url` (see redisTarget) with the given options. */
-const connect = (url: string, opts: RedisOptions): Redis => {
-  const [target] = redisTarget(url);
-  return typeof target === 'string' ? new Redis(target, opts) : new Redis({ ...target, ...opts });
+/** A connection to `address` (see redisTarget) with the given options. */
+const connect = (address: RedisAddress, opts: RedisOptions): Redis => {
+  const [target, extra] = redisTarget(address);
+  return typeof target === 'string' ? new Redis(target, { ...extra, ...opts }) : new Redis({ ...target, ...opts });
 };
 
 /** Reconnect delay after `times` failed attempts: ioredis reconnects by itself, at most every 2 s. */
 const reconnectDelay = (times: number) => Math.min(times * 200, 2000);
 
 /** A Redis connection for commands: fails fast while disconnected instead of queueing (the API answers 503). */
-export function createRedis(url: string, opts: { worker?: boolean; log?: Logger } = {}): Redis {
+export function createRedis(url: RedisAddress, opts: { worker?: boolean; log?: Logger } = {}): Redis {
   const redis = connect(url, {
     lazyConnect: true,
     enableOfflineQueue: opts.worker ?? false,
@@ -61,7 +80,7 @@ export function createRedis(url: string, opts: { worker?: boolean; log?: Logger 
 }
 
 /** A connection for SUBSCRIBE: reconnects for ever, and ioredis subscribes it again after every reconnect. */
-function createSubscriber(url: string): Redis {
+function createSubscriber(url: RedisAddress): Redis {
   return connect(url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: reconnectDelay });
 }
 
@@ -78,7 +97,7 @@ export interface Subscription {
  * ioredis re-subscribes right after 'ready', and a PING queued behind that answers once the subscription is back.
  */
 export function subscribe(
-  url: string,
+  url: RedisAddress,
   channel: string,
   on: { onMessage(message: string): void; onLive?(live: boolean): void; onError?(err: Error): void },
 ): Subscription {

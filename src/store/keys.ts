@@ -33,6 +33,8 @@ export function createKeys(prefix: string) {
     upstreamDay: (providerId: string, day: string) => `${p}:upd:${providerId}:${day}`,
     /** A provider callback's token → `<providerId>|<taskId>`. */
     callback: (token: string) => `${p}:cb:${token}`,
+    /** The upstream job id the latest callback on a token named (orphan checks, services/orphans.ts). */
+    callbackJob: (token: string) => `${p}:cbj:${token}`,
     /** Pub/sub: every change of a task's public document (task-changes.ts). */
     taskChanges: `${p}:task-changes`,
     /** Run time of succeeded jobs per `<provider>|<action>`: `…|n` count, `…|ms` total (duration-store.ts). */
@@ -45,6 +47,11 @@ export function createKeys(prefix: string) {
     usageMonth: (tenantId: string, month: string) => `${p}:usage:${tenantId}:m:${month}`,
     /** Open budget reservations, scored by when their task must have ended (the reconciler's worklist). */
     reservations: `${p}:resv-open`,
+    // Orphan upstream jobs (orphan-store.ts)
+    /** `<provider>|<upstream id>` of every orphan job kept, scored by when it was seen. */
+    orphans: `${p}:orphans`,
+    /** The record of each of those, by the same member. */
+    orphanRecords: `${p}:orphans:rec`,
     // Tenants and keys (tenant-store.ts)
     tenant: (id: string) => `${p}:tenant:${id}`,
     tenants: `${p}:tenants`,

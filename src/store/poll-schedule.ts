@@ -19,7 +19,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import { runScript } from './lua.js';
 import { pollClaim, pollFinish, pollSchedule } from './scripts.js';
-import { subscribe, type Subscription } from './connections.js';
+import { subscribe, type RedisAddress, type Subscription } from './connections.js';
 
 /** Buckets a window is cut into, and buckets a claim counts (the window plus a margin of 3 buckets: 150 ms). */
 export const BUCKETS_PER_WINDOW = 20;
@@ -82,7 +82,7 @@ export class PollSchedule {
   }
 
   /** Calls `onWake(providerId)` whenever a callback brings a read of that provider forward (any process). */
-  subscribeWakes(redisUrl: string, onWake: (providerId: string) => void, onError: (err: Error) => void): Subscription {
+  subscribeWakes(redisUrl: RedisAddress, onWake: (providerId: string) => void, onError: (err: Error) => void): Subscription {
     return subscribe(redisUrl, this.keys.pollWakeChannel, { onMessage: onWake, onError });
   }
 

@@ -263,5 +263,23 @@ export const rateReturn = defineScript<RateReturnInput, number>('rate-return', (
   argv: [s(i.second), s(i.count)],
 }));
 
+// --- orphan upstream jobs ------------------------------------------------------------------------------------------
+
+export interface OrphanRecordInput {
+  member: string;
+  record: string;
+  now: number;
+  oldestKept: number;
+  maxEntries: number;
+  /** The tenant's usage day and fields, when the task (so the tenant) is known. */
+  usage?: { tenantId: string; day: string; countField: string; costField: string; micros: number; ttlSec: number };
+}
+
+/** 1 recorded now, 0 already known. */
+export const orphanRecord = defineScript<OrphanRecordInput, number>('orphan-record', (k, i) => ({
+  keys: [k.orphans, k.orphanRecords, i.usage ? k.usageDay(i.usage.tenantId, i.usage.day) : k.orphans /* not touched without usage */],
+  argv: [i.member, i.record, s(i.now), s(i.oldestKept), s(i.maxEntries), i.usage?.countField ?? '', i.usage?.costField ?? '', s(i.usage?.micros ?? 0), s(i.usage?.ttlSec ?? 0)],
+}));
+
 /** Every script, for the tests that check each builder against its file. */
-export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomReclaim, roomPosition, rateWindow, rateReturn, mediaCommit, mediaForget];
+export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomReclaim, roomPosition, rateWindow, rateReturn, mediaCommit, mediaForget, orphanRecord];

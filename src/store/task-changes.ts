@@ -5,7 +5,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
-import { subscribe, type Subscription } from './connections.js';
+import { subscribe, type RedisAddress, type Subscription } from './connections.js';
 
 /** One change as a subscriber sees it. `doc` is the task's public JSON after the change. */
 export interface TaskChange { taskId: string; version: number; status: string; at: number; doc: string }
@@ -35,7 +35,7 @@ export function publishChange(redis: Redis, keys: Keys, change: TaskChange): Pro
 
 /** Subscribes to the change channel on a connection of its own. */
 export function subscribeChanges(
-  url: string,
+  url: RedisAddress,
   keys: Keys,
   on: { onMessage(message: string): void; onLive?(live: boolean): void; onError?(err: Error): void },
 ): Subscription {

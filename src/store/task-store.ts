@@ -241,6 +241,16 @@ export class TaskStore {
     return providerId && taskId ? { providerId, taskId } : null;
   }
 
+  /** Remembers the job id a callback on `token` named, until `ttlSec`. */
+  async saveCallbackJob(token: string, jobId: string, ttlSec: number): Promise<void> {
+    await this.redis.set(this.keys.callbackJob(token), jobId, 'EX', ttlSec);
+  }
+
+  /** The job id the latest callback on `token` named, or null. */
+  callbackJob(token: string): Promise<string | null> {
+    return this.redis.get(this.keys.callbackJob(token));
+  }
+
   /** Leaves the flag that makes the task's next read immediate (read by the poll schedule's scripts). */
   async flagWake(taskId: string, ttlSec: number): Promise<void> {
     await this.redis.set(this.keys.wake(taskId), '1', 'EX', ttlSec);

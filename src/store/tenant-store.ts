@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { TenantConfig } from '../config.js';
 import type { SecretBox } from '../services/secrets.js';
 import type { Keys } from './keys.js';
-import { subscribe, type Subscription } from './connections.js';
+import { subscribe, type RedisAddress, type Subscription } from './connections.js';
 
 export interface Tenant {
   id: string;
@@ -70,7 +70,7 @@ export class TenantStore {
    * Calls `onChange` with `key:<hash>` or `tenant:<id>` whenever a key or tenant changes in any process (what was
    * cached for it is stale), and `onLive` when the subscription goes down or comes back (changes may have been missed).
    */
-  subscribeChanges(redisUrl: string, on: { onChange(message: string): void; onLive(live: boolean): void; onError(err: Error): void }): Subscription {
+  subscribeChanges(redisUrl: RedisAddress, on: { onChange(message: string): void; onLive(live: boolean): void; onError(err: Error): void }): Subscription {
     return subscribe(redisUrl, this.keys.authChannel, { onMessage: (m) => on.onChange(m), onLive: (live) => on.onLive(live), onError: (err) => on.onError(err) });
   }
 

@@ -2,8 +2,9 @@
  * Usage counters in Redis: one hash per tenant and UTC day, in micro-dollars. The same counters enforce
  * `monthlyBudgetUsd` (checked against the month's running totals when a task is created) and answer `GET /v1/usage`.
  * Fields: `res` (open reservations), `spent` (settled), `sub|<action>` (accepted tasks),
- * `<outcome>|<action>|<provider>` (finished tasks), `usd|<action>|<provider>` (settled cost) and
- * `cusd|<action>|<provider>` (settled cost of tasks canceled while their provider ran them).
+ * `<outcome>|<action>|<provider>` (finished tasks), `usd|<action>|<provider>` (settled cost),
+ * `cusd|<action>|<provider>` (settled cost of tasks canceled while their provider ran them), and
+ * `orphan|<action>|<provider>` / `orphanusd|<action>|<provider>` (orphan upstream jobs, orphan-store.ts).
  *
  * A reservation has no key of its own: it is written with its task (task-store.ts, in the same Lua call) as a member
  * `<taskId>|<day>|<micros>|<tenant>|<action>` of the open set (scored by when the task must have ended: the

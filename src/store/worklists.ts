@@ -5,7 +5,7 @@
  * until their job runs, and the sweeps act on both.
  */
 import type { Logger } from 'pino';
-import { createRedis } from './connections.js';
+import { createRedis, type RedisAddress } from './connections.js';
 import type { Keys } from './keys.js';
 
 export interface Wake { taskId: string; jobId: string }
@@ -17,7 +17,7 @@ export interface Worklists {
   close(): void;
 }
 
-export function openWorklists(redisUrl: string, keys: Keys, log?: Logger): Worklists {
+export function openWorklists(redisUrl: RedisAddress, keys: Keys, log?: Logger): Worklists {
   const conn = createRedis(redisUrl, { worker: true, log });
   return {
     async pop(blockSec, max) {

@@ -1,7 +1,8 @@
 /**
- * Redis behind Sentinel: a primary, a replica and a sentinel started here; 150 tasks submitted while a
- * `SENTINEL FAILOVER` moves the primary. Every task ends `succeeded`; while Redis switches the API answers 503 with
- * the envelope (never a 500, never a hang), and a client retrying with the same Idempotency-Key gets one task.
+ * Redis behind Sentinel: a primary, a replica and a sentinel started here (once plain, once speaking TLS only,
+ * replication and the sentinel's links included); tasks submitted while a `SENTINEL FAILOVER` moves the primary.
+ * Every task ends `succeeded`; while Redis switches the API answers 503 with the envelope (never a 500, never a
+ * hang), and a client retrying with the same Idempotency-Key gets one task.
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,17 +12,23 @@ import type { Task } from '../../src/schemas/task.js';
 import { api, sleep, startGateway, TENANT_A_KEY, waitForTask, type TestGateway } from '../helpers/gateway.js';
 import { startSentinelSet, type SentinelSet } from '../helpers/redis-sentinel.js';
 
-describe('Redis Sentinel failover', () => {
+describe.each([
+  { label: 'plain', tls: false, tasks: 150, failoverAt: 50 },
+  { label: 'over TLS', tls: true, tasks: 40, failoverAt: 10 },
+])('Redis Sentinel failover ($label)', ({ tls, tasks, failoverAt }) => {
   let set: SentinelSet;
   let sim: Simulator;
   let gw: TestGateway;
   beforeAll(async () => {
-    set = await startSentinelSet();
+    set = await startSentinelSet({ tls });
     sim = await startLegnextSimulator({ apiKey: 'lk' });
     sim.state.behaviour.jobDurationMs = 300;
     gw = await startGateway({
       providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: `${sim.url}/api`, maxConcurrency: 50 }],
-      config: { redisSentinel: { name: set.name, sentinels: [set.sentinel] } },
+      config: {
+        redisSentinel: { name: set.name, sentinels: [set.sentinel], tls },
+        ...(set.tls ? { redisTls: { ca: set.tls.ca } } : {}),
+      },
       logger: pino({ level: process.env.SENTINEL_TEST_LOG ?? 'silent' }),
     });
   }, 60_000);
@@ -31,7 +38,7 @@ describe('Redis Sentinel failover', () => {
     await set?.close();
   });
 
-  it('finishes 150 tasks submitted across a failover, answering 503 with the envelope while switching', async () => {
+  it(`finishes ${tasks} tasks submitted across a failover, answering 503 with the envelope while switching`, async () => {
     const statuses = new Map<number, number>();
     /** A client: retries a refused submit with the same Idempotency-Key until it is accepted. */
     const submit = async (i: number): Promise<string> => {
@@ -49,13 +56,13 @@ describe('Redis Sentinel failover', () => {
     };
     const before = await set.primaryPort();
     const ids: Array<Promise<string>> = [];
-    for (let i = 0; i < 150; i++) {
+    for (let i = 0; i < tasks; i++) {
       ids.push(submit(i));
-      if (i === 50) void set.failover();
+      if (i === failoverAt) void set.failover();
       await sleep(20);
     }
     const accepted = await Promise.all(ids);
-    expect(new Set(accepted).size).toBe(150);
+    expect(new Set(accepted).size).toBe(tasks);
     await sleep(500);
     expect(await set.primaryPort()).not.toBe(before);
     const done = await Promise.all(accepted.map((id) => waitForTask(gw.url, TENANT_A_KEY, id, 120_000)));

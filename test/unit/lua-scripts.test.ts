@@ -32,6 +32,7 @@ const SAMPLES: Record<string, unknown> = {
   'media-commit': { id: 'med_1.png', tenantId: 't', contentType: 'image/png', bytes: 1, expiresAt: 1, at: 'now' },
   'media-forget': { id: 'med_1.png' },
   'rate-return': { tenantId: 't', second: 1, count: 1 },
+  'orphan-record': { member: 'p|j1', record: '{}', now: 1, oldestKept: 0, maxEntries: 10, usage: { tenantId: 't', day: '2026-01-01', countField: 'orphan|imagine|p', costField: 'orphanusd|imagine|p', micros: 1, ttlSec: 1 } },
 };
 
 describe('the Lua scripts', () => {

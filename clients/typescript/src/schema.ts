@@ -242,6 +242,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/orphans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Upstream jobs a provider ran that no task knows (a lost submit answer, sent again), newest first */
+        get: operations["getAdminOrphans"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/tenants/{id}/usage": {
         parameters: {
             query?: never;
@@ -818,6 +835,21 @@ export interface components {
             /** @description Age of the oldest task waiting for a slot; null when none waits */
             oldestWaitingSeconds: number | null;
         };
+        OrphanJob: {
+            id: string;
+            provider: string;
+            /** @description The provider's job id */
+            upstreamId: string;
+            seenAt: string;
+            /** @description How it came to light: callback (the provider called back for a job no task knows) */
+            via: string;
+            /** @description The task whose submit made it, when known */
+            taskId: string | null;
+            tenantId: string | null;
+            action: string | null;
+            /** @description List price of the action at the provider */
+            estimatedCostUsd: number;
+        };
         Task: {
             id: string;
             /** @enum {string} */
@@ -923,6 +955,10 @@ export interface components {
                 costUsd: number;
                 /** @description The part of costUsd charged for tasks canceled while their provider ran them (the provider bills at submit) */
                 canceledCostUsd: number;
+                /** @description Upstream jobs the provider ran that no task knows (a submit whose answer was lost, sent again), by the day of their task */
+                orphanJobs: number;
+                /** @description Their estimated price (list price of the action): not charged to the tenant, not in costUsd */
+                orphanCostUsd: number;
                 /** @description Estimates held by tasks not finished yet */
                 reservedUsd: number;
             };
@@ -946,6 +982,10 @@ export interface components {
                     costUsd: number;
                     /** @description The part of costUsd charged for tasks canceled while their provider ran them (the provider bills at submit) */
                     canceledCostUsd: number;
+                    /** @description Upstream jobs the provider ran that no task knows (a submit whose answer was lost, sent again), by the day of their task */
+                    orphanJobs: number;
+                    /** @description Their estimated price (list price of the action): not charged to the tenant, not in costUsd */
+                    orphanCostUsd: number;
                 };
             };
             budget: {
@@ -2751,6 +2791,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AdminQueues"];
+                };
+            };
+            /** @description The request is invalid: the message says what to fix */
+            400: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No valid key was presented */
+            401: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed for this key or tenant */
+            403: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (or not the tenant's) */
+            404: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same envelope */
+            default: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getAdminOrphans: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "x-request-id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description Orphan jobs kept (taskRetentionDays, at most 10,000) */
+                        kept: number;
+                        /** @description The newest first */
+                        data: components["schemas"]["OrphanJob"][];
+                    };
                 };
             };
             /** @description The request is invalid: the message says what to fix */

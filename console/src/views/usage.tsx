@@ -12,6 +12,7 @@ export function UsageReportView({ usage }: { usage: UsageReport }) {
   return (
     <>
       <p>{usage.from} – {usage.to}: {usage.totals.submitted} tasks, {usage.totals.succeeded} succeeded, {usage.totals.failed} failed, {usd(usage.totals.costUsd)}.</p>
+      {usage.totals.orphanJobs > 0 && <p>{usage.totals.orphanJobs} orphan upstream jobs (a lost submit answer, sent again), estimated {usd(usage.totals.orphanCostUsd)}: not charged here, the provider may bill them.</p>}
       <p>Budget {b.month}: spent {usd(b.spentUsd)}{b.monthlyBudgetUsd !== null ? ` of ${usd(b.monthlyBudgetUsd)}` : ' (no limit)'}, reserved {usd(b.reservedUsd)}.</p>
       <div class="charts">
         <Bars title="Tasks by action" rows={Object.entries(usage.byAction).map(([k, v]) => [k, v.submitted])} format={String} />

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { apiError } from '../../errors.js';
-import { adminProviderListSchema, adminQueuesSchema } from '../../schemas/admin-ops.js';
+import { adminProviderListSchema, adminQueuesSchema, orphanListQuerySchema, orphanListSchema } from '../../schemas/admin-ops.js';
 import { tenantParamsSchema } from '../../schemas/admin.js';
 import { errorSchema } from '../../schemas/common.js';
 import { listQuerySchema, taskListSchema, taskParamsSchema, taskSchema } from '../../schemas/task.js';
@@ -24,6 +24,10 @@ const operations: FastifyPluginAsyncZod = async (app) => {
   app.get('/admin/queues', {
     schema: { tags, security, summary: 'Queue depths, upstream reads and the waiting room with its oldest task', response: { 200: adminQueuesSchema, ...errors } },
   }, async () => queuesOverview(app.rt));
+
+  app.get('/admin/orphans', {
+    schema: { tags, security, summary: 'Upstream jobs a provider ran that no task knows (a lost submit answer, sent again), newest first', querystring: orphanListQuerySchema, response: { 200: orphanListSchema, ...errors } },
+  }, async (req) => ({ kept: await app.rt.orphans.count(), data: await app.rt.orphans.recent(req.query.limit) }));
 
   app.get('/admin/tenants/:id/usage', {
     schema: { tags, security, summary: "A tenant's task counts and cost by action and provider (UTC days)", params: tenantParamsSchema, querystring: usageQuerySchema, response: { 200: usageSchema, ...errors } },
