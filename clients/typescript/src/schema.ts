@@ -540,7 +540,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** edits (not supported yet: code 4) */
+        /** Repaint the masked part of an image (image, maskBase64, prompt) */
         post: operations["postMjSubmitEdits"];
         delete?: never;
         options?: never;
@@ -557,7 +557,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** retexture (not supported yet: code 4) */
+        /** Restyle a whole image (image, prompt) */
         post: operations["postMjSubmitRetexture"];
         delete?: never;
         options?: never;
@@ -4219,9 +4219,19 @@ export interface operations {
             content: {
                 "application/json": {
                     prompt?: string;
+                    /** @description Start frame: a URL, a data URL or base64 */
                     image?: string;
+                    /** @description End frame: a URL, a data URL or base64 */
+                    endImage?: string;
                     taskId?: string;
                     index?: number;
+                    /** @enum {string} */
+                    motion?: "low" | "high";
+                    loop?: boolean;
+                    /** @description Videos per task: 1, 2 or 4 */
+                    batchSize?: number;
+                    /** @description "extend": extend video `index` of task `taskId` */
+                    action?: string;
                     /** @description Echoed back in the task */
                     state?: string;
                     /** @description Receives the task JSON on every status change (signed like webhooks) */
@@ -4286,7 +4296,21 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    prompt: string;
+                    image?: string;
+                    base64Array?: string[];
+                    /** @description Transparent or white where to repaint */
+                    maskBase64?: string;
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -4344,7 +4368,19 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    prompt: string;
+                    image?: string;
+                    base64Array?: string[];
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
         responses: {
             /** @description OK */
             200: {
