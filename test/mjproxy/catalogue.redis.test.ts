@@ -10,7 +10,7 @@ import { api, startGateway, TENANT_A_KEY, type TestGateway } from '../helpers/ga
 import { fetchBytes } from '../helpers/media.js';
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 import { IMAGE, IMAGES, MASK, mediaGateway } from './images.js';
-import { mj, secretClient, submitted, succeeds, type Client } from './helpers.js';
+import { fetchUntil, mj, secretClient, submitted, succeeds, type Client } from './helpers.js';
 
 const canonical = async (gw: TestGateway, id: string) => (await api(gw.url, 'GET', `/v1/tasks/${id}`, { key: TENANT_A_KEY })).body;
 
@@ -123,5 +123,36 @@ describe('on a provider without edit or retexture (APIMart)', () => {
       const res = await mj(chat, 'POST', path, body);
       expect(res.body, path).toMatchObject({ code: 4, result: null, description: expect.stringContaining('no enabled provider can run') });
     }
+  });
+
+  it('posts the task to notifyHook on every status and progress change, in order', async () => {
+    const id = await submitted(chat, '/mj/submit/imagine', { prompt: 'slowly', notifyHook: `${hooks.url}/progress` });
+    await fetchUntil(chat, id);
+    const end = Date.now() + 10_000;
+    const bodies = () => hooks.received.filter((r) => r.path === '/progress').map((r) => JSON.parse(r.body));
+    while (Date.now() < end && !bodies().some((b) => b.status === 'SUCCESS')) await new Promise((r) => setTimeout(r, 25));
+    const posts = bodies();
+    expect(posts.every((b) => b.id === id)).toBe(true);
+    expect(posts.at(-1)).toMatchObject({ status: 'SUCCESS', progress: '100%' });
+    const progress = posts.map((b) => Number.parseInt(b.progress, 10));
+    // Several progress steps while running, never going back.
+    expect(new Set(posts.filter((b) => b.status === 'IN_PROGRESS').map((b) => b.progress)).size).toBeGreaterThan(2);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    const order = ['SUBMITTED', 'IN_PROGRESS', 'SUCCESS'];
+    const statuses = posts.map((b) => order.indexOf(b.status));
+    expect(statuses).toEqual([...statuses].sort((a, b) => a - b));
+    expect(statuses[0]).toBeGreaterThanOrEqual(0);
+    const events = hooks.received.filter((r) => r.path === '/progress').map((r) => r.headers['x-mjg-event']);
+    expect(events).toContain('progress');
+  });
+
+  it('leaves the webhooks of /v1 tasks as they were: running and final events only', async () => {
+    const res = await api(gw.url, 'POST', '/v1/tasks', { key: TENANT_A_KEY, body: { action: 'imagine', prompt: 'plain', callbackUrl: `${hooks.url}/plain` } });
+    const id = res.body.id as string;
+    await fetchUntil(chat, id);
+    const end = Date.now() + 10_000;
+    const events = () => hooks.received.filter((r) => r.path === '/plain').map((r) => r.headers['x-mjg-event']);
+    while (Date.now() < end && !events().includes('succeeded')) await new Promise((r) => setTimeout(r, 25));
+    expect(events()).toEqual(['running', 'succeeded']);
   });
 });

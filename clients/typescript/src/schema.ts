@@ -952,8 +952,11 @@ export interface components {
             /** @description X-MJG-Event-Id: the same on every attempt */
             id: string;
             seq: number;
-            /** @enum {string} */
-            type: "running" | "succeeded" | "failed" | "canceled";
+            /**
+             * @description progress: a midjourney-proxy notifyHook post of a progress change or of SUBMITTED
+             * @enum {string}
+             */
+            type: "running" | "succeeded" | "failed" | "canceled" | "progress";
             url: string;
             createdAt: string;
             /**
@@ -3806,7 +3809,7 @@ export interface operations {
                     botType?: "MID_JOURNEY" | "NIJI_JOURNEY";
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -3877,7 +3880,7 @@ export interface operations {
                     index?: number;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -3946,7 +3949,7 @@ export interface operations {
                     content: string;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4016,7 +4019,7 @@ export interface operations {
                     dimensions?: "PORTRAIT" | "SQUARE" | "LANDSCAPE";
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4085,7 +4088,7 @@ export interface operations {
                     link?: string;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4153,7 +4156,7 @@ export interface operations {
                     prompt: string;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4234,7 +4237,7 @@ export interface operations {
                     action?: string;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4306,7 +4309,7 @@ export interface operations {
                     maskBase64?: string;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4376,7 +4379,7 @@ export interface operations {
                     base64Array?: string[];
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4446,7 +4449,7 @@ export interface operations {
                     enableRemix?: boolean;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4516,7 +4519,7 @@ export interface operations {
                     maskBase64?: string;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };

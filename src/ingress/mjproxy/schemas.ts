@@ -4,7 +4,7 @@ import { z } from 'zod';
 /** `state` and `notifyHook` ride on every submit; chatgpt-web sends `notifyHook: ""` for "none". */
 const envelope = {
   state: z.string().max(4096).optional().describe('Echoed back in the task'),
-  notifyHook: z.string().max(2048).optional().describe('Receives the task JSON on every status change (signed like webhooks)'),
+  notifyHook: z.string().max(2048).optional().describe('Receives the task JSON on every status or progress change (signed like webhooks)'),
 };
 const taskId = z.string().min(1).max(64);
 /** A data URL (`data:image/png;base64,...`) or bare base64 of an image. */
