@@ -49,6 +49,16 @@ describe('reading midjourney-proxy tasks on Redis', () => {
     expect(await store.readOne(rec.task.id, 't2', 2)).toBeNull();
   });
 
+  it('reads a record whose header is longer than the part read first', async () => {
+    const tenant = `t-${'x'.repeat(240)}`;
+    const rec = record(tenant);
+    await tasks.create(rec);
+    const [whole] = await store.readMany([rec.task.id], tenant);
+    expect(whole && 'record' in whole && whole.record.tenantId).toBe(tenant);
+    expect(await store.readMany([rec.task.id], tenant, [1])).toEqual([{ unchanged: true }]);
+    expect(await store.readMany([rec.task.id], `${tenant}y`, [1])).toEqual([null]);
+  });
+
   it("reads tasks and MODAL steps together, in order, and nothing of another tenant's", async () => {
     const mine = record('t1');
     const theirs = record('t2');
