@@ -78,6 +78,7 @@ describe('request bodies', () => {
       action: 'edit', imageUrl: png, prompt: 'p', canvas: { width: 300, height: 200 }, imagePosition: { width: 300, height: 200, x: 0, y: 0 },
       mask: { url: 'data:image/png;base64,iVBORw0KGgo=' },
     });
+    expect(t.describe({ link: 'https://x/y.png' })).toEqual({ action: 'describe', imageUrl: 'https://x/y.png' });
     expect(t.retexture({ prompt: 'p', base64Array: ['https://x/y.png'] })).toEqual({ action: 'retexture', imageUrl: 'https://x/y.png', prompt: 'p' });
   });
 
