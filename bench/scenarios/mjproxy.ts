@@ -7,6 +7,7 @@
 import { AUTH } from '../lib/gateway.js';
 import { cannon, warmUp, type CannonResult } from '../lib/load.js';
 import { below, above, type Goal, type ScenarioResult } from '../lib/report.js';
+import { cpuMeter } from '../lib/proc.js';
 import { addProcess, createStage, newTasks, stopStage, waitAllFinal, type Ctx } from '../lib/stage.js';
 import { fmt, fmtInt, mapLimit } from '../lib/stats.js';
 
@@ -21,7 +22,7 @@ export async function runMjProxy(ctx: Ctx): Promise<ScenarioResult> {
   try {
     await ctx.sim.reset();
     await ctx.sim.behaviour({ jobDurationMs: 20, jitterMs: 0 });
-    const { client } = await addProcess(ctx, stage, 'gw-mjp', 'all');
+    const { gw, client } = await addProcess(ctx, stage, 'gw-mjp', 'all');
     const base = client!.url;
     const ids = await mapLimit(Array.from({ length: IDS }, (_, i) => i), 20, async (i) => {
       const res = await client!.pool.request({ method: 'POST', path: '/mj/submit/imagine', headers: HEADERS, body: JSON.stringify({ prompt: `bench lighthouse ${i}` }) });
@@ -42,9 +43,17 @@ export async function runMjProxy(ctx: Ctx): Promise<ScenarioResult> {
       }
     }
     const listBody = JSON.stringify({ ids });
+    const sample = await client!.pool.request({ method: 'POST', path: '/mj/task/list-by-condition', headers: HEADERS, body: listBody });
+    const listBytes = (await sample.body.arrayBuffer()).byteLength;
     await warmUp({ url: `${base}/mj/task/list-by-condition`, method: 'POST', headers: HEADERS, body: listBody, requests: 300 });
     ctx.log('  list-by-condition, 100 ids');
+    // Who spends the time: at ~190 KB per answer the gateway, Redis and the load generator (this process) share the cores.
+    const cpu = cpuMeter([gw.proc.pid, ctx.redisPid, process.pid]);
     const list = await cannon({ url: `${base}/mj/task/list-by-condition`, connections: CONNECTIONS, durationS: ctx.quick ? 2 : 10, method: 'POST', headers: HEADERS, body: listBody });
+    const [gwCpu, redisCpu, loadCpu] = cpu();
+    const perAnswer = (ms: number) => fmtInt((ms * 1000) / Math.max(1, list.requests));
+    const listNote = `list-by-condition: ${fmtInt(list.requests)} answers of ~${fmtInt(listBytes / 1024)} KB; CPU per answer: gateway ${perAnswer(gwCpu!.cpuMs)} µs (${gwCpu!.corePct} % of a core), Redis ${perAnswer(redisCpu!.cpuMs)} µs, load generator ${perAnswer(loadCpu!.cpuMs)} µs. A p99 under 10 ms at ${CONNECTIONS} connections needs at least ${fmtInt(CONNECTIONS / 0.01)} answers/s, ~${fmtInt((CONNECTIONS / 0.01) * listBytes / 1e6)} MB/s of JSON.`;
+    ctx.log(`  ${listNote}`);
     const failed = [...runs.v1, ...runs.fetch, list].reduce((n, x) => n + x.non2xx + x.errors, 0);
     if (failed > 0) throw new Error(`S8: ${failed} requests failed; the figures would not be of successful reads`);
     const rps = (rs: CannonResult[]) => rs.reduce((n, x) => n + x.requests, 0) / rs.reduce((n, x) => n + x.durationS, 0);
@@ -59,7 +68,7 @@ export async function runMjProxy(ctx: Ctx): Promise<ScenarioResult> {
       id: 'S8', title: 'midjourney-proxy reads', seconds: (Date.now() - started) / 1000, code: [...stage.codes],
       method: `One ROLE=all gateway; ${IDS} imagine tasks submitted through /mj/submit/imagine and run to the end. GET /v1/tasks/{id} and GET /mj/task/{id}/fetch of the same task alternate in ${rounds} round(s) of ${durationS} s at ${CONNECTIONS} connections; then list-by-condition with all ${IDS} ids for ${ctx.quick ? 2 : 10} s at ${CONNECTIONS} connections.`,
       tables: [{ head: ['route', 'req/s', 'p50 ms (mean of rounds)', 'p99 ms (worst round)', 'non-2xx + errors'], rows: [row('GET /v1/tasks/{id}', runs.v1), row('GET /mj/task/{id}/fetch', runs.fetch), row('POST /mj/task/list-by-condition (100 ids)', [list])] }],
-      goals, verified: { created: tasks.created, statuses: tasks.statuses, allFinal: tasks.allFinal && finished.ok }, notes: [], raw: { runs, list },
+      goals, verified: { created: tasks.created, statuses: tasks.statuses, allFinal: tasks.allFinal && finished.ok }, notes: [listNote], raw: { runs, list },
     };
   } finally {
     await stopStage(ctx, stage);

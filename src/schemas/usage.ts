@@ -53,7 +53,7 @@ export const deliverySchema = z
   .object({
     id: z.string().describe('X-MJG-Event-Id: the same on every attempt'),
     seq: z.number(),
-    type: z.enum(['running', 'succeeded', 'failed', 'canceled']),
+    type: z.enum(['running', 'succeeded', 'failed', 'canceled', 'progress']).describe('progress: a midjourney-proxy notifyHook post of a progress change or of SUBMITTED'),
     url: z.string(),
     createdAt: z.string(),
     state: z.enum(['pending', 'delivered', 'failed']).describe('failed: not delivered within webhooks.maxAgeMs'),

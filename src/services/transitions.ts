@@ -7,6 +7,7 @@ export type TransitionListener = (rec: TaskRecord, previous: TaskRecord) => void
 
 export class Transitions {
   private readonly listeners: TransitionListener[] = [];
+  private readonly progressListeners: TransitionListener[] = [];
 
   /** Fills what a task gains on success (its `followUps`), set once by the runtime; identity until then. */
   onSuccess: (rec: TaskRecord) => TaskRecord = (rec) => rec;
@@ -16,6 +17,11 @@ export class Transitions {
   /** Listeners run after a status change is stored (webhooks, metrics). */
   onStatusChange(listener: TransitionListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Listeners run after a change of progress alone is stored (midjourney-proxy notifyHook posts). */
+  onProgressChange(listener: TransitionListener): void {
+    this.progressListeners.push(listener);
   }
 
   /**
@@ -44,6 +50,14 @@ export class Transitions {
         }
       }
       if (!failed && isFinal(t.status)) await this.tasks.finalHandled(taskId).catch(() => undefined);
+    } else if (out?.changed && previous && previous.task.progress !== out.rec.task.progress) {
+      for (const l of this.progressListeners) {
+        try {
+          await l(out.rec, previous);
+        } catch (err) {
+          this.log.error({ taskId, err: (err as Error).message }, 'progress side effect failed');
+        }
+      }
     }
     return out;
   }

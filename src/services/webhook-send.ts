@@ -46,8 +46,8 @@ export async function redeliver(rt: Deps & Pick<Runtime, 'tasks' | 'webhookEvent
   const found = seq && eventId === `evt_${taskId.replace(/^tsk_/, '')}_${seq}` ? await rt.webhookEvents.event(taskId, seq) : null;
   if (!found) throw apiError('not_found', `task ${taskId} has no webhook event ${eventId} (see GET /v1/tasks/${taskId}/deliveries)`);
   const { ev } = found;
-  const body = found.body ?? (ev.type === 'running' ? null : await rt.tasks.getDoc(taskId, tenantId));
-  if (body === null) throw apiError('invalid_request', `event ${eventId} (running) was delivered and its body is no longer kept; only final events can be sent again`);
+  const body = found.body ?? (ev.type === 'running' || ev.type === 'progress' ? null : await rt.tasks.getDoc(taskId, tenantId));
+  if (body === null) throw apiError('invalid_request', `event ${eventId} (${ev.type}) was delivered and its body is no longer kept; only final events can be sent again`);
   const at = new Date().toISOString();
   const result = await postOnce(rt, tenantId, ev.url, body, { 'x-mjg-event-id': ev.id, 'x-mjg-event': ev.type, 'x-mjg-attempt': String(ev.attempts.length + 1), 'x-mjg-redelivery': 'true' });
   const next: WebhookEvent = { ...ev, attempts: [...ev.attempts, { n: ev.attempts.length + 1, at, ...result }].slice(-50) };

@@ -81,19 +81,25 @@ export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, ran
   return Math.round(step * (0.5 + rand * 0.5));
 }
 
-/** Records an event for a task's status change and makes sure its chain is queued (transition listener). */
-export async function recordWebhookEvent(rt: Pick<Runtime, 'tenants' | 'webhookEvents' | 'queues' | 'webhookBody'>, rec: TaskRecord): Promise<void> {
-  const type = rec.task.status;
-  if (!WEBHOOK_EVENTS.has(type)) return;
+/**
+ * Records an event for a task's status change and makes sure its chain is queued (transition listener). A task with a
+ * midjourney-proxy notifyHook also posts SUBMITTED and every progress change (`progress` events), in the same chain.
+ */
+export async function recordWebhookEvent(rt: Pick<Runtime, 'tenants' | 'webhookEvents' | 'queues' | 'webhookBody'>, rec: TaskRecord, progressOnly = false): Promise<void> {
+  const mjHook = rec.priv.mjProxy?.hook === true;
+  const type: WebhookEventType | null = progressOnly || rec.task.status === 'submitted'
+    ? (mjHook ? 'progress' : null)
+    : WEBHOOK_EVENTS.has(rec.task.status) ? (rec.task.status as WebhookEventType) : null;
+  if (type === null) return;
   // The task's own selection (`webhookEvents` at submit), when it made one.
   const wanted = (rec.task.input as { webhookEvents?: string[] }).webhookEvents;
   if (wanted && !wanted.includes(type)) return;
   const url = rec.priv.callbackUrl ?? (await rt.tenants.get(rec.priv.tenantId))?.webhookUrl;
   if (!url) return;
   const { chain } = await rt.webhookEvents.append(rec.task.id, {
-    type: type as WebhookEventType, tenantId: rec.priv.tenantId, url, createdAt: new Date().toISOString(),
+    type, tenantId: rec.priv.tenantId, url, createdAt: new Date().toISOString(),
     state: 'pending', deliveredAt: null, nextAttemptAt: null, attempts: [],
-  }, rt.webhookBody(rec) ?? JSON.stringify(rec.task), type !== 'running');
+  }, rt.webhookBody(rec) ?? JSON.stringify(rec.task), type !== 'running' && type !== 'progress');
   // Adding the owner's job again is harmless (same id) and re-creates it if a crash lost it.
   if (chain > 0) await rt.queues.enqueueWebhookChain(rec.task.id, chain);
 }
@@ -103,6 +109,7 @@ export function registerWebhookEvents(rt: Pick<Runtime, 'tasks' | 'tenants' | 'w
   rt.tasks.trackFinalFollowUps();
   // A failure is logged by the transition, and a final event is recorded again by the sweeper (follow-ups).
   rt.transitions.onStatusChange((rec) => recordWebhookEvent(rt, rec));
+  rt.transitions.onProgressChange((rec) => (rec.priv.mjProxy?.hook ? recordWebhookEvent(rt, rec, true) : undefined));
 }
 
 /** The delivery log of one of the tenant's tasks (404 for another tenant's, as for an unknown one). */

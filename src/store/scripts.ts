@@ -282,4 +282,14 @@ export const orphanRecord = defineScript<OrphanRecordInput, number>('orphan-reco
 }));
 
 /** Every script, for the tests that check each builder against its file. */
-export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomReclaim, roomPosition, rateWindow, rateReturn, mediaCommit, mediaForget, orphanRecord];
+// --- midjourney-proxy ----------------------------------------------------------------------------------------------
+
+export interface MjReadInput { ids: readonly string[]; tenantId: string; /** The record version held per id ('' for none). */ known: readonly string[] }
+
+/** Per id: null, '=' (unchanged), a record, or a MODAL step's JSON (see the script's header). */
+export const mjRead = defineScript<MjReadInput, Array<string | null>>('mj-read', (k, i) => ({
+  keys: [...i.ids.map((id) => k.task(id)), ...i.ids.map((id) => k.mjModal(id))],
+  argv: [i.tenantId, ...i.known],
+}));
+
+export const ALL_SCRIPTS = [createTask, updateTask, settle, pollClaim, pollFinish, pollSchedule, webhookAppend, webhookAdvance, circuitPass, circuitRecord, roomAdmit, roomRelease, roomDispatch, roomReclaim, roomPosition, rateWindow, rateReturn, mediaCommit, mediaForget, orphanRecord, mjRead];

@@ -52,13 +52,21 @@ export function waitsInLine(value: string): boolean {
   return value.lastIndexOf('"waitReason":', b) > a;
 }
 
+/** Whether a stored record is `tenantId`'s: the header's third field, read in place. */
+function ownedBy(value: string, tenantId: string): boolean {
+  const tenantAt = value.indexOf('|', value.indexOf('|') + 1) + 1;
+  return tenantAt !== 0 && value.startsWith(tenantId, tenantAt) && value.charCodeAt(tenantAt + tenantId.length) === PIPE;
+}
+
+/** The version of a stored record if the record is `tenantId`'s, else null; nothing is split or copied. */
+export const versionFor = (value: string, tenantId: string): number | null => (ownedBy(value, tenantId) ? Number(value.slice(0, value.indexOf('|'))) : null);
+
 /**
  * The public JSON of a stored record if the record is `tenantId`'s, else null: what a read answers, found by position
  * (the tenant is the header's third field) without splitting the record.
  */
 export function documentFor(value: string, tenantId: string): string | null {
-  const tenantAt = value.indexOf('|', value.indexOf('|') + 1) + 1;
-  if (tenantAt === 0 || !value.startsWith(tenantId, tenantAt) || value.charCodeAt(tenantAt + tenantId.length) !== PIPE) return null;
+  if (!ownedBy(value, tenantId)) return null;
   const b = value.indexOf('\n', value.indexOf('\n') + 1);
   if (b < 0) throw new Error('malformed task record');
   return value.slice(b + 1);

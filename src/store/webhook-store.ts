@@ -9,7 +9,8 @@ import type { Keys } from './keys.js';
 import { runScript } from './lua.js';
 import { webhookAdvance, webhookAppend } from './scripts.js';
 
-export type WebhookEventType = 'running' | 'succeeded' | 'failed' | 'canceled';
+/** `progress`: a midjourney-proxy notifyHook post of a change that is not one of the four statuses (submitted, progress). */
+export type WebhookEventType = 'running' | 'succeeded' | 'failed' | 'canceled' | 'progress';
 
 export interface DeliveryAttempt { n: number; at: string; statusCode: number | null; error: string | null; durationMs: number }
 

@@ -76,8 +76,8 @@ describe('the midjourney-proxy ingress at its edges', () => {
       ['/mj/submit/blend', { base64Array: ['https://images.example.com/a.png'] }, 4, 'base64Array'],
       ['/mj/submit/describe', {}, 4, 'base64'],
       ['/mj/submit/modal', { taskId: grid.id, prompt: 'x' }, 4, 'not waiting for a modal'],
-      ['/mj/submit/edits', { prompt: 'x', image: 'https://images.example.com/a.png' }, 4, 'not supported'],
-      ['/mj/submit/retexture', { prompt: 'x' }, 4, 'not supported'],
+      ['/mj/submit/edits', { prompt: 'x', image: 'https://images.example.com/a.png' }, 4, 'maskBase64'],
+      ['/mj/submit/retexture', { prompt: 'x' }, 4, 'image is required'],
       // This gateway has no media store: base64 images are refused saying what to configure.
       ['/mj/submit/imagine', { prompt: 'x', base64Array: ['iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=='] }, 4, 'media'],
     ];

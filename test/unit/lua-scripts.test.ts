@@ -33,6 +33,7 @@ const SAMPLES: Record<string, unknown> = {
   'media-forget': { id: 'med_1.png' },
   'rate-return': { tenantId: 't', second: 1, count: 1 },
   'orphan-record': { member: 'p|j1', record: '{}', now: 1, oldestKept: 0, maxEntries: 10, usage: { tenantId: 't', day: '2026-01-01', countField: 'orphan|imagine|p', costField: 'orphanusd|imagine|p', micros: 1, ttlSec: 1 } },
+  'mj-read': { ids: ['tsk_1', 'tsk_2'], tenantId: 't', known: ['3', ''] },
 };
 
 describe('the Lua scripts', () => {
@@ -58,7 +59,9 @@ describe('the Lua scripts', () => {
     const expected = script.source.numberOfKeys;
     if (expected !== null) expect(k).toHaveLength(expected);
     // The room scripts build their keys from roots (lua/includes/room.lua): those roots come from the key builder.
-    else expect(argv.slice(0, 3)).toEqual([keys.slotsRoot, keys.roomRoot, keys.circuitRoot]);
+    else if (name.startsWith('room-')) expect(argv.slice(0, 3)).toEqual([keys.slotsRoot, keys.roomRoot, keys.circuitRoot]);
+    // mj-read takes two keys per id it reads.
+    else expect(k).toHaveLength(2 * (SAMPLES[name] as { ids: string[] }).ids.length);
     for (const key of k) expect(key.startsWith('unit:')).toBe(true);
     for (const a of argv) expect(typeof a).toBe('string');
   });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CanonicalRequest } from '../../providers/types.js';
 import { unsupportedByApimart } from '../../providers/apimart/index.js';
+import { makePng } from '../../providers/sim/png.js';
 import { buttonHash, buttonsOf, pressOf } from '../../src/ingress/mjproxy/buttons.js';
 import * as t from '../../src/ingress/mjproxy/translate.js';
 import { taskVo } from '../../src/ingress/mjproxy/vo.js';
@@ -45,6 +46,8 @@ describe('buttons', () => {
     expect(pressOf(upscaled, `MJ::JOB::pan_left::1::${h}::SOLO`, all)).toEqual({ body: { action: 'pan', taskId: 'tsk_grid', index: 3, direction: 'left' } });
     expect(pressOf(upscaled, `MJ::Outpaint::75::1::${h}::SOLO`, all)).toEqual({ body: { action: 'zoom', taskId: 'tsk_grid', index: 3, scale: 1.5 } });
     expect(pressOf(upscaled, `MJ::Inpaint::1::${h}::SOLO`, all)).toEqual({ modal: 'inpaint', base: { action: 'inpaint', taskId: 'tsk_grid', index: 3 } });
+    expect(pressOf(upscaled, `MJ::JOB::animate_high::1::${h}::SOLO`, all)).toEqual({ body: { action: 'video', taskId: 'tsk_grid', index: 3, motion: 'high' } });
+    expect(pressOf(upscaled, `MJ::JOB::animate_low::1::${h}::SOLO`, all)).toEqual({ body: { action: 'video', taskId: 'tsk_grid', index: 3, motion: 'low' } });
     const described = task({ action: 'describe', output: { ...output, prompts: ['a cat', 'a dog'] } });
     expect(pressOf(described, 'MJ::Job::PicReader::2', all)).toEqual({ body: { action: 'imagine', prompt: 'a dog' } });
   });
@@ -61,6 +64,22 @@ describe('request bodies', () => {
   it('map botType, dimensions and bare base64', () => {
     expect(t.imagine({ prompt: 'a fox', botType: 'NIJI_JOURNEY', base64Array: ['iVBORw0KGgo='] })).toEqual({ action: 'imagine', prompt: 'a fox --niji', imageUrls: ['data:image/png;base64,iVBORw0KGgo='] });
     expect(t.blend({ base64Array: ['data:image/jpeg;base64,/9j/', 'https://x/y.png'], dimensions: 'PORTRAIT' })).toEqual({ action: 'blend', imageUrls: ['data:image/jpeg;base64,/9j/', 'https://x/y.png'], aspectRatio: '2:3' });
+  });
+
+  it('map video options, extend, edits and retexture', () => {
+    expect(t.video({ taskId: 'tsk_a', index: 2, motion: 'high', loop: true, batchSize: 2, endImage: 'iVBORw0KGgo=' })).toEqual({
+      action: 'video', taskId: 'tsk_a', index: 2, motion: 'high', loop: true, batchSize: 2, endImageUrl: 'data:image/png;base64,iVBORw0KGgo=',
+    });
+    expect(t.video({ action: 'extend', taskId: 'tsk_v', index: 1 })).toEqual({ action: 'video_extend', taskId: 'tsk_v', index: 1 });
+    expect(() => t.video({ action: 'extend', taskId: 'tsk_v' })).toThrow(/taskId and index/);
+    expect(() => t.video({ action: 'upscale', image: 'https://x/y.png' })).toThrow(/action must be "extend"/);
+    const png = `data:image/png;base64,${makePng(300, 200).toString('base64')}`;
+    expect(t.edits({ prompt: 'p', image: png, maskBase64: 'iVBORw0KGgo=' })).toEqual({
+      action: 'edit', imageUrl: png, prompt: 'p', canvas: { width: 300, height: 200 }, imagePosition: { width: 300, height: 200, x: 0, y: 0 },
+      mask: { url: 'data:image/png;base64,iVBORw0KGgo=' },
+    });
+    expect(t.describe({ link: 'https://x/y.png' })).toEqual({ action: 'describe', imageUrl: 'https://x/y.png' });
+    expect(t.retexture({ prompt: 'p', base64Array: ['https://x/y.png'] })).toEqual({ action: 'retexture', imageUrl: 'https://x/y.png', prompt: 'p' });
   });
 
   it('complete MODAL steps from what submit/modal sends', () => {

@@ -560,7 +560,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** edits (not supported yet: code 4) */
+        /** Repaint the masked part of an image (image, maskBase64, prompt) */
         post: operations["postMjSubmitEdits"];
         delete?: never;
         options?: never;
@@ -577,7 +577,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** retexture (not supported yet: code 4) */
+        /** Restyle a whole image (image, prompt) */
         post: operations["postMjSubmitRetexture"];
         delete?: never;
         options?: never;
@@ -1001,8 +1001,11 @@ export interface components {
             /** @description X-MJG-Event-Id: the same on every attempt */
             id: string;
             seq: number;
-            /** @enum {string} */
-            type: "running" | "succeeded" | "failed" | "canceled";
+            /**
+             * @description progress: a midjourney-proxy notifyHook post of a progress change or of SUBMITTED
+             * @enum {string}
+             */
+            type: "running" | "succeeded" | "failed" | "canceled" | "progress";
             url: string;
             createdAt: string;
             /**
@@ -3933,7 +3936,7 @@ export interface operations {
                     botType?: "MID_JOURNEY" | "NIJI_JOURNEY";
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4004,7 +4007,7 @@ export interface operations {
                     index?: number;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4073,7 +4076,7 @@ export interface operations {
                     content: string;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4143,7 +4146,7 @@ export interface operations {
                     dimensions?: "PORTRAIT" | "SQUARE" | "LANDSCAPE";
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4212,7 +4215,7 @@ export interface operations {
                     link?: string;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4280,7 +4283,7 @@ export interface operations {
                     prompt: string;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4346,12 +4349,22 @@ export interface operations {
             content: {
                 "application/json": {
                     prompt?: string;
+                    /** @description Start frame: a URL, a data URL or base64 */
                     image?: string;
+                    /** @description End frame: a URL, a data URL or base64 */
+                    endImage?: string;
                     taskId?: string;
                     index?: number;
+                    /** @enum {string} */
+                    motion?: "low" | "high";
+                    loop?: boolean;
+                    /** @description Videos per task: 1, 2 or 4 */
+                    batchSize?: number;
+                    /** @description "extend": extend video `index` of task `taskId` */
+                    action?: string;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4413,7 +4426,21 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    prompt: string;
+                    image?: string;
+                    base64Array?: string[];
+                    /** @description Transparent or white where to repaint */
+                    maskBase64?: string;
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -4471,7 +4498,19 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    prompt: string;
+                    image?: string;
+                    base64Array?: string[];
+                    /** @description Echoed back in the task */
+                    state?: string;
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
+                    notifyHook?: string;
+                };
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -4537,7 +4576,7 @@ export interface operations {
                     enableRemix?: boolean;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };
@@ -4607,7 +4646,7 @@ export interface operations {
                     maskBase64?: string;
                     /** @description Echoed back in the task */
                     state?: string;
-                    /** @description Receives the task JSON on every status change (signed like webhooks) */
+                    /** @description Receives the task JSON on every status or progress change (signed like webhooks) */
                     notifyHook?: string;
                 };
             };

@@ -20,7 +20,7 @@ export interface ButtonDef { button: Button; press: Press }
 /** Whether the task's provider can run a request (the buttons of a task never promise more). */
 export type CanRun = (req: CanonicalRequest) => boolean;
 
-const GRID_ACTIONS: ReadonlySet<string> = new Set(['imagine', 'variation', 'reroll', 'remix', 'blend', 'pan', 'zoom', 'inpaint']);
+const GRID_ACTIONS: ReadonlySet<string> = new Set(['imagine', 'variation', 'reroll', 'remix', 'blend', 'pan', 'zoom', 'inpaint', 'edit', 'retexture']);
 const DIGITS = ['1️⃣', '2️⃣', '3️⃣', '4️⃣', '5️⃣'];
 /** Placeholders that stand for what the MODAL step will add, for the capability check only. */
 const MODAL_FILL: Record<ModalKind, Record<string, unknown>> = { inpaint: { mask: { url: 'https://example.com/m.png' } }, zoom: { scale: 1.5 }, remix: { prompt: 'x' } };
@@ -60,8 +60,8 @@ function upscaledButtons(task: Task, h: string): ButtonDef[] {
     ...(['left', 'right', 'up', 'down'] as const).map((d) => ({
       button: btn(solo(`pan_${d}`), '', { left: '⬅️', right: '➡️', up: '⬆️', down: '⬇️' }[d]), press: on({ action: 'pan', direction: d }),
     })),
-    { button: btn(solo('animate_high'), 'Animate (High motion)', '🎞️'), press: on({ action: 'video' }) },
-    { button: btn(solo('animate_low'), 'Animate (Low motion)', '🎞️'), press: on({ action: 'video' }) },
+    { button: btn(solo('animate_high'), 'Animate (High motion)', '🎞️'), press: on({ action: 'video', motion: 'high' }) },
+    { button: btn(solo('animate_low'), 'Animate (Low motion)', '🎞️'), press: on({ action: 'video', motion: 'low' }) },
   ];
 }
 

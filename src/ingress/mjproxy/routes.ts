@@ -36,11 +36,8 @@ export async function routes(parent: FastifyInstance, o: RouteOptions): Promise<
   submit('describe', 'Four prompts for an image', s.describeBody, t.describe);
   submit('shorten', 'Shorter versions of a prompt', s.shortenBody, (b) => ({ action: 'shorten', prompt: b.prompt }));
   submit('video', 'Animate an image or a grid image', s.videoBody, t.video);
-  for (const path of ['edits', 'retexture']) {
-    app.post(`/submit/${path}`, { ...submitOpts, schema: { ...doc(`${path} (not supported yet: code 4)`), response: answers } }, async () => {
-      throw apiError('action_not_supported', `${path} is not supported by this gateway yet`);
-    });
-  }
+  submit('edits', 'Repaint the masked part of an image (image, maskBase64, prompt)', s.editsBody, t.edits);
+  submit('retexture', 'Restyle a whole image (image, prompt)', s.retextureBody, t.retexture);
 
   app.post('/submit/action', { ...submitOpts, schema: { ...doc("Press a finished task's button by customId"), body: s.actionBody, response: answers } },
     async (req) => pressButton(rt, req.tenant, req.body, ctx(req.body)));

@@ -4,7 +4,7 @@ import { z } from 'zod';
 /** `state` and `notifyHook` ride on every submit; chatgpt-web sends `notifyHook: ""` for "none". */
 const envelope = {
   state: z.string().max(4096).optional().describe('Echoed back in the task'),
-  notifyHook: z.string().max(2048).optional().describe('Receives the task JSON on every status change (signed like webhooks)'),
+  notifyHook: z.string().max(2048).optional().describe('Receives the task JSON on every status or progress change (signed like webhooks)'),
 };
 const taskId = z.string().min(1).max(64);
 /** A data URL (`data:image/png;base64,...`) or bare base64 of an image. */
@@ -24,9 +24,19 @@ export const blendBody = z.object({ base64Array: z.array(base64Image).min(2).max
 export const describeBody = z.object({ base64: base64Image.optional(), link: z.string().max(2048).optional(), ...envelope });
 export const shortenBody = z.object({ prompt: z.string().max(8192), ...envelope });
 export const videoBody = z.object({
-  prompt: z.string().max(8192).optional(), image: base64Image.optional(), taskId: taskId.optional(),
-  index: z.number().int().min(1).max(4).optional(), ...envelope,
+  prompt: z.string().max(8192).optional(), image: base64Image.optional().describe('Start frame: a URL, a data URL or base64'),
+  endImage: base64Image.optional().describe('End frame: a URL, a data URL or base64'), taskId: taskId.optional(),
+  index: z.number().int().min(1).max(4).optional(), motion: z.enum(['low', 'high'], { error: 'motion must be low or high' }).optional(),
+  loop: z.boolean().optional(), batchSize: z.number().int().optional().describe('Videos per task: 1, 2 or 4'),
+  action: z.string().max(32).optional().describe('"extend": extend video `index` of task `taskId`'), ...envelope,
 });
+/** The image to work on: `image` (trueai), or the first of `base64Array` (other relays). */
+const sourceImage = { image: base64Image.optional(), base64Array: z.array(base64Image).max(5).optional() };
+export const editsBody = z.object({
+  prompt: z.string().max(8192), ...sourceImage,
+  maskBase64: base64Image.optional().describe('Transparent or white where to repaint'), ...envelope,
+});
+export const retextureBody = z.object({ prompt: z.string().max(8192), ...sourceImage, ...envelope });
 export const listBody = z.object({ ids: z.array(z.string().max(64)).max(100, 'ask for at most 100 ids at once').optional() });
 export const idParams = z.object({ id: z.string().min(1).max(64) });
 

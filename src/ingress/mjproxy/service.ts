@@ -92,7 +92,7 @@ export async function pressButton(rt: Rt, tenant: Tenant, b: { taskId: string; c
 export async function submitModal(rt: Rt, tenant: Tenant, b: { taskId: string; prompt?: string; maskBase64?: string }, ctx: SubmitContext): Promise<MjAnswer> {
   const [read] = await rt.mjProxy.readMany([b.taskId], tenant.id);
   if (!read) throw apiError('not_found', `task ${b.taskId} not found (a MODAL step expires after ${rt.config.mjProxy.modalTtlSeconds} s)`);
-  if ('record' in read) throw apiError('invalid_request', `task ${b.taskId} is not waiting for a modal: press a vary region, custom zoom or remix button first`);
+  if (!('modal' in read)) throw apiError('invalid_request', `task ${b.taskId} is not waiting for a modal: press a vary region, custom zoom or remix button first`);
   const step = read.modal;
   if (step.taskId) return ok(step.taskId);
   const body = completeModal(step.kind, step.base, b.prompt, b.maskBase64);

@@ -4,7 +4,8 @@
  */
 import type { z } from 'zod';
 import { apiError } from '../../errors.js';
-import type { blendBody, changeBody, describeBody, imagineBody, videoBody } from './schemas.js';
+import { pixelSize, type PixelSize } from '../../domain/image-size.js';
+import type { blendBody, changeBody, describeBody, editsBody, imagineBody, retextureBody, videoBody } from './schemas.js';
 
 type Body = Record<string, unknown>;
 
@@ -51,14 +52,53 @@ export function describe(b: z.infer<typeof describeBody>): Body {
   return { action: 'describe', imageUrl: image };
 }
 
+/** The canonical video options of a submit/video body (only those it sent). */
+function videoOptions(b: z.infer<typeof videoBody>): Body {
+  return {
+    ...(b.motion ? { motion: b.motion } : {}), ...(b.loop !== undefined ? { loop: b.loop } : {}),
+    ...(b.endImage ? { endImageUrl: dataUrl(b.endImage) } : {}), ...(b.batchSize !== undefined ? { batchSize: b.batchSize } : {}),
+  };
+}
+
 export function video(b: z.infer<typeof videoBody>): Body {
   const prompt = b.prompt?.trim() ? { prompt: b.prompt.trim() } : {};
+  if (b.action !== undefined && b.action.toLowerCase() === 'extend') {
+    if (!b.taskId || b.index === undefined) throw apiError('invalid_request', 'taskId and index (1-4, the video to extend) are required with action "extend"');
+    return { action: 'video_extend', taskId: b.taskId, index: b.index, ...prompt };
+  }
+  if (b.action !== undefined && b.action !== '' && b.action.toLowerCase() !== 'video') throw apiError('invalid_request', `action must be "extend" or left out, not "${b.action}"`);
   if (b.taskId) {
     if (b.index === undefined) throw apiError('invalid_request', 'index is required with taskId (1-4)');
-    return { action: 'video', taskId: b.taskId, index: b.index, ...prompt };
+    return { action: 'video', taskId: b.taskId, index: b.index, ...prompt, ...videoOptions(b) };
   }
   if (!b.image) throw apiError('invalid_request', 'send taskId + index, or image (a URL or base64)');
-  return { action: 'video', imageUrl: dataUrl(b.image), ...prompt };
+  return { action: 'video', imageUrl: dataUrl(b.image), ...prompt, ...videoOptions(b) };
+}
+
+/** The image a submit/edits or submit/retexture works on, or a code 4 naming the field. */
+function sourceImage(b: { image?: string; base64Array?: string[] }, path: string): string {
+  const image = b.image ?? b.base64Array?.[0];
+  if (!image) throw apiError('invalid_request', `image is required for ${path}: the picture as a data URL, base64 or a URL (or base64Array[0])`);
+  return dataUrl(image);
+}
+
+/** The pixel size of a data URL's image; null when it is a link or no PNG, JPEG, WebP or GIF. */
+function sizeOf(url: string): PixelSize | null {
+  const comma = url.indexOf(',');
+  return url.startsWith('data:') && comma > 0 ? pixelSize(Buffer.from(url.slice(comma + 1), 'base64')) : null;
+}
+
+/** `edits`: repaint the masked part of an image; the canvas is the image itself (the editor's default view). */
+export function edits(b: z.infer<typeof editsBody>): Body {
+  const imageUrl = sourceImage(b, 'edits');
+  if (!b.maskBase64) throw apiError('invalid_request', 'maskBase64 is required for edits (transparent or white where to repaint); to restyle a whole image use submit/retexture');
+  const size = sizeOf(imageUrl);
+  if (!size) throw apiError('invalid_request', 'image must be sent as base64 (a PNG, JPEG, WebP or GIF data URL) for edits: its pixel size places it on the canvas');
+  return { action: 'edit', imageUrl, prompt: b.prompt, canvas: size, imagePosition: { ...size, x: 0, y: 0 }, mask: { url: dataUrl(b.maskBase64) } };
+}
+
+export function retexture(b: z.infer<typeof retextureBody>): Body {
+  return { action: 'retexture', imageUrl: sourceImage(b, 'retexture'), prompt: b.prompt };
 }
 
 /** Completes a MODAL step's body with what `submit/modal` sent. */

@@ -11,7 +11,8 @@ import type { ModalStep } from '../../store/mj-proxy-store.js';
 
 const ACTION: Record<string, string> = {
   imagine: 'IMAGINE', variation: 'VARIATION', remix: 'VARIATION', upscale: 'UPSCALE', reroll: 'REROLL', pan: 'PAN', zoom: 'ZOOM',
-  inpaint: 'INPAINT', blend: 'BLEND', describe: 'DESCRIBE', shorten: 'SHORTEN', video: 'VIDEO',
+  inpaint: 'INPAINT', blend: 'BLEND', describe: 'DESCRIBE', shorten: 'SHORTEN', video: 'VIDEO', edit: 'EDIT', retexture: 'RETEXTURE',
+  upscale_hd: 'UPSCALE_HD',
 };
 const STATUS: Record<TaskStatus, MjTaskVo['status']> = {
   queued: 'NOT_START', submitted: 'SUBMITTED', running: 'IN_PROGRESS', succeeded: 'SUCCESS', failed: 'FAILURE', canceled: 'CANCEL',
