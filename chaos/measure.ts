@@ -18,6 +18,7 @@ export interface Figures {
   accepted: number;
   final: number;
   byStatus: Record<string, number>;
+  byAction: Record<string, number>;
   lost: Array<{ id: string; why: string }>;
   reverted: Array<{ id: string; what: string }>;
   unacknowledged: number;
@@ -136,11 +137,16 @@ function recovery(load: Load, faults: FaultRecord[]): Figures['recovery'] {
 export async function measure(load: Load, sims: SimEntry[], received: Received[], store: { redisUrl: string; keyPrefix: string; tenants: string[] }, faults: FaultRecord[], lockMs: number): Promise<Figures> {
   const all = [...load.tasks.values()];
   const byStatus: Record<string, number> = {};
-  for (const t of all) byStatus[t.last?.status ?? 'unread'] = (byStatus[t.last?.status ?? 'unread'] ?? 0) + 1;
+  const byAction: Record<string, number> = {};
+  for (const t of all) {
+    byStatus[t.last?.status ?? 'unread'] = (byStatus[t.last?.status ?? 'unread'] ?? 0) + 1;
+    byAction[t.action] = (byAction[t.action] ?? 0) + 1;
+  }
   return {
     accepted: all.length,
     final: all.filter((t) => t.last && FINAL.has(t.last.status)).length,
     byStatus,
+    byAction,
     lost: all.filter((t) => t.missing || !t.last || !FINAL.has(t.last.status)).map((t) => ({ id: t.id, why: t.missing ? 'unknown to the API (404)' : `not final at the end: ${t.last?.status ?? 'never read'}` })),
     reverted: all.filter((t) => t.reverted).map((t) => ({ id: t.id, what: t.reverted! })),
     unacknowledged: load.unacknowledged,

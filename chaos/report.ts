@@ -13,7 +13,7 @@ const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a +
 function rows(f: Figures, p: PhaseResult): Array<[string, string]> {
   const fz = p.fuzz.byClass;
   return [
-    ['tasks accepted (202/200)', String(f.accepted)],
+    ['tasks accepted (202/200)', `${f.accepted} (${Object.entries(f.byAction).map(([k, v]) => `${k} ${v}`).join(', ')})`],
     ['final', `${f.final} (${Object.entries(f.byStatus).map(([k, v]) => `${k} ${v}`).join(', ')})`],
     ['**lost**', String(f.lost.length)],
     ['**reverted**', String(f.reverted.length)],
