@@ -16,6 +16,8 @@ export interface FaultRecord {
   endedAt: number;
   /** ms from `endedAt` to the API answering /readyz again (API and Redis kills). */
   apiBackMs?: number;
+  /** When Redis answered again (Redis kill, failover): until then no process can record or send anything. */
+  storeBackAt?: number;
 }
 
 async function apiBack(c: Cluster, from: number): Promise<number> {
@@ -51,7 +53,8 @@ export async function inject(c: Cluster, kind: FaultKind, target: string, outage
       await sleep(outageMs);
       const endedAt = Date.now();
       await c.redis.start();
-      return done(endedAt, { apiBackMs: await apiBack(c, endedAt) });
+      const storeBackAt = Date.now();
+      return done(endedAt, { storeBackAt, apiBackMs: await apiBack(c, endedAt) });
     }
     case 'sentinel-failover':
       throw new Error('the Sentinel phase runs its own failover (sentinel.ts)');

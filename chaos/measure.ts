@@ -29,7 +29,8 @@ export interface Figures {
   /** Upstream jobs no task owns and no task's tag names (follow-ups carry no tag). */
   unattributedJobs: number;
   leaked: { providers: Record<string, number>; tenants: Record<string, number>; tasks: string[] };
-  webhooks: { expected: number; missing: string[]; late: Array<{ id: string; ms: number }>; latenessMs: Pct };
+  /** `latenessMs`: arrival − finishedAt; `late` judged on that minus the Redis downtime in between (`storeLatenessMs`). */
+  webhooks: { expected: number; missing: string[]; late: Array<{ id: string; ms: number; raw: number }>; latenessMs: Pct; storeLatenessMs: Pct };
   recovery: Array<FaultRecord & { firstSuccessMs: number | null }>;
 }
 
@@ -88,16 +89,24 @@ function duplicates(load: Load, sims: SimEntry[], failovers: Array<[number, numb
   return { upstreamJobs: total, duplicates: { tasks, extraJobs, byFailover, unexplained }, unattributedJobs: unattributed };
 }
 
-/** The first webhook each task got for its final status, against the time the task became final. */
-function webhooks(load: Load, received: Received[], lockMs: number): Figures['webhooks'] {
+/** Time of [from, to] inside the windows (Redis away), in ms. */
+const overlap = (from: number, to: number, windows: Array<[number, number]>) =>
+  windows.reduce((ms, [a, b]) => ms + Math.max(0, Math.min(to, b) - Math.max(from, a)), 0);
+
+/**
+ * The first webhook each task got for its final status, against the time the task became final. While Redis is away
+ * (`down`) nothing can be delivered, so that time does not count towards "late".
+ */
+function webhooks(load: Load, received: Received[], lockMs: number, down: Array<[number, number]>): Figures['webhooks'] {
   const firstFinal = new Map<string, number>();
   for (const r of received) {
     const tag = r.path.split('/').pop()!;
     if (FINAL.has(String(r.headers['x-mjg-event'])) && !firstFinal.has(tag)) firstFinal.set(tag, r.at);
   }
   const missing: string[] = [];
-  const late: Array<{ id: string; ms: number }> = [];
+  const late: Figures['webhooks']['late'] = [];
   const lateness: number[] = [];
+  const storeLateness: number[] = [];
   const finals = [...load.tasks.values()].filter((t) => t.last && FINAL.has(t.last.status));
   for (const t of finals) {
     const at = firstFinal.get(t.tag);
@@ -105,11 +114,13 @@ function webhooks(load: Load, received: Received[], lockMs: number): Figures['we
       missing.push(t.id);
       continue;
     }
-    const ms = Math.max(0, at - finishedAt(t));
-    lateness.push(ms);
-    if (ms > lockMs) late.push({ id: t.id, ms });
+    const raw = Math.max(0, at - finishedAt(t));
+    const ms = Math.max(0, raw - overlap(finishedAt(t), at, down));
+    lateness.push(raw);
+    storeLateness.push(ms);
+    if (ms > lockMs) late.push({ id: t.id, ms, raw });
   }
-  return { expected: finals.length, missing, late, latenessMs: pct(lateness) };
+  return { expected: finals.length, missing, late, latenessMs: pct(lateness), storeLatenessMs: pct(storeLateness) };
 }
 
 /** Slot holders left once every task is final: each is a leak. */
@@ -154,7 +165,7 @@ export async function measure(load: Load, sims: SimEntry[], received: Received[]
     // From the failover's start to one lock period after it (a job taken over then may redo a lost write's work).
     ...duplicates(load, sims, faults.filter((f) => f.kind === 'sentinel-failover').map((f) => [f.startedAt, f.endedAt + lockMs])),
     leaked: await leaks(store.redisUrl, store.keyPrefix, sims.map((s) => s.id), store.tenants),
-    webhooks: webhooks(load, received, lockMs),
+    webhooks: webhooks(load, received, lockMs, faults.filter((f) => f.storeBackAt).map((f) => [f.startedAt, f.storeBackAt!])),
     recovery: recovery(load, faults),
   };
 }

@@ -27,6 +27,7 @@ function rows(f: Figures, p: PhaseResult): Array<[string, string]> {
     ['final webhooks expected', String(f.webhooks.expected)],
     ['**final webhooks missing / late**', `${f.webhooks.missing.length} / ${f.webhooks.late.length}`],
     ['final webhook lateness p50 / p99 / max', `${f.webhooks.latenessMs.p50} / ${f.webhooks.latenessMs.p99} / ${f.webhooks.latenessMs.max} ms`],
+    ['the same, Redis downtime left out', `${f.webhooks.storeLatenessMs.p50} / ${f.webhooks.storeLatenessMs.p99} / ${f.webhooks.storeLatenessMs.max} ms`],
     ['fuzz requests (4xx / 503 / other 5xx / no answer)', `${p.fuzz.sent} (${fz['4xx'] ?? 0} / ${fz['503'] ?? 0} / ${p.fuzz.fiveHundreds.length} / ${fz['no answer'] ?? 0})`],
     ['gateway processes that died on their own', list(p.unexpectedExits)],
     ['phase time', s(p.ms)],
@@ -39,7 +40,7 @@ function findings(name: string, f: Figures, p: PhaseResult): string[] {
   if (f.reverted.length) out.push(`- ${name}: reverted ${list(f.reverted.map((x) => `${x.id} (${x.what})`))}`);
   if (f.leaked.tasks.length) out.push(`- ${name}: slots still held by ${list(f.leaked.tasks)}`);
   if (f.webhooks.missing.length) out.push(`- ${name}: no final webhook for ${list(f.webhooks.missing)}`);
-  if (f.webhooks.late.length) out.push(`- ${name}: late final webhooks ${list(f.webhooks.late.map((x) => `${x.id} (${x.ms} ms)`))}`);
+  if (f.webhooks.late.length) out.push(`- ${name}: late final webhooks ${list(f.webhooks.late.map((x) => `${x.id} (${x.ms} ms; ${x.raw} ms with Redis downtime)`))}`);
   if (f.duplicates.byFailover.length) out.push(`- ${name}: duplicate jobs made during the failover ${list(f.duplicates.byFailover.map((x) => `${x.id} (${x.jobs} jobs; attempts ${x.attempts})`))}`);
   if (f.duplicates.unexplained.length) out.push(`- ${name}: unexplained duplicate jobs ${list(f.duplicates.unexplained.map((x) => `${x.id} (${x.jobs} jobs; attempts ${x.attempts})`))}`);
   if (p.fuzz.fiveHundreds.length) out.push(`- ${name}: 5xx under fuzz ${list(p.fuzz.fiveHundreds.map((x) => `${x.name} → ${x.status}`))}`);
@@ -78,9 +79,9 @@ ${r1.map(([k, v], i) => `| ${k} | ${v} | ${r2[i]![1]} |`).join('\n')}
 
 ## Recovery per fault
 
-| fault | target | lasted | API answering after | first task succeeding after |
-| --- | --- | --- | --- | --- |
-${faults.map((f) => `| ${f.kind} | ${f.target} | ${s(f.endedAt - f.startedAt)} | ${s(f.apiBackMs)} | ${s(f.firstSuccessMs)} |`).join('\n')}
+| at | fault | target | lasted | API answering after | first task succeeding after |
+| --- | --- | --- | --- | --- | --- |
+${faults.map((f) => `| ${new Date(f.startedAt).toISOString().slice(11, 19)} | ${f.kind} | ${f.target || '—'} | ${s(f.endedAt - f.startedAt)} | ${s(f.apiBackMs)} | ${s(f.firstSuccessMs)} |`).join('\n')}
 
 ## Findings
 
@@ -103,8 +104,10 @@ ${found.length ? found.join('\n') : 'None: nothing lost, reverted or leaked, eve
   duplicate is *unexplained*. Follow-ups carry no tag: their extra jobs show as jobs no task owns.
 - **leaked slots**: provider and tenant slot holders (read through \`RoomStore.holders\`) once every task is final.
 - **final webhooks**: per final task, the first webhook the receiver got whose \`X-MJG-Event\` is a final status;
-  lateness is its arrival minus the task's \`finishedAt\`. *Late* is beyond \`workers.lockDurationMs\`; *missing* is
-  none within max(20 s, two lock periods) of the end.
+  lateness is its arrival minus the task's \`finishedAt\`. *Late* is beyond \`workers.lockDurationMs\` once the time
+  Redis was away in between is left out (from a Redis SIGKILL, or a failover's start, to Redis answering again: no
+  process can read the event or its delivery job then; a task that ended just before Redis died otherwise counts the
+  whole outage). *Missing* is none within max(20 s, two lock periods) of the end.
 - **recovery**: from the end of a fault (process restarted, Redis started again, provider serving again, failover
   done) to the API answering \`/readyz\` and to the first task finishing \`succeeded\` after it (on the provider of an
   outage). Measured, not asserted.

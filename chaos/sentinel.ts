@@ -44,7 +44,7 @@ export async function sentinelPhase(logDir: string, runId: string, tasks: number
       submits.push(load.submitOne());
       if (i === Math.floor(tasks / 3)) {
         const at = Date.now();
-        failover = set.failover().then((): FaultRecord => ({ kind: 'sentinel-failover', target: 'primary → replica', startedAt: at, endedAt: Date.now() }));
+        failover = set.failover().then((): FaultRecord => ({ kind: 'sentinel-failover', target: 'primary → replica', startedAt: at, endedAt: Date.now(), storeBackAt: Date.now() }));
       }
       await sleep(1000 / perSecond);
     }
