@@ -12,7 +12,7 @@ const relativeTo = (...dirs) => `^(?:\\.\\./)+(?:src/)?(?:${dirs.join('|')})(?:/
 
 export default tseslint.config(
   {
-    ignores: ['dist/', 'coverage/', 'node_modules/', 'bench/results/'],
+    ignores: ['dist/', 'coverage/', 'node_modules/', 'bench/results/', 'chaos/results/'],
   },
 
   // Type-checked recommended set: the whole tree lints in well under a minute, and the type-aware rules

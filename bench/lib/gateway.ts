@@ -82,19 +82,20 @@ export function codeVersion(dir = ROOT): string {
 
 /**
  * Starts one gateway process; resolves when it answers /readyz (api, all) or its BullMQ workers are registered.
- * `cwd`: another checkout whose src/main.ts to run, started the same way (the A/B mode's gateway A).
+ * `cwd`: another checkout whose src/main.ts to run, started the same way (the A/B mode's gateway A). `redisUrl`:
+ * where its workers register (the bench's Redis unless said otherwise); `logDir`: see startProcess.
  */
-export async function startGateway(label: string, role: GatewayProc['role'], configPath: string, keyPrefix: string, opts: { port?: number; cpuProf?: boolean; workersBefore?: number; cwd?: string } = {}): Promise<GatewayProc> {
+export async function startGateway(label: string, role: GatewayProc['role'], configPath: string, keyPrefix: string, opts: { port?: number; cpuProf?: boolean; workersBefore?: number; cwd?: string; redisUrl?: string; logDir?: string } = {}): Promise<GatewayProc> {
   const port = role === 'worker' ? undefined : opts.port ?? (await freePort());
   const env: Record<string, string> = { GATEWAY_CONFIG: configPath, ROLE: role, ...(port ? { PORT: String(port) } : {}) };
   const code = codeVersion(opts.cwd);
-  const proc = startProcess(label, 'src/main.ts', env, { cpuProf: opts.cpuProf, nodeFlags: SERVER_NODE_FLAGS, cwd: opts.cwd });
+  const proc = startProcess(label, 'src/main.ts', env, { cpuProf: opts.cpuProf, nodeFlags: SERVER_NODE_FLAGS, cwd: opts.cwd, logDir: opts.logDir });
   if (port) {
     const url = `http://127.0.0.1:${port}`;
     await guardStart(proc, waitFor(`${label} /readyz`, async () => (await fetch(`${url}/readyz`)).status === 200, 30_000, 100));
     return { proc, role, url, port, code };
   }
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const connection = new Redis(opts.redisUrl ?? REDIS_URL, { maxRetriesPerRequest: null });
   const submissions = new Queue('submissions', { connection, prefix: `${keyPrefix}:bull` });
   try {
     const before = opts.workersBefore ?? 0;

@@ -22,6 +22,7 @@ export interface Proc {
   /** Lines the process wrote to stdout so far (readiness markers). */
   lines: string[];
   exited: Promise<number | null>;
+  logPath: string;
   stop(): Promise<void>;
 }
 
@@ -36,16 +37,20 @@ const SCRUB = ['PORT', 'HOST', 'REDIS_URL', 'PUBLIC_URL', 'ADMIN_TOKEN', 'LOG_LE
  */
 export const SERVER_NODE_FLAGS = ['--max-semi-space-size=64'];
 
-/** `cwd`: the checkout the entry is resolved in and runs from (this one unless said otherwise: the A/B mode's other gateway). */
-export function startProcess(label: string, entry: string, env: Record<string, string>, opts: { cpuProf?: boolean; nodeFlags?: string[]; cwd?: string } = {}): Proc {
-  mkdirSync(LOGS, { recursive: true });
+/**
+ * `cwd`: the checkout the entry is resolved in and runs from (this one unless said otherwise: the A/B mode's other
+ * gateway). `logDir`: where `<label>.log` goes (bench/results/logs unless said otherwise).
+ */
+export function startProcess(label: string, entry: string, env: Record<string, string>, opts: { cpuProf?: boolean; nodeFlags?: string[]; cwd?: string; logDir?: string } = {}): Proc {
+  const logDir = opts.logDir ?? LOGS;
+  mkdirSync(logDir, { recursive: true });
   const base: Record<string, string | undefined> = { ...process.env };
   for (const k of SCRUB) delete base[k];
   // One directory per process: Node writes a profile per thread (tsx's loader runs in a thread of its own), named
   // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; the main thread's is the one with thread id 0.
   const prof = opts.cpuProf ? (mkdirSync(join(PROF_DIR, label), { recursive: true }), ['--cpu-prof', `--cpu-prof-dir=${join(PROF_DIR, label)}`]) : [];
   const child = spawn(process.execPath, [...prof, ...(opts.nodeFlags ?? []), '--import', 'tsx', entry], { cwd: opts.cwd ?? ROOT, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = createWriteStream(join(LOGS, `${label}.log`));
+  const log = createWriteStream(join(logDir, `${label}.log`));
   const lines: string[] = [];
   let partial = '';
   child.stdout.on('data', (chunk: Buffer) => {
@@ -61,7 +66,7 @@ export function startProcess(label: string, entry: string, env: Record<string, s
     resolve(code);
   }));
   const proc: Proc = {
-    label, pid: child.pid!, child, lines, exited,
+    label, pid: child.pid!, child, lines, exited, logPath: join(logDir, `${label}.log`),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
@@ -96,7 +101,7 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 /** Fails fast when a process dies during start-up, with the tail of its log. */
 export async function guardStart<T>(proc: Proc, ready: Promise<T>): Promise<T> {
   const died = proc.exited.then((code) => {
-    const tail = readTail(join(LOGS, `${proc.label}.log`));
+    const tail = readTail(proc.logPath);
     throw new Error(`${proc.label} exited with code ${code} during start-up:\n${tail}`);
   });
   return Promise.race([ready, died]);

@@ -90,6 +90,19 @@ export class RoomStore {
     return Promise.all(providerIds.map((id) => this.redis.zcount(this.keys.providerSlots(id), `(${now}`, '+inf')));
   }
 
+  /** Every slot holder per provider and per tenant, lapsed leases included (what a leak check counts). */
+  async holders(providerIds: string[], tenantIds: string[]): Promise<{ providers: Record<string, string[]>; tenants: Record<string, string[]> }> {
+    const read = (key: string) => this.redis.zrange(key, 0, -1);
+    const [p, t] = await Promise.all([
+      Promise.all(providerIds.map((id) => read(this.keys.providerSlots(id)))),
+      Promise.all(tenantIds.map((id) => read(this.keys.tenantSlots(id)))),
+    ]);
+    return {
+      providers: Object.fromEntries(providerIds.map((id, i) => [id, p[i]!])),
+      tenants: Object.fromEntries(tenantIds.map((id, i) => [id, t[i]!])),
+    };
+  }
+
   /** Tasks waiting per provider and tenant, with the arrival of the oldest. */
   async waiting(providerIds: string[]): Promise<WaitingGroup[]> {
     const out: WaitingGroup[] = [];

@@ -6,12 +6,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
 import type { Config } from '../../src/config.js';
 import type { Task } from '../../src/schemas/task.js';
+import { startRedisServer } from '../helpers/redis-server.js';
 import { api, dropPrefix, freePort, sleep, startGateway, TENANT_A_KEY, testConfig, waitForTask, type TestGateway } from '../helpers/gateway.js';
 
 const KEY = TENANT_A_KEY;
@@ -19,6 +19,8 @@ const KEY = TENANT_A_KEY;
 const children: ChildProcess[] = [];
 const prefixes = new Set<string>();
 const dirs: string[] = [];
+/** Servers a test started that afterEach stops (after the gateway processes). */
+const cleanups: Array<() => Promise<void>> = [];
 
 const tempDir = (name: string) => {
   const dir = mkdtempSync(join(tmpdir(), name));
@@ -68,6 +70,7 @@ describe('processes', () => {
     for (const prefix of prefixes) await dropPrefix(prefix);
     prefixes.clear();
     for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    for (const stop of cleanups.splice(0)) await stop();
   });
 
   it('ROLE=all serves and works, and SIGTERM exits 0 within 10 s', async () => {
@@ -155,18 +158,9 @@ describe('processes', () => {
   }, 90_000);
 
   it('loses no task when Redis (AOF on) restarts during work', async () => {
-    const port = await freePort();
-    const dir = tempDir('mjg-redis-');
-    const startRedis = () => {
-      const r = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''], { stdio: 'ignore' });
-      children.push(r);
-      return r;
-    };
-    let redisProc = startRedis();
-    const redisUrl = `redis://127.0.0.1:${port}/0`;
-    const probe = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
-    probe.on('error', () => undefined);
-    for (let i = 0; i < 50 && (await probe.ping().catch(() => '')) !== 'PONG'; i++) await sleep(100);
+    const redis = await startRedisServer({ aof: true, fsync: 'always' });
+    cleanups.push(() => redis.close());
+    const redisUrl = redis.url;
     sim = await startLegnextSimulator({ apiKey: 'lk' });
     sim.state.behaviour.jobDurationMs = 1500;
     const config = testConfig({ providers: [{ id: 'legnext-main', type: 'legnext', apiKey: 'lk', baseUrl: `${sim.url}/api` }], config: { redisUrl } });
@@ -178,12 +172,10 @@ describe('processes', () => {
     const ids: string[] = [];
     for (let i = 0; i < 10; i++) ids.push((await api<Task>(url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'imagine', prompt: `aof ${i}` } })).body.id);
     await sleep(300);
-    redisProc.kill('SIGKILL');
-    await exited(redisProc);
+    await redis.kill();
     await sleep(500);
-    redisProc = startRedis();
+    await redis.start();
     const done = await Promise.all(ids.map((id) => waitForTask(url, KEY, id, 30_000)));
     expect(done.map((t) => t.status)).toEqual(ids.map(() => 'succeeded'));
-    await probe.quit();
   }, 60_000);
 });

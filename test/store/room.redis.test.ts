@@ -41,6 +41,17 @@ describe('slots and the waiting room on Redis', () => {
     expect((await room.waiting([p]))[0]).toMatchObject({ provider: p, tenant: 'ta', waiting: 9 });
   });
 
+  it('lists every slot holder per provider and tenant, lapsed leases included, until released', async () => {
+    const p = provider();
+    const slots = [{ id: p, max: 5 }];
+    expect(await admit('l1', 'tl', slots, { cap: 5 })).toEqual({ held: p });
+    await room.admit({ taskId: 'l2', tenantId: 'tl', cap: 5, leaseUntil: Date.now() - 1000, jobId: 'l2-s1', order: 1, candidates: slots, wait: true, take: true });
+    expect(await room.holders([p], ['tl'])).toEqual({ providers: { [p]: ['l2', 'l1'] }, tenants: { tl: ['l2', 'l1'] } });
+    await room.release('l1', 'tl', slots, false);
+    await room.release('l2', 'tl', slots, false);
+    expect(await room.holders([p], ['tl'])).toEqual({ providers: { [p]: [] }, tenants: { tl: [] } });
+  });
+
   it('hands a freed slot to the earliest waiter in the same call that frees it, and records its wake-up', async () => {
     const p = provider();
     const slots = [{ id: p, max: 1 }];
