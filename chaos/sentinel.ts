@@ -19,7 +19,7 @@ export interface PhaseResult { figures: Figures; fuzz: Awaited<ReturnType<typeof
 
 export async function sentinelPhase(logDir: string, runId: string, tasks: number, perSecond: number, jobMs: number, drainMs: number): Promise<PhaseResult> {
   const started = Date.now();
-  const set = await startSentinelSet('chaos-primary');
+  const set = await startSentinelSet({ name: 'chaos-primary' });
   const sims = await startSims(jobMs);
   const receiver = await startReceiver();
   const keyPrefix = 'chaos-sentinel';
