@@ -1,6 +1,7 @@
 /** What APIMart runs, and the requests it cannot take whatever the parent. */
 import { declaredRefusal } from '../capabilities.js';
-import type { Capabilities, CanonicalRequest, Speed } from '../types.js';
+import type { Capabilities, CanonicalRequest, ParentRef, Speed } from '../types.js';
+import { upsampleButton } from './submit.js';
 
 const IMAGE_SPEEDS: Speed[] = ['relax', 'fast', 'turbo'];
 
@@ -10,7 +11,8 @@ export const APIMART_CAPABILITIES: Capabilities = {
   actions: {
     imagine: { speeds: IMAGE_SPEEDS, options: ['prompt', 'imageUrls'] },
     variation: { speeds: IMAGE_SPEEDS, options: ['strength'] },
-    upscale: { speeds: IMAGE_SPEEDS, options: ['mode'] },
+    // A grid image's upscale is a crop: `mode` is honoured only where the parent has the upsample buttons.
+    upscale: { speeds: IMAGE_SPEEDS, options: ['mode'], ranges: { mode: 'on an upscaled image only (a grid image is cropped)' } },
     reroll: { speeds: IMAGE_SPEEDS, options: [] },
     remix: { speeds: IMAGE_SPEEDS, options: ['prompt', 'strength'] },
     // Pan has a fixed extent (no `scale`); zoom takes `zoom_ratio` but only as 1.5× or 2×.
@@ -19,6 +21,8 @@ export const APIMART_CAPABILITIES: Capabilities = {
     inpaint: { speeds: IMAGE_SPEEDS, options: ['mask.url', 'prompt'] },
     blend: { speeds: IMAGE_SPEEDS, options: ['imageUrls', 'aspectRatio'], ranges: { imageUrls: '2-4 images' } },
     describe: { speeds: IMAGE_SPEEDS, options: ['imageUrl'] },
+    // `edits` rewrites a whole image from a prompt (no canvas, position or mask): that is retexture, never `edit`.
+    retexture: { speeds: IMAGE_SPEEDS, options: ['imageUrl', 'prompt'] },
     // Its own video fields: `motion`, `batch_size`, `end_url`; no loop and no raw.
     video: { speeds: ['fast'], options: ['imageUrl', 'prompt', 'resolution', 'motion', 'endImageUrl', 'batchSize'] },
   },
@@ -46,4 +50,13 @@ export function unsupportedByApimart(req: CanonicalRequest): string | null {
     default:
       return null;
   }
+}
+
+/**
+ * What the parent allows. An explicit upscale `mode` needs the parent's subtle/creative upsample button: a grid has
+ * only the U1–U4 crops, so the mode would be dropped there and the request is refused instead.
+ */
+export function apimartParentRefusal(req: CanonicalRequest, parent: ParentRef): string | null {
+  if (req.action !== 'upscale' || req.mode === undefined || upsampleButton(parent, req.mode, req.index)) return null;
+  return `APIMart does not honour the option "mode" of upscale on this parent: it crops a grid image as it is (upscale the image first, then upscale that with mode ${req.mode})`;
 }

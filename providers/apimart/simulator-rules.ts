@@ -88,6 +88,8 @@ export function validateApimart(endpoint: string, b: Body, state: SimState): Pro
       return b.dimensions === undefined || DIMENSIONS.includes(b.dimensions as string) ? null : bad('dimensions must be SQUARE, PORTRAIT or LANDSCAPE');
     case 'describe':
       return isUrls(b.image_urls, 1, 10) ? null : bad('image_urls is required');
+    case 'edits':
+      return !isText(b.prompt) ? bad('prompt is required') : isUrls(b.image_urls, 1, 10) ? null : bad('image_urls is required');
     case 'video':
       return video(b, state);
     default:

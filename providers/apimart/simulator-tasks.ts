@@ -7,7 +7,8 @@ const ULID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** `task_` + 26 upper-case Crockford characters, like APIMart's ULID ids. */
 export const newTaskId = (): string => `task_${Array.from(randomBytes(26), (b) => ULID_ALPHABET[b % 32]).join('')}`;
 
-const GRID_ACTIONS = new Set(['imagine', 'variation', 'high_variation', 'low_variation', 'reroll', 'remix_strong', 'remix_subtle', 'blend', 'pan', 'zoom', 'inpaint']);
+/** Edits answers a grid like imagine (the docs show no result) [I]. */
+const GRID_ACTIONS = new Set(['imagine', 'edits', 'variation', 'high_variation', 'low_variation', 'reroll', 'remix_strong', 'remix_subtle', 'blend', 'pan', 'zoom', 'inpaint']);
 export const isGrid = (job: SimJob): boolean => GRID_ACTIONS.has(job.action);
 
 /** An inpaint task waits in MODAL until `/modal` brings the mask. */

@@ -104,6 +104,8 @@ export function apimartRequest(input: SubmitInput): WireCall {
       return { path: APIMART_PATHS.blend, body: { image_urls: req.imageUrls, dimensions: DIMENSIONS[req.aspectRatio ?? '1:1'], speed: speedOf(req) } };
     case 'describe':
       return { path: APIMART_PATHS.describe, body: { image_urls: [req.imageUrl], speed: speedOf(req) } };
+    case 'retexture':
+      return { path: APIMART_PATHS.edits, body: { prompt: req.prompt, image_urls: [req.imageUrl], speed: speedOf(req) } };
     case 'video': {
       // Video runs at fast only and takes no speed field; its index alone is 0-based.
       const video_type = req.resolution === '720p' ? 'vid_1.1_i2v_720' : 'vid_1.1_i2v_480';

@@ -9,7 +9,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { ProviderError, type ParentRef } from '../../providers/types.js';
 import { afterSubmitError, healthOutcome } from '../domain/failover.js';
 import { requestBalanceCheck } from './balance.js';
-import { addAttempt, applySnapshot, failTask, isFinal, timeOut, touch, type TaskRecord } from '../domain/task.js';
+import { addAttempt, applySnapshot, failTask, isFinal, parentRefOf, timeOut, touch, type TaskRecord } from '../domain/task.js';
 import type { TaskErrorCode } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { admit, releaseSlots, waitReason } from '../services/admission.js';
@@ -33,8 +33,7 @@ type Deps = Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'provider
 async function parentRef(rt: Pick<Runtime, 'tasks'>, rec: TaskRecord): Promise<ParentRef | undefined | null> {
   if (!rec.task.parentId) return undefined;
   const parent = await rt.tasks.get(rec.task.parentId);
-  if (!parent || !parent.task.upstreamId) return null;
-  return { upstreamId: parent.task.upstreamId, action: parent.task.action, state: parent.priv.upstreamState, output: parent.task.output };
+  return parent ? parentRefOf(parent) : null;
 }
 
 /** Registers an unguessable callback URL for this upstream job when the gateway is reachable and the provider calls back. */

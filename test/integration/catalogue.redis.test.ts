@@ -108,6 +108,10 @@ describe('the later catalogue actions through the simulators', () => {
     const res = await api(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'remove_background', imageUrl: IMG, provider: 'apimart' } });
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'action_not_supported', message: expect.stringContaining('apimart: APIMart has no remove_background') });
+    // Its `edits` takes no canvas, position or mask: a canonical edit never goes there.
+    const edit = await api(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'edit', imageUrl: IMG, prompt: 'x', canvas, imagePosition, mask: { url: IMG }, provider: 'apimart' } });
+    expect(edit.status).toBe(422);
+    expect(edit.body.error.message).toContain('apimart: APIMart has no edit');
   });
 
   it('refuses a follow-up option its parent provider cannot honour (422, never dropped)', async () => {
@@ -116,6 +120,30 @@ describe('the later catalogue actions through the simulators', () => {
     expect(res.status).toBe(422);
     expect(res.body.error.message).toMatch(/apimart.*"scale" 1\.8 of zoom/);
     expect(apimart.state.requests.filter((r) => r.path.endsWith('/zoom'))).toHaveLength(0);
+  });
+
+  it('retextures on APIMart through its documented edits endpoint, with the exact body', async () => {
+    const t = await run({ action: 'retexture', imageUrl: IMG, prompt: 'polished marble', provider: 'apimart' });
+    expect(t).toMatchObject({ status: 'succeeded', provider: 'apimart', cost: { reported: true } });
+    expect(t.output!.imageUrls).toHaveLength(4);
+    expect(sent(apimart, '/v1/midjourney/generations/edits')).toEqual([{ prompt: 'polished marble', image_urls: [IMG], speed: 'fast' }]);
+    expect(t.followUps).toContainEqual({ action: 'upscale', index: 2 });
+  });
+
+  it('refuses an upscale mode on an APIMart grid image (a crop), and honours it on the upscaled image', async () => {
+    const grid = await run({ action: 'imagine', prompt: 'a meadow', provider: 'apimart' });
+    const refused = await api(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'upscale', taskId: grid.id, index: 2, mode: 'creative' } });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error).toMatchObject({ code: 'action_not_supported', details: { provider: 'apimart' } });
+    expect(refused.body.error.message).toMatch(/apimart.*APIMart does not honour the option "mode" of upscale/);
+    expect(sent(apimart, '/v1/midjourney/generations/upscale')).toEqual([]);
+
+    const crop = await run({ action: 'upscale', taskId: grid.id, index: 2 });
+    const creative = await run({ action: 'upscale', taskId: crop.id, index: 1, mode: 'creative' });
+    expect(creative).toMatchObject({ status: 'succeeded', provider: 'apimart' });
+    const [first, second] = sent(apimart, '/v1/midjourney/generations/upscale');
+    expect(first).toEqual({ task_id: grid.upstreamId, index: 2, speed: 'fast' });
+    expect(second).toEqual({ task_id: crop.upstreamId, custom_id: expect.stringMatching(/^MJ::JOB::upsample_v7_2x_creative::1::/), speed: 'fast' });
   });
 
   it('routes a video option only one provider honours to that provider', async () => {
