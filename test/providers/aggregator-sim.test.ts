@@ -63,11 +63,13 @@ describe('aggregator adapter against the simulator', () => {
     expect((await runToEnd(adapter, child.upstreamId, variation)).output?.imageUrls).toHaveLength(4);
   });
 
-  it('also lets a follow-up name its parent by the task id', async () => {
+  it('gives jobId one meaning, the remote job id: a parent named by its aggregator task id is not found', async () => {
     const root = await adapter.submit({ request: imagine });
     await runToEnd(adapter, root.upstreamId, imagine);
-    const child = await adapter.submit({ request: { action: 'upscale', taskId: 't', index: 1 }, parent: { upstreamId: root.upstreamId, action: 'imagine', state: {}, output: null } });
-    expect((await runToEnd(adapter, child.upstreamId, { action: 'upscale', taskId: 't', index: 1 })).output?.imageUrls).toHaveLength(1);
+    const byTaskId = adapter.submit({ request: { action: 'upscale', taskId: 't', index: 1 }, parent: { upstreamId: root.upstreamId, action: 'imagine', state: {}, output: null } });
+    const err = await expectClass(byTaskId, 'invalid_request');
+    expect(err.upstream).toMatchObject({ status: 400, code: 8004002008 });
+    expect(sim.state.requests.at(-1)!.body).toMatchObject({ jobId: root.upstreamId });
   });
 
   it('sends the wrapped body when configured, which a wrapped-only simulator accepts and a flat-only one refuses', async () => {
@@ -91,9 +93,10 @@ describe('aggregator adapter against the simulator', () => {
       const res = await request(`${sim.url}/model/v1/generation`, { method: 'POST', dispatcher, headers: { authorization: 'Bearer good-key', 'content-type': 'application/json' }, body: JSON.stringify(body) });
       return { status: res.statusCode, body: (await res.body.json()) as { code: number } };
     };
-    expect(await send({ model: 'midjourney_variation', jobId: root.upstreamId, imageNo: 4, type: 0 })).toMatchObject({ status: 400, body: { code: 8004004003 } });
+    const jobId = sim.state.jobs.get(root.upstreamId)!.extra.remoteJobId;
+    expect(await send({ model: 'midjourney_variation', jobId, imageNo: 4, type: 0 })).toMatchObject({ status: 400, body: { code: 8004004003 } });
     expect(await send({ model: 'midjourney_variation', imageNo: 0, type: 0 })).toMatchObject({ status: 400, body: { code: 8004004001 } });
-    expect(await send({ model: 'midjourney_variation', jobId: root.upstreamId, imageNo: 0, type: 2 })).toMatchObject({ status: 400, body: { code: 8004004005 } });
+    expect(await send({ model: 'midjourney_variation', jobId, imageNo: 0, type: 2 })).toMatchObject({ status: 400, body: { code: 8004004005 } });
     expect(await send({ model: 'midjourney_diffusion', text: 'x', callback: 'ftp://x' })).toMatchObject({ status: 400, body: { code: 8004001006 } });
     expect(await send({ model: 'midjourney_teleport', text: 'x' })).toMatchObject({ status: 400 });
   });
