@@ -17,14 +17,15 @@ export const awaitingModal = (job: SimJob): boolean => job.extra.awaitingModal =
 export const isSuccess = (job: SimJob, state: SimState): boolean =>
   !awaitingModal(job) && state.phase(job) === 'done' && job.outcome.kind === 'succeed';
 
-export type WireStatus = 'SUBMITTED' | 'IN_PROGRESS' | 'MODAL' | 'SUCCESS' | 'FAILURE';
+/** The MJ-style words. `CANCEL` is midjourney-proxy's word [I]: APIMart documents only the unified `cancelled`. */
+export type WireStatus = 'NOT_START' | 'SUBMITTED' | 'IN_PROGRESS' | 'MODAL' | 'SUCCESS' | 'FAILURE' | 'CANCEL';
 
 export function wireStatus(job: SimJob, state: SimState): WireStatus {
   if (awaitingModal(job)) return 'MODAL';
   const phase = state.phase(job);
-  if (phase === 'pending') return 'SUBMITTED';
+  if (phase === 'pending') return state.serves('apimart-not-start') ? 'NOT_START' : 'SUBMITTED';
   if (phase === 'running') return 'IN_PROGRESS';
-  return job.outcome.kind === 'fail' ? 'FAILURE' : 'SUCCESS';
+  return job.outcome.kind === 'fail' ? 'FAILURE' : job.outcome.kind === 'cancel' ? 'CANCEL' : 'SUCCESS';
 }
 
 export interface SimButton { customId: string; label: string }
@@ -80,7 +81,7 @@ export function mjTaskBody(job: SimJob, state: SimState): Record<string, unknown
     id: job.id, status, action: job.action.toUpperCase(), progress: `${status === 'MODAL' ? 0 : state.progress(job)}%`,
     prompt: typeof job.body.prompt === 'string' ? job.body.prompt : '', created: unix(job.createdAt),
   };
-  if (status === 'FAILURE' && job.outcome.kind === 'fail') body.fail_reason = job.outcome.message;
+  if ((status === 'FAILURE' || status === 'CANCEL') && job.outcome.kind !== 'succeed') body.fail_reason = failReason(job.outcome);
   if (status !== 'SUCCESS') return body;
   const media = mediaOf(job);
   if (media.grid) body.grid_image_url = media.grid;
@@ -90,7 +91,13 @@ export function mjTaskBody(job: SimJob, state: SimState): Record<string, unknown
   return { ...body, buttons: buttonsOf(job), cost: costOf(job), completed: unix(job.createdAt + job.durationMs) };
 }
 
-const UNIFIED_STATUS: Record<WireStatus, string> = { SUBMITTED: 'pending', IN_PROGRESS: 'processing', MODAL: 'processing', SUCCESS: 'completed', FAILURE: 'failed' };
+const UNIFIED_STATUS: Record<WireStatus, string> = {
+  NOT_START: 'pending', SUBMITTED: 'pending', IN_PROGRESS: 'processing', MODAL: 'processing', SUCCESS: 'completed', FAILURE: 'failed', CANCEL: 'cancelled',
+};
+
+/** What a FAILURE or CANCEL task says in `fail_reason`. */
+const failReason = (o: SimJob['outcome']): string | undefined =>
+  o.kind === 'fail' ? o.message : o.kind === 'cancel' ? o.message ?? 'the task was cancelled' : undefined;
 
 /** `GET /v1/tasks/{id}`: the A3a shape (`url` as an array); no grid, buttons or describe text. */
 export function unifiedTaskBody(job: SimJob, state: SimState): Record<string, unknown> {

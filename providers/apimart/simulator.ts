@@ -13,6 +13,8 @@ export interface ApimartSimOptions extends StartOptions { apiKey?: string }
 type Body = Record<string, unknown>;
 
 const mjError = (p: Problem): SimReply => ({ status: p.status, body: { code: p.code, message: p.message } });
+/** A generation refusal; under `apimart-code-in-200` it comes as HTTP 200 carrying the refusal's body `code`. */
+const refusal = (p: Problem, state: SimState): SimReply => (state.serves('apimart-code-in-200') ? { ...mjError(p), status: 200 } : mjError(p));
 const platformError = (status: number, type: string, message: string): SimReply => ({ status, body: { error: { type, message, code: status } } });
 const accepted = (taskId: string, status = 'submitted'): SimReply => ({ status: 200, body: { code: 200, data: [{ status, task_id: taskId }] } });
 
@@ -43,7 +45,7 @@ function resumeModal(body: Body, state: SimState): SimReply {
 
 function generate(endpoint: string, body: Body, state: SimState): SimReply {
   const problem = validateApimart(endpoint, body, state);
-  if (problem) return mjError(problem);
+  if (problem) return refusal(problem, state);
   if (endpoint === 'modal') return resumeModal(body, state);
   const job = state.createJob(endpoint.replace(/-/g, '_'), body, typeof body.prompt === 'string' ? body.prompt : undefined, undefined, newTaskId());
   if (endpoint !== 'inpaint') return accepted(job.id);
