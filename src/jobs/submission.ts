@@ -109,7 +109,7 @@ export function createSubmissionProcessor(rt: Deps) {
         return void (await fail(taskId, 'upstream_error', 'a worker stopped while submitting; the job may exist upstream (onAmbiguousSubmit: fail)'));
       }
       const cb = await callbackFor(rt, entry, rec);
-      const crashNote = { provider: inFlightAt, outcome: 'ambiguous' as const, error: { class: 'ambiguous', message: 'a worker stopped during the submit; submitting again', upstream: null } };
+      const crashNote = { provider: inFlightAt, outcome: 'ambiguous' as const, error: { class: 'ambiguous' as const, message: 'a worker stopped during the submit; submitting again', upstream: null } };
       const claimed = await rt.transitions.apply(taskId, (r) =>
         r.task.status === 'queued' && r.priv.generation === generation
           ? { ...r, task: crashed ? addAttempt(touch(r.task, {}), crashNote) : r.task, priv: { ...r.priv, phase: 'submitting', submittingTo: pid, waitingFor: undefined, waitReason: undefined } }
