@@ -99,7 +99,7 @@ const UNIFIED_STATUS: Record<WireStatus, string> = {
 const failReason = (o: SimJob['outcome']): string | undefined =>
   o.kind === 'fail' ? o.message : o.kind === 'cancel' ? o.message ?? 'the task was cancelled' : undefined;
 
-/** `GET /v1/tasks/{id}`: the A3a shape (`url` as an array); no grid, buttons or describe text. */
+/** `GET /v1/tasks/{id}`: the A3a shape (`url` as an array; A3b on request); no grid, buttons or describe text. */
 export function unifiedTaskBody(job: SimJob, state: SimState): Record<string, unknown> {
   const status = wireStatus(job, state);
   const data: Record<string, unknown> = {
@@ -110,8 +110,10 @@ export function unifiedTaskBody(job: SimJob, state: SimState): Record<string, un
   if (status === 'SUCCESS') {
     const media = mediaOf(job);
     const expires_at = unix(Date.now()) + 72 * 3600;
+    // A3a: one item whose `url` is the list; A3b: one item per image, `url` a string.
+    const images = state.serves('apimart-url-string') ? media.images.map((url) => ({ url, expires_at })) : media.images.length ? [{ url: media.images, expires_at }] : [];
     data.result = {
-      images: media.images.length ? [{ url: media.images, expires_at }] : [],
+      images,
       ...(media.videos.length ? { videos: [{ url: media.videos, expires_at }] } : {}),
     };
     Object.assign(data, { completed: unix(job.createdAt + job.durationMs), actual_time: Math.ceil(job.durationMs / 1000), cost: costOf(job) });

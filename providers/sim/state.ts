@@ -20,9 +20,10 @@ export type Outcome =
  * - `legnext-staged`: a pending job is read back as `staged` (pending → staged → processing);
  * - `legnext-error-wrapped`: error bodies come as `{error: {code, message, raw_message, detail}}` (the OpenAPI form);
  * - `apimart-not-start`: a pending task reads `NOT_START` on the MJ-style query;
- * - `apimart-code-in-200`: a refused request answers HTTP 200 with the refusal's body `code` and `message`.
+ * - `apimart-code-in-200`: a refused request answers HTTP 200 with the refusal's body `code` and `message`;
+ * - `apimart-url-string`: the unified query gives each image's `url` as one string (A3b) instead of an array (A3a).
  */
-export const WIRE_VARIANTS = ['legnext-staged', 'legnext-error-wrapped', 'apimart-not-start', 'apimart-code-in-200'] as const;
+export const WIRE_VARIANTS = ['legnext-staged', 'legnext-error-wrapped', 'apimart-not-start', 'apimart-code-in-200', 'apimart-url-string'] as const;
 export type WireVariant = (typeof WIRE_VARIANTS)[number];
 
 /** A fault served instead of the normal answer, `times` times (default 1). */

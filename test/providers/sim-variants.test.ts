@@ -104,6 +104,19 @@ describe('APIMart variants', () => {
     expect((await raw(`${sim.url}/v1/tasks/${sub.upstreamId}`, key)).body.data.status).toBe('cancelled');
   });
 
+  it('reads the unified query with one url string per image (A3b) as with the url list (A3a)', async () => {
+    Object.assign(sim.state.behaviour, { variants: ['apimart-url-string'], jobDurationMs: 20 });
+    const sub = await adapter.submit({ request: imagine });
+    await sleep(60);
+    const unified = (await raw(`${sim.url}/v1/tasks/${sub.upstreamId}`, key)).body.data.result.images;
+    expect(unified).toHaveLength(4);
+    expect(typeof unified[0].url).toBe('string');
+    // The MJ-style query answers 404 once: the adapter reads the unified one instead.
+    sim.state.faults = [{ on: 'poll', status: 404, body: { code: 3, message: 'not found' } }];
+    const snap = await adapter.poll({ upstreamId: sub.upstreamId, state: {}, request: imagine });
+    expect(snap).toMatchObject({ status: 'succeeded', output: { imageUrls: unified.map((i: { url: string }) => i.url) }, state: { query: 'unified' } });
+  });
+
   it('classifies a refusal that comes as HTTP 200 by its body code', async () => {
     sim.state.behaviour.variants = ['apimart-code-in-200'];
     const missing: ParentRef = { upstreamId: 'task_MISSING', action: 'imagine', state: {}, output: null };
