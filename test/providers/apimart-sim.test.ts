@@ -107,7 +107,10 @@ describe('APIMart adapter against the simulator', () => {
   });
 
   it('splits the describe prompts and renders videos', async () => {
-    expect((await run({ action: 'describe', imageUrl: 'https://x/a.png' })).snap.output?.prompts).toHaveLength(4);
+    const described = (await run({ action: 'describe', imageUrl: 'https://x/a.png' })).snap.output!;
+    expect(described.prompts).toHaveLength(4);
+    // The description is kept as APIMart gave it, keycaps and all.
+    expect(described.texts?.description).toMatch(/^1\uFE0F\u20E3 suggestion 1/u);
     const image = (await run({ action: 'imagine', prompt: 'a fox' })).ref;
     const video = await run({ action: 'video', taskId: 't', index: 1 }, image);
     expect(video.snap.output?.videoUrls).toHaveLength(1);
