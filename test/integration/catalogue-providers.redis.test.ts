@@ -74,6 +74,13 @@ describe('the later actions where each provider has them, and refusals where it 
     ]);
   });
 
+  it('routes turbo on Midjourney V8 past Legnext, which refuses it, to a provider that takes it', async () => {
+    const t = await run({ action: 'imagine', prompt: 'a fox --v 8 --turbo' });
+    expect(t).toMatchObject({ status: 'succeeded', provider: 'apimart' });
+    expect(posts(apimart).map((r) => r.body)).toEqual([{ prompt: 'a fox --v 8', speed: 'turbo' }]);
+    expect(posts(legnext)).toEqual([]);
+  });
+
   it('lists the follow-ups an aggregator grid allows: its classic buttons and edit, none of the Legnext-only ones', async () => {
     const t = await run({ action: 'imagine', prompt: 'a dune --v 7 --draft', provider: 'vtrix' });
     expect(kinds(t)).toEqual(['edit', 'inpaint', 'pan', 'remix', 'reroll', 'upscale', 'variation', 'video', 'zoom']);
