@@ -81,6 +81,12 @@ describe('the later actions where each provider has them, and refusals where it 
     expect(posts(legnext)).toEqual([]);
   });
 
+  it('fails a task APIMart cancelled upstream with its reason, as a provider-side failure', async () => {
+    apimart.state.behaviour.outcome = { kind: 'cancel', message: 'the modal step was not answered in 30 min' };
+    const t = await run({ action: 'imagine', prompt: 'a kite', speed: 'relax' });
+    expect(t).toMatchObject({ status: 'failed', provider: 'apimart', error: { code: 'upstream_error', message: expect.stringContaining('not answered in 30 min') } });
+  });
+
   it('lists the follow-ups an aggregator grid allows: its classic buttons and edit, none of the Legnext-only ones', async () => {
     const t = await run({ action: 'imagine', prompt: 'a dune --v 7 --draft', provider: 'vtrix' });
     expect(kinds(t)).toEqual(['edit', 'inpaint', 'pan', 'remix', 'reroll', 'upscale', 'variation', 'video', 'zoom']);
