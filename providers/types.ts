@@ -175,11 +175,8 @@ export interface ProviderAdapter {
   /** The registry key this adapter was built under (`providers/index.ts`). */
   readonly type: string;
   readonly capabilities: Capabilities;
-  /**
-   * Null when this provider can run the request, else a sentence saying why not. Given a follow-up's parent, it also
-   * checks what that parent allows (e.g. an option only some parents can honour).
-   */
-  unsupported(request: CanonicalRequest, parent?: ParentRef): string | null;
+  /** Null when this provider can run the request, else a sentence saying why not. */
+  unsupported(request: CanonicalRequest): string | null;
   /** Sends the job upstream. Throws ProviderError. */
   submit(input: SubmitInput): Promise<SubmitResult>;
   /** Reads the job. Throws ProviderError (`not_found` when the upstream no longer knows the id). */

@@ -1,7 +1,6 @@
 /** What APIMart runs, and the requests it cannot take whatever the parent. */
 import { declaredRefusal } from '../capabilities.js';
-import type { Capabilities, CanonicalRequest, ParentRef, Speed } from '../types.js';
-import { upsampleButton } from './submit.js';
+import type { Capabilities, CanonicalRequest, Speed } from '../types.js';
 
 const IMAGE_SPEEDS: Speed[] = ['relax', 'fast', 'turbo'];
 
@@ -11,8 +10,8 @@ export const APIMART_CAPABILITIES: Capabilities = {
   actions: {
     imagine: { speeds: IMAGE_SPEEDS, options: ['prompt', 'imageUrls'] },
     variation: { speeds: IMAGE_SPEEDS, options: ['strength'] },
-    // A grid image's upscale is a crop: `mode` is honoured only where the parent has the upsample buttons.
-    upscale: { speeds: IMAGE_SPEEDS, options: ['mode'], ranges: { mode: 'on an upscaled image only (a grid image is cropped)' } },
+    // A grid image's upscale is a crop: with a `mode`, the crop is made first and upscaled by its button (steps.ts).
+    upscale: { speeds: IMAGE_SPEEDS, options: ['mode'] },
     reroll: { speeds: IMAGE_SPEEDS, options: [] },
     remix: { speeds: IMAGE_SPEEDS, options: ['prompt', 'strength'] },
     // Pan has a fixed extent (no `scale`); zoom takes `zoom_ratio` but only as 1.5× or 2×.
@@ -52,11 +51,3 @@ export function unsupportedByApimart(req: CanonicalRequest): string | null {
   }
 }
 
-/**
- * What the parent allows. An explicit upscale `mode` needs the parent's subtle/creative upsample button: a grid has
- * only the U1–U4 crops, so the mode would be dropped there and the request is refused instead.
- */
-export function apimartParentRefusal(req: CanonicalRequest, parent: ParentRef): string | null {
-  if (req.action !== 'upscale' || req.mode === undefined || upsampleButton(parent, req.mode, req.index)) return null;
-  return `APIMart does not honour the option "mode" of upscale on this parent: it crops a grid image as it is (upscale the image first, then upscale that with mode ${req.mode})`;
-}

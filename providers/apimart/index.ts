@@ -6,7 +6,7 @@ import { malformed, upstreamClient } from '../http.js';
 import type { AdapterOptions, JobSnapshot, ProviderAdapter, ProviderModule } from '../types.js';
 import { ProviderError } from '../types.js';
 import { APIMART_DEFAULT_BASE_URL, apimartHeaders, mjTaskPath, unifiedTaskPath, type ApimartState } from './api.js';
-import { APIMART_CAPABILITIES, apimartParentRefusal, unsupportedByApimart } from './capabilities.js';
+import { APIMART_CAPABILITIES, unsupportedByApimart } from './capabilities.js';
 import { ACCEPTED_CODES, apimartErrorBody, apimartHttpError, bodyCodeError, stepFailure } from './errors.js';
 import { mjSnapshot, readMjTask, readSubmitAnswer, statusOf } from './job.js';
 import { APIMART_LIST_PRICES_USD } from './prices.js';
@@ -72,7 +72,7 @@ export function createApimartAdapter(opts: AdapterOptions): ProviderAdapter {
     id: opts.id,
     type: 'apimart',
     capabilities: APIMART_CAPABILITIES,
-    unsupported: (req, parent) => unsupportedByApimart(req) ?? (parent ? apimartParentRefusal(req, parent) : null),
+    unsupported: unsupportedByApimart,
 
     async submit(input) {
       const plan = apimartPlan(input);

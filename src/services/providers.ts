@@ -1,7 +1,7 @@
 /** The configured providers, each with its adapter on one shared undici Agent. */
 import { Agent } from 'undici';
 import { PROVIDERS } from '../../providers/index.js';
-import { ProviderError, type CanonicalRequest, type ParentRef, type ProviderAdapter } from '../../providers/types.js';
+import { ProviderError, type CanonicalRequest, type ProviderAdapter } from '../../providers/types.js';
 import { ConfigError, type Config, type ProviderConfig } from '../config.js';
 import type { RouteCandidate } from '../domain/routing.js';
 
@@ -49,9 +49,9 @@ export class ProviderRegistry {
   }
 
   /** Why this provider cannot run the request (config restriction or adapter capability), or null. */
-  unsupported(entry: ProviderEntry, req: CanonicalRequest, parent?: ParentRef): string | null {
+  unsupported(entry: ProviderEntry, req: CanonicalRequest): string | null {
     if (entry.config.actions && !entry.config.actions.includes(req.action)) return `${req.action} is not enabled for this provider`;
-    return entry.adapter.unsupported(req, parent);
+    return entry.adapter.unsupported(req);
   }
 
   candidates(req: CanonicalRequest): RouteCandidate[] {

@@ -5,7 +5,7 @@ import { sha256 } from '../store/tenant-store.js';
 import { newTaskId } from '../domain/ids.js';
 import { eligible, describeRequest } from '../domain/routing.js';
 import { callbackUrlProblem } from '../domain/ssrf.js';
-import { parentRefOf, requestFromInput, touch, type TaskPrivate, type TaskRecord } from '../domain/task.js';
+import { requestFromInput, touch, type TaskPrivate, type TaskRecord } from '../domain/task.js';
 import { apiError } from '../errors.js';
 import type { SubmitBody, Task } from '../schemas/task.js';
 import type { Runtime } from '../runtime.js';
@@ -30,7 +30,7 @@ async function routeCheck(rt: Pick<Runtime, 'tasks' | 'providers'>, tenant: Tena
       throw apiError('parent_not_ready', `task ${parentId} is ${parent.task.status}; a follow-up needs a succeeded parent`);
     }
     const entry = rt.providers.get(parent.task.provider);
-    const why = entry ? rt.providers.unsupported(entry, req, parentRefOf(parent) ?? undefined) : 'it is no longer configured';
+    const why = entry ? rt.providers.unsupported(entry, req) : 'it is no longer configured';
     if (why) throw apiError('action_not_supported', `${describeRequest(req)} must run on ${parent.task.provider}, which ran the parent, but ${why}`, { provider: parent.task.provider, reason: why });
     return { providers: [parent.task.provider], pinnedProvider: parent.task.provider, parentId };
   }

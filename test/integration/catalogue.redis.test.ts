@@ -130,20 +130,21 @@ describe('the later catalogue actions through the simulators', () => {
     expect(t.followUps).toContainEqual({ action: 'upscale', index: 2 });
   });
 
-  it('refuses an upscale mode on an APIMart grid image (a crop), and honours it on the upscaled image', async () => {
+  it('honours an upscale mode on an APIMart grid image: the crop first, then its subtle/creative button, both billed', async () => {
     const grid = await run({ action: 'imagine', prompt: 'a meadow', provider: 'apimart' });
-    const refused = await api(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'upscale', taskId: grid.id, index: 2, mode: 'creative' } });
-    expect(refused.status).toBe(422);
-    expect(refused.body.error).toMatchObject({ code: 'action_not_supported', details: { provider: 'apimart' } });
-    expect(refused.body.error.message).toMatch(/apimart.*APIMart does not honour the option "mode" of upscale/);
-    expect(sent(apimart, '/v1/midjourney/generations/upscale')).toEqual([]);
+    const creative = await run({ action: 'upscale', taskId: grid.id, index: 2, mode: 'creative' });
+    expect(creative).toMatchObject({ status: 'succeeded', provider: 'apimart', parentId: grid.id });
+    expect(creative.output!.imageUrls).toHaveLength(1);
+    const [crop, upsample] = sent(apimart, '/v1/midjourney/generations/upscale');
+    expect(crop).toEqual({ task_id: grid.upstreamId, index: 2, speed: 'fast' });
+    expect(upsample).toEqual({ task_id: expect.not.stringMatching(grid.upstreamId!), custom_id: expect.stringMatching(/^MJ::JOB::upsample_v7_2x_creative::1::/), speed: 'fast' });
+    expect(apimart.state.jobs.get(upsample!.task_id as string)!.action).toBe('upscale');
+    // The simulator bills a crop $0.01 and the creative upscale $0.01 at fast.
+    expect(creative.cost).toEqual({ amountUsd: 0.02, reported: true });
 
-    const crop = await run({ action: 'upscale', taskId: grid.id, index: 2 });
-    const creative = await run({ action: 'upscale', taskId: crop.id, index: 1, mode: 'creative' });
-    expect(creative).toMatchObject({ status: 'succeeded', provider: 'apimart' });
-    const [first, second] = sent(apimart, '/v1/midjourney/generations/upscale');
-    expect(first).toEqual({ task_id: grid.upstreamId, index: 2, speed: 'fast' });
-    expect(second).toEqual({ task_id: crop.upstreamId, custom_id: expect.stringMatching(/^MJ::JOB::upsample_v7_2x_creative::1::/), speed: 'fast' });
+    const plain = await run({ action: 'upscale', taskId: grid.id, index: 3 });
+    expect(sent(apimart, '/v1/midjourney/generations/upscale').at(-1)).toEqual({ task_id: grid.upstreamId, index: 3, speed: 'fast' });
+    expect(plain.output!.imageUrls).toHaveLength(1);
   });
 
   it('routes a video option only one provider honours to that provider', async () => {

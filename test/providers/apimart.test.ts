@@ -52,8 +52,9 @@ describe('APIMart request translation', () => {
     expect(apimartRequest({ request: { action: 'reroll', taskId: 't' }, parent: grid })).toEqual({ path: `${GEN}/reroll`, body: { task_id: grid.upstreamId, speed: 'fast' } });
   });
 
-  it('upscales first when pan, zoom or inpaint target a grid', () => {
+  it('upscales first when pan, zoom, inpaint or an upscale with a mode target a grid', () => {
     for (const request of [
+      { action: 'upscale', taskId: 't', index: 2, mode: 'subtle' },
       { action: 'pan', taskId: 't', index: 2, direction: 'left' },
       { action: 'zoom', taskId: 't', index: 2 },
       { action: 'inpaint', taskId: 't', index: 2, mask: { url: 'https://x/m.png' } },
