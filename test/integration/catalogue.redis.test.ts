@@ -69,6 +69,9 @@ describe('the later catalogue actions through the simulators', () => {
     expect(removed.output!.imageUrls).toHaveLength(1);
     expect(hd.output).toMatchObject({ gridImageUrl: null, imageUrls: [expect.stringMatching(/_up\.png$/)] });
     expect(hd.cost).toEqual({ amountUsd: 0.3, reported: true });
+    // A background removal or a Topaz image is no Midjourney job a button could act on; a retexture grid is.
+    expect([removed.followUps, hd.followUps]).toEqual([[], []]);
+    expect(retexture.followUps).toContainEqual({ action: 'upscale', index: 4 });
   });
 
   it('runs enhance and upscale_hd as follow-ups of a grid', async () => {
