@@ -14,6 +14,10 @@ export const isGrid = (job: SimJob): boolean => GRID_ACTIONS.has(job.action);
 /** An inpaint task waits in MODAL until `/modal` brings the mask. */
 export const awaitingModal = (job: SimJob): boolean => job.extra.awaitingModal === true;
 
+/** A MODAL left unanswered past its deadline (30 min on APIMart) is cancelled and refunded. */
+export const modalExpired = (job: SimJob, now = Date.now()): boolean => awaitingModal(job) && now >= Number(job.extra.modalDeadline ?? Infinity);
+const MODAL_EXPIRED = 'the modal step was not submitted in time; the task was cancelled and refunded';
+
 export const isSuccess = (job: SimJob, state: SimState): boolean =>
   !awaitingModal(job) && state.phase(job) === 'done' && job.outcome.kind === 'succeed';
 
@@ -21,7 +25,7 @@ export const isSuccess = (job: SimJob, state: SimState): boolean =>
 export type WireStatus = 'NOT_START' | 'SUBMITTED' | 'IN_PROGRESS' | 'MODAL' | 'SUCCESS' | 'FAILURE' | 'CANCEL';
 
 export function wireStatus(job: SimJob, state: SimState): WireStatus {
-  if (awaitingModal(job)) return 'MODAL';
+  if (awaitingModal(job)) return modalExpired(job) ? 'CANCEL' : 'MODAL';
   const phase = state.phase(job);
   if (phase === 'pending') return state.serves('apimart-not-start') ? 'NOT_START' : 'SUBMITTED';
   if (phase === 'running') return 'IN_PROGRESS';
@@ -81,7 +85,8 @@ export function mjTaskBody(job: SimJob, state: SimState): Record<string, unknown
     id: job.id, status, action: job.action.toUpperCase(), progress: `${status === 'MODAL' ? 0 : state.progress(job)}%`,
     prompt: typeof job.body.prompt === 'string' ? job.body.prompt : '', created: unix(job.createdAt),
   };
-  if ((status === 'FAILURE' || status === 'CANCEL') && job.outcome.kind !== 'succeed') body.fail_reason = failReason(job.outcome);
+  if (status === 'CANCEL' && awaitingModal(job)) body.fail_reason = MODAL_EXPIRED;
+  else if ((status === 'FAILURE' || status === 'CANCEL') && job.outcome.kind !== 'succeed') body.fail_reason = failReason(job.outcome);
   if (status !== 'SUCCESS') return body;
   const media = mediaOf(job);
   if (media.grid) body.grid_image_url = media.grid;

@@ -117,6 +117,35 @@ describe('APIMart variants', () => {
     expect(snap).toMatchObject({ status: 'succeeded', output: { imageUrls: unified.map((i: { url: string }) => i.url) }, state: { query: 'unified' } });
   });
 
+  it('fails an inpaint whose mask never reached APIMart once its MODAL step is cancelled', async () => {
+    const short = await startApimartSimulator({ apiKey: 'ak', modalTimeoutMs: 150 });
+    try {
+      short.state.behaviour.jobDurationMs = 20;
+      const a = createApimartAdapter({ id: 'a', apiKey: 'ak', baseUrl: short.url, timeoutMs: 1000, dispatcher });
+      const grid = await a.submit({ request: imagine });
+      await untilEnd(a, grid.upstreamId, imagine);
+      const upscale: CanonicalRequest = { action: 'upscale', taskId: 't', index: 1 };
+      const up = await a.submit({ request: upscale, parent: { upstreamId: grid.upstreamId, action: 'imagine', state: {}, output: null } });
+      await untilEnd(a, up.upstreamId, upscale);
+      const inpaint: CanonicalRequest = { action: 'inpaint', taskId: 't', index: 1, mask: { url: 'https://x/m.png' } };
+      const sub = await a.submit({ request: inpaint, parent: { upstreamId: up.upstreamId, action: 'upscale', state: {}, output: null } });
+      // Every /modal the adapter sends is lost to a 503, so the task stays in MODAL until APIMart cancels it.
+      short.state.faults = [{ on: 'submit', status: 503, times: 1000 }];
+      let snap: JobSnapshot | undefined;
+      for (let i = 0; i < 100 && snap?.status !== 'failed'; i++) {
+        snap = await a.poll({ upstreamId: sub.upstreamId, state: {}, request: inpaint }).catch(() => undefined);
+        await sleep(10);
+      }
+      expect(snap).toEqual({ status: 'failed', failure: { kind: 'provider', message: expect.stringMatching(/modal step was not submitted in time/) } });
+      expect(short.state.requests.filter((r) => r.path.endsWith('/modal')).length).toBeGreaterThan(0);
+      short.state.faults = [];
+      const late = await raw(`${short.url}/v1/midjourney/generations/modal`, key, { task_id: sub.upstreamId, mask_url: 'https://x/m.png' });
+      expect(late).toMatchObject({ status: 400, body: { code: 4, message: expect.stringMatching(/not in MODAL state/) } });
+    } finally {
+      await short.close();
+    }
+  });
+
   it('classifies a refusal that comes as HTTP 200 by its body code', async () => {
     sim.state.behaviour.variants = ['apimart-code-in-200'];
     const missing: ParentRef = { upstreamId: 'task_MISSING', action: 'imagine', state: {}, output: null };
