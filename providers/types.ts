@@ -132,12 +132,12 @@ export interface JobSnapshot {
 }
 
 /**
- * Classes of submit/poll errors; routing decides retry, failover or failure from these alone. `unsupported`: this
+ * Classes of submit/poll errors; routing decides retry, failover or failure from these alone. `action_not_supported`: the
  * provider does not run the action now (e.g. a paused endpoint), which says nothing about its health.
  */
 export const ERROR_CLASSES = [
   'rate_limited', 'quota_exhausted', 'auth_invalid', 'unavailable', 'timeout', 'ambiguous', 'content_rejected', 'invalid_request', 'not_found',
-  'unsupported',
+  'action_not_supported',
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
 

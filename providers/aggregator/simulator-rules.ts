@@ -22,9 +22,13 @@ const isInt = (v: unknown, min: number, max: number) => Number.isInteger(v) && (
 const isText = (v: unknown) => typeof v === 'string' && v.length >= 1 && v.length <= 8192;
 const isNum = (v: unknown, min: number, max: number) => typeof v === 'number' && v >= min && v <= max;
 
-/** A parent may be named by its task id or by the remote job id its output carried. */
+/**
+ * The parent a follow-up's `jobId` names. The docs say only "Job ID" [?]; the simulator takes one meaning, the
+ * remote job id its output carried (`output[].content[].jobId`) [I], and refuses the aggregator task id, so a guess
+ * the other way fails here instead of passing.
+ */
 export function findTask(state: SimState, ref: string): SimJob | undefined {
-  return state.jobs.get(ref) ?? [...state.jobs.values()].find((job) => job.extra.remoteJobId === ref);
+  return [...state.jobs.values()].find((job) => job.extra.remoteJobId === ref);
 }
 
 function parent(b: Body, state: SimState): Fault | null {

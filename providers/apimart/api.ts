@@ -24,6 +24,7 @@ export const APIMART_PATHS = {
   modal: `${GEN}/modal`,
   blend: `${GEN}/blend`,
   describe: `${GEN}/describe`,
+  edits: `${GEN}/edits`,
   video: `${GEN}/video`,
 } as const;
 

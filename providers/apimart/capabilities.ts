@@ -10,6 +10,7 @@ export const APIMART_CAPABILITIES: Capabilities = {
   actions: {
     imagine: { speeds: IMAGE_SPEEDS, options: ['prompt', 'imageUrls'] },
     variation: { speeds: IMAGE_SPEEDS, options: ['strength'] },
+    // A grid image's upscale is a crop: with a `mode`, the crop is made first and upscaled by its button (steps.ts).
     upscale: { speeds: IMAGE_SPEEDS, options: ['mode'] },
     reroll: { speeds: IMAGE_SPEEDS, options: [] },
     remix: { speeds: IMAGE_SPEEDS, options: ['prompt', 'strength'] },
@@ -19,6 +20,8 @@ export const APIMART_CAPABILITIES: Capabilities = {
     inpaint: { speeds: IMAGE_SPEEDS, options: ['mask.url', 'prompt'] },
     blend: { speeds: IMAGE_SPEEDS, options: ['imageUrls', 'aspectRatio'], ranges: { imageUrls: '2-4 images' } },
     describe: { speeds: IMAGE_SPEEDS, options: ['imageUrl'] },
+    // `edits` rewrites a whole image from a prompt (no canvas, position or mask): that is retexture, never `edit`.
+    retexture: { speeds: IMAGE_SPEEDS, options: ['imageUrl', 'prompt'] },
     // Its own video fields: `motion`, `batch_size`, `end_url`; no loop and no raw.
     video: { speeds: ['fast'], options: ['imageUrl', 'prompt', 'resolution', 'motion', 'endImageUrl', 'batchSize'] },
   },
@@ -47,3 +50,4 @@ export function unsupportedByApimart(req: CanonicalRequest): string | null {
       return null;
   }
 }
+

@@ -73,11 +73,16 @@ export function describePrompts(text: string | undefined): string[] {
 
 const seedOf = (v: unknown): string | null => (typeof v === 'number' || (typeof v === 'string' && v) ? String(v) : null);
 
-/** Describe results are text in `prompt` / `description`; on other tasks `prompt` is the input, not a result. */
+/**
+ * Describe results are text in `prompt` / `description`; on other tasks `prompt` is the input, not a result. A
+ * describe's `description` is kept as given beside the split prompts.
+ */
 export function mjOutput(task: MjTask, describe: boolean): TaskOutput {
   const videos = strings(task.video_urls);
+  const description = describe ? str(task.description) : undefined;
   return {
     ...emptyOutput(),
+    ...(description ? { texts: { description } } : {}),
     gridImageUrl: str(task.grid_image_url) ?? null,
     imageUrls: strings(task.image_urls),
     videoUrls: videos.length > 0 ? videos : strings([task.video_url]),

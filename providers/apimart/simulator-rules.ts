@@ -1,6 +1,6 @@
 /** The APIMart simulator's request checks, as documented per endpoint (ranges, enums, parent tasks, MODAL). */
 import type { SimJob, SimState } from '../sim/kit.js';
-import { awaitingModal, buttonsOf, isGrid, isSuccess } from './simulator-tasks.js';
+import { awaitingModal, buttonsOf, isGrid, isSuccess, modalExpired } from './simulator-tasks.js';
 
 /** A refusal as the MJ routes answer it: HTTP status plus body `code` (3 not found, 4 validation). */
 export interface Problem { status: number; code: number; message: string }
@@ -44,7 +44,7 @@ function modal(b: Body, state: SimState): Problem | null {
   if (!isText(b.task_id)) return bad('task_id is required');
   const job = state.jobs.get(b.task_id as string);
   if (!job || job.outcome.kind === 'vanish') return notFound(b.task_id);
-  if (!awaitingModal(job)) return bad(`task ${job.id} is not in MODAL state`);
+  if (!awaitingModal(job) || modalExpired(job)) return bad(`task ${job.id} is not in MODAL state`);
   return b.mask_url === undefined || isText(b.mask_url) ? null : bad('mask_url must be a URL or a data URL');
 }
 
@@ -88,6 +88,8 @@ export function validateApimart(endpoint: string, b: Body, state: SimState): Pro
       return b.dimensions === undefined || DIMENSIONS.includes(b.dimensions as string) ? null : bad('dimensions must be SQUARE, PORTRAIT or LANDSCAPE');
     case 'describe':
       return isUrls(b.image_urls, 1, 10) ? null : bad('image_urls is required');
+    case 'edits':
+      return !isText(b.prompt) ? bad('prompt is required') : isUrls(b.image_urls, 1, 10) ? null : bad('image_urls is required');
     case 'video':
       return video(b, state);
     default:

@@ -7,23 +7,29 @@ const ULID_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** `task_` + 26 upper-case Crockford characters, like APIMart's ULID ids. */
 export const newTaskId = (): string => `task_${Array.from(randomBytes(26), (b) => ULID_ALPHABET[b % 32]).join('')}`;
 
-const GRID_ACTIONS = new Set(['imagine', 'variation', 'high_variation', 'low_variation', 'reroll', 'remix_strong', 'remix_subtle', 'blend', 'pan', 'zoom', 'inpaint']);
+/** Edits answers a grid like imagine (the docs show no result) [I]. */
+const GRID_ACTIONS = new Set(['imagine', 'edits', 'variation', 'high_variation', 'low_variation', 'reroll', 'remix_strong', 'remix_subtle', 'blend', 'pan', 'zoom', 'inpaint']);
 export const isGrid = (job: SimJob): boolean => GRID_ACTIONS.has(job.action);
 
 /** An inpaint task waits in MODAL until `/modal` brings the mask. */
 export const awaitingModal = (job: SimJob): boolean => job.extra.awaitingModal === true;
 
+/** A MODAL left unanswered past its deadline (30 min on APIMart) is cancelled and refunded. */
+export const modalExpired = (job: SimJob, now = Date.now()): boolean => awaitingModal(job) && now >= Number(job.extra.modalDeadline ?? Infinity);
+const MODAL_EXPIRED = 'the modal step was not submitted in time; the task was cancelled and refunded';
+
 export const isSuccess = (job: SimJob, state: SimState): boolean =>
   !awaitingModal(job) && state.phase(job) === 'done' && job.outcome.kind === 'succeed';
 
-export type WireStatus = 'SUBMITTED' | 'IN_PROGRESS' | 'MODAL' | 'SUCCESS' | 'FAILURE';
+/** The MJ-style words. `CANCEL` is midjourney-proxy's word [I]: APIMart documents only the unified `cancelled`. */
+export type WireStatus = 'NOT_START' | 'SUBMITTED' | 'IN_PROGRESS' | 'MODAL' | 'SUCCESS' | 'FAILURE' | 'CANCEL';
 
 export function wireStatus(job: SimJob, state: SimState): WireStatus {
-  if (awaitingModal(job)) return 'MODAL';
+  if (awaitingModal(job)) return modalExpired(job) ? 'CANCEL' : 'MODAL';
   const phase = state.phase(job);
-  if (phase === 'pending') return 'SUBMITTED';
+  if (phase === 'pending') return state.serves('apimart-not-start') ? 'NOT_START' : 'SUBMITTED';
   if (phase === 'running') return 'IN_PROGRESS';
-  return job.outcome.kind === 'fail' ? 'FAILURE' : 'SUCCESS';
+  return job.outcome.kind === 'fail' ? 'FAILURE' : job.outcome.kind === 'cancel' ? 'CANCEL' : 'SUCCESS';
 }
 
 export interface SimButton { customId: string; label: string }
@@ -79,7 +85,8 @@ export function mjTaskBody(job: SimJob, state: SimState): Record<string, unknown
     id: job.id, status, action: job.action.toUpperCase(), progress: `${status === 'MODAL' ? 0 : state.progress(job)}%`,
     prompt: typeof job.body.prompt === 'string' ? job.body.prompt : '', created: unix(job.createdAt),
   };
-  if (status === 'FAILURE' && job.outcome.kind === 'fail') body.fail_reason = job.outcome.message;
+  if (status === 'CANCEL' && awaitingModal(job)) body.fail_reason = MODAL_EXPIRED;
+  else if ((status === 'FAILURE' || status === 'CANCEL') && job.outcome.kind !== 'succeed') body.fail_reason = failReason(job.outcome);
   if (status !== 'SUCCESS') return body;
   const media = mediaOf(job);
   if (media.grid) body.grid_image_url = media.grid;
@@ -89,9 +96,15 @@ export function mjTaskBody(job: SimJob, state: SimState): Record<string, unknown
   return { ...body, buttons: buttonsOf(job), cost: costOf(job), completed: unix(job.createdAt + job.durationMs) };
 }
 
-const UNIFIED_STATUS: Record<WireStatus, string> = { SUBMITTED: 'pending', IN_PROGRESS: 'processing', MODAL: 'processing', SUCCESS: 'completed', FAILURE: 'failed' };
+const UNIFIED_STATUS: Record<WireStatus, string> = {
+  NOT_START: 'pending', SUBMITTED: 'pending', IN_PROGRESS: 'processing', MODAL: 'processing', SUCCESS: 'completed', FAILURE: 'failed', CANCEL: 'cancelled',
+};
 
-/** `GET /v1/tasks/{id}`: the A3a shape (`url` as an array); no grid, buttons or describe text. */
+/** What a FAILURE or CANCEL task says in `fail_reason`. */
+const failReason = (o: SimJob['outcome']): string | undefined =>
+  o.kind === 'fail' ? o.message : o.kind === 'cancel' ? o.message ?? 'the task was cancelled' : undefined;
+
+/** `GET /v1/tasks/{id}`: the A3a shape (`url` as an array; A3b on request); no grid, buttons or describe text. */
 export function unifiedTaskBody(job: SimJob, state: SimState): Record<string, unknown> {
   const status = wireStatus(job, state);
   const data: Record<string, unknown> = {
@@ -102,8 +115,10 @@ export function unifiedTaskBody(job: SimJob, state: SimState): Record<string, un
   if (status === 'SUCCESS') {
     const media = mediaOf(job);
     const expires_at = unix(Date.now()) + 72 * 3600;
+    // A3a: one item whose `url` is the list; A3b: one item per image, `url` a string.
+    const images = state.serves('apimart-url-string') ? media.images.map((url) => ({ url, expires_at })) : media.images.length ? [{ url: media.images, expires_at }] : [];
     data.result = {
-      images: media.images.length ? [{ url: media.images, expires_at }] : [],
+      images,
       ...(media.videos.length ? { videos: [{ url: media.videos, expires_at }] } : {}),
     };
     Object.assign(data, { completed: unix(job.createdAt + job.durationMs), actual_time: Math.ceil(job.durationMs / 1000), cost: costOf(job) });

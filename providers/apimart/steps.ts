@@ -1,12 +1,12 @@
 /**
  * APIMart's multi-step actions, advanced by polls (the gateway already retries polls and hands `state` back):
- * - pan / zoom / inpaint on a grid parent: the submit upscaled the image; once that succeeds the action is sent on
- *   the upscaled task, whose id becomes `state.currentTaskId`;
+ * - pan / zoom / inpaint, and an upscale with a mode, on a grid parent: the submit upscaled (cropped) the image; once
+ *   that succeeds the action is sent on the upscaled task, whose id becomes `state.currentTaskId`;
  * - inpaint stops in MODAL: the mask is sent once with `/modal` and the same task runs on.
  * Each step is sent by the poll that first sees its trigger, so a step whose answer is lost may be sent twice.
  */
 import type { CanonicalRequest, JobSnapshot } from '../types.js';
-import type { ApimartState } from './api.js';
+import type { ApimartButton, ApimartState } from './api.js';
 import { modalCall, onUpscaled, type WireCall } from './submit.js';
 
 /** One reading of the upstream task the client task currently waits on. */
@@ -18,9 +18,10 @@ export interface Step { call: WireCall; state: (acceptedTaskId: string) => Apima
 export function nextStep(req: CanonicalRequest, state: ApimartState, reading: TaskReading): Step | undefined {
   if (state.step === 'upscale') {
     if (reading.snapshot.status !== 'succeeded') return undefined;
-    if (req.action !== 'pan' && req.action !== 'zoom' && req.action !== 'inpaint') return undefined;
+    if (req.action !== 'pan' && req.action !== 'zoom' && req.action !== 'inpaint' && req.action !== 'upscale') return undefined;
+    const buttons = Array.isArray(reading.snapshot.state?.buttons) ? (reading.snapshot.state.buttons as ApimartButton[]) : [];
     return {
-      call: onUpscaled(req, reading.taskId),
+      call: onUpscaled(req, reading.taskId, buttons),
       state: (id) => ({ step: 'action', currentTaskId: id, upscaleTaskId: reading.taskId, upscaleCostUsd: reading.snapshot.cost?.amountUsd }),
     };
   }

@@ -15,7 +15,7 @@ const DIMENSIONS = { '2:3': 'PORTRAIT', '1:1': 'SQUARE', '3:2': 'LANDSCAPE' } as
 /** Canonical zoom defaults to 2 (Zoom Out 2x); APIMart reads `zoom_ratio` < 2 as 1.5x and ≥ 2 as 2x. */
 const DEFAULT_ZOOM_RATIO = 2;
 
-type OnUpscaled = RequestOf<'pan' | 'zoom' | 'inpaint'>;
+type OnUpscaled = RequestOf<'pan' | 'zoom' | 'inpaint' | 'upscale'>;
 
 const compact = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 
@@ -32,22 +32,37 @@ export function parentTaskId(parent: ParentRef | undefined): string {
 /** Only an upscale yields the single image that pan, zoom and inpaint work on. */
 export const isUpscaled = (parent: ParentRef | undefined): boolean => parent?.action === 'upscale';
 
-const needsUpscaled = (req: SubmitInput['request']): req is OnUpscaled => req.action === 'pan' || req.action === 'zoom' || req.action === 'inpaint';
+/**
+ * Pan, zoom and inpaint always; an upscale only with a `mode` its parent has no upsample button for: a grid image's
+ * upscale is a crop, so the crop comes first and the subtle/creative upscale is sent on it.
+ */
+function needsUpscaled(req: SubmitInput['request'], parent: ParentRef | undefined): req is OnUpscaled {
+  if (req.action === 'upscale') return req.mode !== undefined && !upsampleButton(parent, req.mode, req.index);
+  return req.action === 'pan' || req.action === 'zoom' || req.action === 'inpaint';
+}
 
 /** The first upstream call of a request, and the state that tells `poll()` what comes next. */
 export function apimartPlan(input: SubmitInput): { call: WireCall; state: ApimartState } {
   const req = input.request;
-  if (needsUpscaled(req) && !isUpscaled(input.parent)) {
+  if (needsUpscaled(req, input.parent) && !isUpscaled(input.parent)) {
     const body = { task_id: parentTaskId(input.parent), index: req.index, speed: speedOf(req) };
     return { call: { path: APIMART_PATHS.upscale, body }, state: { step: 'upscale' } };
   }
   return { call: apimartRequest(input), state: {} };
 }
 
-/** The action itself on an upscaled task. It has one image, so no index is sent (APIMart defaults it to 1). */
-export function onUpscaled(req: OnUpscaled, taskId: string): WireCall {
+/**
+ * The action itself on an upscaled task. It has one image, so no index is sent (APIMart defaults it to 1); an upscale
+ * names the upscaled task's button for its mode (`buttons`: that task's, as its reading gave them).
+ */
+export function onUpscaled(req: OnUpscaled, taskId: string, buttons: ApimartButton[] = []): WireCall {
   const speed = speedOf(req);
   switch (req.action) {
+    case 'upscale': {
+      const customId = upsampleButton({ upstreamId: taskId, action: 'upscale', state: { buttons }, output: null }, req.mode ?? 'subtle', 1);
+      // Without the button, `index` is sent and APIMart refuses it (an upscaled task has no crops): the task fails.
+      return { path: APIMART_PATHS.upscale, body: { task_id: taskId, ...(customId ? { custom_id: customId } : { index: 1 }), speed } };
+    }
     case 'pan':
       // Midjourney's pan has a fixed extent and APIMart takes no scale: canonical `scale` is not sent.
       return { path: APIMART_PATHS.pan, body: { task_id: taskId, direction: req.direction, speed } };
@@ -104,6 +119,8 @@ export function apimartRequest(input: SubmitInput): WireCall {
       return { path: APIMART_PATHS.blend, body: { image_urls: req.imageUrls, dimensions: DIMENSIONS[req.aspectRatio ?? '1:1'], speed: speedOf(req) } };
     case 'describe':
       return { path: APIMART_PATHS.describe, body: { image_urls: [req.imageUrl], speed: speedOf(req) } };
+    case 'retexture':
+      return { path: APIMART_PATHS.edits, body: { prompt: req.prompt, image_urls: [req.imageUrl], speed: speedOf(req) } };
     case 'video': {
       // Video runs at fast only and takes no speed field; its index alone is 0-based.
       const video_type = req.resolution === '720p' ? 'vid_1.1_i2v_720' : 'vid_1.1_i2v_480';

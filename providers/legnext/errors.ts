@@ -25,7 +25,7 @@ export function legnextHttpError(res: UpstreamResponse, paused: RegExp = DEFAULT
   const body = legnextErrorBody(res.json);
   const err = httpError(res, { code: body.code, message: body.message });
   if (res.status < 500 && res.status !== 429 && err.kind !== 'content_rejected' && paused.test(body.message ?? '')) {
-    return new ProviderError('unsupported', `Legnext does not run this endpoint now: ${body.message}`, err.upstream, err.retryAfterMs);
+    return new ProviderError('action_not_supported', `Legnext does not run this endpoint now: ${body.message}`, err.upstream, err.retryAfterMs);
   }
   return err;
 }

@@ -26,7 +26,11 @@ function videoCount(job: SimJob): number {
   return bs ? Number(bs[1]) : 4;
 }
 
-const err = (status: number, message: string): SimReply => ({ status, body: { code: status, message, raw_message: message, detail: null } });
+/** The docs' top-level error body, or the OpenAPI's `{error: {...}}` under the `legnext-error-wrapped` variant. */
+function err(state: SimState, status: number, message: string): SimReply {
+  const inner = { code: status, message, raw_message: message, detail: null };
+  return { status, body: state.serves('legnext-error-wrapped') ? { error: inner } : inner };
+}
 
 function output(job: SimJob, done: boolean): Record<string, unknown> {
   const id = job.id;
@@ -58,7 +62,9 @@ export function legnextJobBody(job: SimJob, state: SimState): Record<string, unk
   const phase = state.phase(job);
   const done = phase === 'done';
   const failed = done && job.outcome.kind === 'fail';
-  const status = done ? (failed ? 'failed' : 'completed') : phase === 'pending' ? 'pending' : 'processing';
+  // Staged: prepared and waiting for a worker; read back after the submit answer (which says pending).
+  const waiting = state.serves('legnext-staged') && job.polls > 0 ? 'staged' : 'pending';
+  const status = done ? (failed ? 'failed' : 'completed') : phase === 'pending' ? waiting : 'processing';
   const iso = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
   const frozen = FROZEN[job.action] ?? 80;
   const failure = job.outcome.kind === 'fail' ? job.outcome : undefined;
@@ -88,21 +94,21 @@ export function startLegnextSimulator(opts: LegnextSimOptions = {}): Promise<Sim
   const apiKey = opts.apiKey ?? 'sim-legnext-key';
   return startSimulator(
     (req, state) => {
-      if (credential(req.headers, 'x-api-key') !== apiKey) return err(401, 'Failed to verify api key');
+      if (credential(req.headers, 'x-api-key') !== apiKey) return err(state, 401, 'Failed to verify api key');
       if (req.method === 'GET' && req.path === '/api/account/balance') return { status: 200, body: legnextBalanceBody(state.account) };
       const jobMatch = /^\/api\/v1\/job\/([^/]+)$/.exec(req.path);
       if (req.method === 'GET' && jobMatch) {
         const job = state.jobs.get(decodeURIComponent(jobMatch[1]!));
-        if (!job || job.outcome.kind === 'vanish') return err(404, 'Job not found');
+        if (!job || job.outcome.kind === 'vanish') return err(state, 404, 'Job not found');
         job.polls++;
         return { status: 200, body: legnextJobBody(job, state) };
       }
       const action = /^\/api\/v1\/([a-z-]+)$/.exec(req.path)?.[1];
-      if (req.method !== 'POST' || !action) return err(404, 'Not found');
-      if (!req.body || typeof req.body !== 'object') return err(400, 'Invalid request parameters');
+      if (req.method !== 'POST' || !action) return err(state, 404, 'Not found');
+      if (!req.body || typeof req.body !== 'object') return err(state, 400, 'Invalid request parameters');
       const body = req.body as Record<string, unknown>;
       const problem = validateLegnext(action, body, state);
-      if (problem) return err(problem.status, problem.message);
+      if (problem) return err(state, problem.status, problem.message);
       const text = [body.text, body.prompt, body.remixPrompt].filter((t) => typeof t === 'string').join(' ');
       const job = state.createJob(action.replace(/-/g, '_'), body, text, typeof body.callback === 'string' ? body.callback : undefined);
       state.account.balanceUsd -= (FROZEN[job.action] ?? 80) / 1000;

@@ -4,12 +4,27 @@
  */
 import { randomUUID } from 'node:crypto';
 
-/** How a job ends. `never` keeps it running forever; `vanish` makes the job unknown (404) after submit. */
+/**
+ * How a job ends. `never` keeps it running forever; `vanish` makes the job unknown (404) after submit; `cancel` ends
+ * it cancelled on the provider's side (APIMart only: the others document no such status).
+ */
 export type Outcome =
   | { kind: 'succeed' }
   | { kind: 'fail'; message: string; code?: number | string; content?: boolean }
+  | { kind: 'cancel'; message?: string }
   | { kind: 'never' }
   | { kind: 'vanish' };
+
+/**
+ * Wire forms the vendors document beside the usual one, served on request (each simulator reads its own):
+ * - `legnext-staged`: a pending job is read back as `staged` (pending → staged → processing);
+ * - `legnext-error-wrapped`: error bodies come as `{error: {code, message, raw_message, detail}}` (the OpenAPI form);
+ * - `apimart-not-start`: a pending task reads `NOT_START` on the MJ-style query;
+ * - `apimart-code-in-200`: a refused request answers HTTP 200 with the refusal's body `code` and `message`;
+ * - `apimart-url-string`: the unified query gives each image's `url` as one string (A3b) instead of an array (A3a).
+ */
+export const WIRE_VARIANTS = ['legnext-staged', 'legnext-error-wrapped', 'apimart-not-start', 'apimart-code-in-200', 'apimart-url-string'] as const;
+export type WireVariant = (typeof WIRE_VARIANTS)[number];
 
 /** A fault served instead of the normal answer, `times` times (default 1). */
 export interface Fault {
@@ -36,6 +51,8 @@ export interface Behaviour {
   /** Share of the duration spent pending before running. */
   pendingShare: number;
   outcome: Outcome;
+  /** Documented alternative wire forms to serve (default none). */
+  variants: WireVariant[];
 }
 
 export interface SimJob {
@@ -56,7 +73,7 @@ export interface RecordedRequest { method: string; path: string; headers: Record
 
 export type JobPhase = 'pending' | 'running' | 'done';
 
-export const DEFAULT_BEHAVIOUR: Behaviour = { latencyMs: 0, jobDurationMs: 200, pendingShare: 0.25, outcome: { kind: 'succeed' } };
+export const DEFAULT_BEHAVIOUR: Behaviour = { latencyMs: 0, jobDurationMs: 200, pendingShare: 0.25, outcome: { kind: 'succeed' }, variants: [] };
 
 /**
  * Prompt directives let a human steer a single job from a curl line: `[sim:fail]`, `[sim:banned]`, `[sim:never]`,
@@ -108,6 +125,11 @@ export class SimState {
     this.faults = [];
     this.maxInFlight = 0;
     this.account = { balanceUsd: 72.048, alertThresholdUsd: 10 };
+  }
+
+  /** Whether this documented wire variant is to be served now. */
+  serves(variant: WireVariant): boolean {
+    return this.behaviour.variants.includes(variant);
   }
 
   takeFault(on: 'submit' | 'poll'): Fault | undefined {

@@ -35,7 +35,7 @@ export function afterSubmitError(err: { kind: ErrorClass; message: string; retry
       // A follow-up whose parent job the provider no longer knows (Legnext keeps follow-ups 3 days, APIMart tasks 3 days).
       if (ctx.followUp) return { kind: 'fail', code: 'parent_expired', message: `the provider no longer knows the parent job: ${err.message}` };
       return ctx.tries <= retry.sameProviderAttempts ? { kind: 'retry', delayMs: backoff() } : { kind: 'failover' };
-    case 'unsupported':
+    case 'action_not_supported':
       // The provider does not run this action now (a paused endpoint): a root task moves on, a follow-up cannot.
       if (ctx.followUp) return { kind: 'fail', code: 'invalid_request', message: `the parent's provider does not run this action now: ${err.message}` };
       return { kind: 'failover' };

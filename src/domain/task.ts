@@ -2,7 +2,7 @@
  * The task record: the public Task plus what only the gateway sees. Transitions are pure functions from one
  * record to the next; the store writes them with a version check, and a final status never changes again.
  */
-import type { CanonicalRequest, JobSnapshot, UpstreamState } from '../../providers/types.js';
+import type { CanonicalRequest, JobSnapshot, ParentRef, UpstreamState } from '../../providers/types.js';
 import type { TaskErrorCode } from '../errors.js';
 import { FINAL_STATUSES, type Attempt, type SubmitBody, type Task, type TaskError, type TaskStatus } from '../schemas/task.js';
 import { toCanonical } from './canonical.js';
@@ -110,6 +110,12 @@ export function timeOut(rec: TaskRecord): TaskRecord {
 
 export function addAttempt(task: Task, attempt: Omit<Attempt, 'at'>): Task {
   return { ...task, attempts: [...task.attempts, { ...attempt, at: now() }] };
+}
+
+/** What a follow-up's adapter knows of this task as its parent. */
+export function parentRefOf(rec: TaskRecord): ParentRef | null {
+  const { task, priv } = rec;
+  return task.upstreamId ? { upstreamId: task.upstreamId, action: task.action, state: priv.upstreamState, output: task.output } : null;
 }
 
 /** Applies an upstream reading to a task that is submitted or running. Returns null when nothing changed. */

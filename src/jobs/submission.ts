@@ -9,7 +9,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { ProviderError, type ParentRef } from '../../providers/types.js';
 import { afterSubmitError, healthOutcome } from '../domain/failover.js';
 import { requestBalanceCheck } from './balance.js';
-import { addAttempt, applySnapshot, failTask, isFinal, timeOut, touch, type TaskRecord } from '../domain/task.js';
+import { addAttempt, applySnapshot, failTask, isFinal, parentRefOf, timeOut, touch, type TaskRecord } from '../domain/task.js';
 import type { TaskErrorCode } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { admit, releaseSlots, waitReason } from '../services/admission.js';
@@ -34,8 +34,7 @@ type Deps = Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'provider
 async function parentRef(rt: Pick<Runtime, 'tasks'>, rec: TaskRecord): Promise<ParentRef | undefined | null> {
   if (!rec.task.parentId) return undefined;
   const parent = await rt.tasks.get(rec.task.parentId);
-  if (!parent || !parent.task.upstreamId) return null;
-  return { upstreamId: parent.task.upstreamId, action: parent.task.action, state: parent.priv.upstreamState, output: parent.task.output };
+  return parent ? parentRefOf(parent) : null;
 }
 
 /** Registers an unguessable callback URL for this upstream job when the gateway is reachable and the provider calls back. */
@@ -116,7 +115,7 @@ export function createSubmissionProcessor(rt: Deps) {
         return void (await fail(taskId, 'upstream_error', 'a worker stopped while submitting; the job may exist upstream (onAmbiguousSubmit: fail)'));
       }
       const cb = await callbackFor(rt, entry, rec);
-      const crashNote = { provider: inFlightAt, outcome: 'ambiguous' as const, error: { class: 'ambiguous', message: 'a worker stopped during the submit; submitting again', upstream: null } };
+      const crashNote = { provider: inFlightAt, outcome: 'ambiguous' as const, error: { class: 'ambiguous' as const, message: 'a worker stopped during the submit; submitting again', upstream: null } };
       const claimed = await rt.transitions.apply(taskId, (r) =>
         r.task.status === 'queued' && r.priv.generation === generation
           ? { ...r, task: crashed ? addAttempt(touch(r.task, {}), crashNote) : r.task, priv: { ...r.priv, phase: 'submitting', submittingTo: pid, callbackToken: cb.token, waitingFor: undefined, waitReason: undefined } }

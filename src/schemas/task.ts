@@ -1,6 +1,6 @@
 /** The public task API's schemas: the submit body (one shape per action) and the Task document. */
 import { z } from 'zod';
-import { ACTIONS, SPEEDS, type CanonicalRequest } from '../../providers/types.js';
+import { ACTIONS, ERROR_CLASSES, SPEEDS, type CanonicalRequest } from '../../providers/types.js';
 import { catalogueSchemas, videoOptions } from './catalogue.js';
 import { TASK_ERROR_CODES } from '../errors.js';
 import { httpUrl, imageRef } from './common.js';
@@ -91,7 +91,11 @@ export const attemptSchema = z.object({
   provider: z.string(),
   at: z.string(),
   outcome: z.enum(['accepted', 'rejected', 'error', 'ambiguous']),
-  error: z.object({ class: z.string(), message: z.string(), upstream: upstreamErrorSchema.nullable() }).nullable(),
+  error: z.object({
+    class: z.enum([...ERROR_CLASSES, 'job_failed']).describe('How the attempt failed: a submit error class, or job_failed when the accepted job failed upstream'),
+    message: z.string(),
+    upstream: upstreamErrorSchema.nullable(),
+  }).nullable(),
 });
 
 export const outputSchema = z.object({

@@ -32,7 +32,7 @@ async function routeCheck(rt: Pick<Runtime, 'tasks' | 'providers'>, tenant: Tena
     }
     const entry = rt.providers.get(parent.task.provider);
     const why = entry ? rt.providers.unsupported(entry, req) : 'it is no longer configured';
-    if (why) throw apiError('action_not_supported', `${describeRequest(req)} must run on ${parent.task.provider}, which ran the parent, but ${why}`);
+    if (why) throw apiError('action_not_supported', `${describeRequest(req)} must run on ${parent.task.provider}, which ran the parent, but ${why}`, { provider: parent.task.provider, reason: why });
     return { providers: [parent.task.provider], pinnedProvider: parent.task.provider, parentId };
   }
   if (body.provider && !rt.providers.get(body.provider)) throw apiError('invalid_request', `provider "${body.provider}" is not configured (see GET /v1/providers)`);

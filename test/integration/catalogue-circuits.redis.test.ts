@@ -94,7 +94,7 @@ describe('circuits one tenant cannot trip, and refusals that are about the reque
     legnext.state.faults = [{ on: 'submit', status: 400, body: { code: 400, message: 'This endpoint is temporarily paused' } }];
     const t = await run(TENANT_A_KEY, { action: 'edit', imageUrl: IMG, prompt: 'a door', canvas, imagePosition, mask: { url: IMG } });
     expect(t).toMatchObject({ status: 'succeeded', provider: 'vtrix' });
-    expect(t.attempts.map((a) => [a.provider, a.error?.class ?? null])).toEqual([['legnext-main', 'unsupported'], ['vtrix', null]]);
+    expect(t.attempts.map((a) => [a.provider, a.error?.class ?? null])).toEqual([['legnext-main', 'action_not_supported'], ['vtrix', null]]);
     expect(await circuitOf('legnext-main')).toBe('closed');
   });
 });

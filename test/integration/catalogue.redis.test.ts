@@ -69,6 +69,9 @@ describe('the later catalogue actions through the simulators', () => {
     expect(removed.output!.imageUrls).toHaveLength(1);
     expect(hd.output).toMatchObject({ gridImageUrl: null, imageUrls: [expect.stringMatching(/_up\.png$/)] });
     expect(hd.cost).toEqual({ amountUsd: 0.3, reported: true });
+    // A background removal or a Topaz image is no Midjourney job a button could act on; a retexture grid is.
+    expect([removed.followUps, hd.followUps]).toEqual([[], []]);
+    expect(retexture.followUps).toContainEqual({ action: 'upscale', index: 4 });
   });
 
   it('runs enhance and upscale_hd as follow-ups of a grid', async () => {
@@ -108,6 +111,10 @@ describe('the later catalogue actions through the simulators', () => {
     const res = await api(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'remove_background', imageUrl: IMG, provider: 'apimart' } });
     expect(res.status).toBe(422);
     expect(res.body.error).toMatchObject({ code: 'action_not_supported', message: expect.stringContaining('apimart: APIMart has no remove_background') });
+    // Its `edits` takes no canvas, position or mask: a canonical edit never goes there.
+    const edit = await api(gw.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'edit', imageUrl: IMG, prompt: 'x', canvas, imagePosition, mask: { url: IMG }, provider: 'apimart' } });
+    expect(edit.status).toBe(422);
+    expect(edit.body.error.message).toContain('apimart: APIMart has no edit');
   });
 
   it('refuses a follow-up option its parent provider cannot honour (422, never dropped)', async () => {
@@ -116,6 +123,31 @@ describe('the later catalogue actions through the simulators', () => {
     expect(res.status).toBe(422);
     expect(res.body.error.message).toMatch(/apimart.*"scale" 1\.8 of zoom/);
     expect(apimart.state.requests.filter((r) => r.path.endsWith('/zoom'))).toHaveLength(0);
+  });
+
+  it('retextures on APIMart through its documented edits endpoint, with the exact body', async () => {
+    const t = await run({ action: 'retexture', imageUrl: IMG, prompt: 'polished marble', provider: 'apimart' });
+    expect(t).toMatchObject({ status: 'succeeded', provider: 'apimart', cost: { reported: true } });
+    expect(t.output!.imageUrls).toHaveLength(4);
+    expect(sent(apimart, '/v1/midjourney/generations/edits')).toEqual([{ prompt: 'polished marble', image_urls: [IMG], speed: 'fast' }]);
+    expect(t.followUps).toContainEqual({ action: 'upscale', index: 2 });
+  });
+
+  it('honours an upscale mode on an APIMart grid image: the crop first, then its subtle/creative button, both billed', async () => {
+    const grid = await run({ action: 'imagine', prompt: 'a meadow', provider: 'apimart' });
+    const creative = await run({ action: 'upscale', taskId: grid.id, index: 2, mode: 'creative' });
+    expect(creative).toMatchObject({ status: 'succeeded', provider: 'apimart', parentId: grid.id });
+    expect(creative.output!.imageUrls).toHaveLength(1);
+    const [crop, upsample] = sent(apimart, '/v1/midjourney/generations/upscale');
+    expect(crop).toEqual({ task_id: grid.upstreamId, index: 2, speed: 'fast' });
+    expect(upsample).toEqual({ task_id: expect.not.stringMatching(grid.upstreamId!), custom_id: expect.stringMatching(/^MJ::JOB::upsample_v7_2x_creative::1::/), speed: 'fast' });
+    expect(apimart.state.jobs.get(upsample!.task_id as string)!.action).toBe('upscale');
+    // The simulator bills a crop $0.01 and the creative upscale $0.01 at fast.
+    expect(creative.cost).toEqual({ amountUsd: 0.02, reported: true });
+
+    const plain = await run({ action: 'upscale', taskId: grid.id, index: 3 });
+    expect(sent(apimart, '/v1/midjourney/generations/upscale').at(-1)).toEqual({ task_id: grid.upstreamId, index: 3, speed: 'fast' });
+    expect(plain.output!.imageUrls).toHaveLength(1);
   });
 
   it('routes a video option only one provider honours to that provider', async () => {

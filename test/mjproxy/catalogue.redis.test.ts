@@ -93,7 +93,7 @@ describe('edits, retexture and video on Legnext', () => {
   });
 });
 
-describe('on a provider without edit or retexture (APIMart)', () => {
+describe('on a provider that runs retexture but not edit (APIMart)', () => {
   let sim: Simulator;
   let gw: TestGateway;
   let hooks: Receiver;
@@ -115,14 +115,16 @@ describe('on a provider without edit or retexture (APIMart)', () => {
     await media?.remove();
   });
 
-  it('answers code 4 saying no configured provider can run the action', async () => {
-    for (const [path, body] of [
-      ['/mj/submit/edits', { prompt: 'x', image: IMAGES.image, maskBase64: IMAGES.mask }],
-      ['/mj/submit/retexture', { prompt: 'x', image: IMAGES.image }],
-    ] as const) {
-      const res = await mj(chat, 'POST', path, body);
-      expect(res.body, path).toMatchObject({ code: 4, result: null, description: expect.stringContaining('no enabled provider can run') });
-    }
+  it('answers code 4 for edits, saying no configured provider can run the action', async () => {
+    const res = await mj(chat, 'POST', '/mj/submit/edits', { prompt: 'x', image: IMAGES.image, maskBase64: IMAGES.mask });
+    expect(res.body).toMatchObject({ code: 4, result: null, description: expect.stringContaining('no enabled provider can run') });
+  });
+
+  it('runs retexture through APIMart\'s edits endpoint', async () => {
+    const vo = await succeeds(chat, '/mj/submit/retexture', { prompt: 'in bronze', image: IMAGES.image });
+    expect(vo.action).toBe('RETEXTURE');
+    const sent = sim.state.requests.find((r) => r.method === 'POST' && r.path.endsWith('/edits'));
+    expect(sent?.body).toMatchObject({ prompt: 'in bronze', image_urls: [expect.stringMatching(/^https?:\/\//)] });
   });
 
   it('posts the task to notifyHook on every status and progress change, in order', async () => {

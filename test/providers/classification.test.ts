@@ -45,15 +45,15 @@ describe('parents the provider no longer knows', () => {
 });
 
 describe('paused Legnext endpoints', () => {
-  it('classifies a paused refusal as unsupported: roots move on, follow-ups fail', () => {
+  it('classifies a paused refusal as action_not_supported: roots move on, follow-ups fail', () => {
     const err = legnextHttpError(res(400, { code: 400, message: 'The endpoint /retexture is temporarily paused' }));
-    expect(err.kind).toBe('unsupported');
+    expect(err.kind).toBe('action_not_supported');
     expect(afterSubmitError(err, { tries: 1, followUp: false, retry })).toEqual({ kind: 'failover' });
     expect(afterSubmitError(err, { tries: 1, followUp: true, retry })).toMatchObject({ kind: 'fail', code: 'invalid_request' });
   });
 
   it('takes the paused words from the provider option pausedPattern, checked at start-up', () => {
-    expect(legnextHttpError(res(400, { message: 'feature offline' }), /offline/i).kind).toBe('unsupported');
+    expect(legnextHttpError(res(400, { message: 'feature offline' }), /offline/i).kind).toBe('action_not_supported');
     expect(() => createLegnextAdapter({ id: 'l', apiKey: 'k', timeoutMs: 1, dispatcher: undefined as never, options: { pausedPattern: '(' } })).toThrow(/pausedPattern/);
   });
 });

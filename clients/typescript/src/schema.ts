@@ -910,7 +910,11 @@ export interface components {
                 /** @enum {string} */
                 outcome: "accepted" | "rejected" | "error" | "ambiguous";
                 error: {
-                    class: string;
+                    /**
+                     * @description How the attempt failed: a submit error class, or job_failed when the accepted job failed upstream
+                     * @enum {string}
+                     */
+                    class: "rate_limited" | "quota_exhausted" | "auth_invalid" | "unavailable" | "timeout" | "ambiguous" | "content_rejected" | "invalid_request" | "not_found" | "action_not_supported" | "job_failed";
                     message: string;
                     upstream: {
                         status: number | null;
