@@ -5,7 +5,7 @@ import { sha256 } from '../store/tenant-store.js';
 import { newTaskId } from '../domain/ids.js';
 import { eligible, describeRequest } from '../domain/routing.js';
 import { callbackUrlProblem } from '../domain/ssrf.js';
-import { requestFromInput, touch, type TaskPrivate, type TaskRecord } from '../domain/task.js';
+import { canceled, requestFromInput, type TaskPrivate, type TaskRecord } from '../domain/task.js';
 import { apiError } from '../errors.js';
 import type { SubmitBody, Task } from '../schemas/task.js';
 import type { Runtime } from '../runtime.js';
@@ -106,8 +106,7 @@ export async function cancelTask(rt: Pick<Runtime, 'tasks' | 'transitions'>, ten
   if (owner !== tenantId) throw apiError('not_found', `task ${id} not found`);
   const out = await rt.transitions.apply(id, (r) => {
     if (r.task.status !== 'queued' || r.priv.phase === 'submitting') return null;
-    const at = new Date().toISOString();
-    return { ...r, task: { ...touch(r.task, { status: 'canceled', finishedAt: at }), error: { code: 'canceled', message: 'canceled by the client', provider: null, upstream: null } } };
+    return { ...r, task: canceled(r.task, 'canceled by the client') };
   });
   if (!out) throw apiError('not_found', `task ${id} not found`);
   if (out.rec.task.status !== 'canceled') {
