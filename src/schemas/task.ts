@@ -185,7 +185,6 @@ export type Task = z.infer<typeof taskSchema>;
 export type TaskError = z.infer<typeof taskErrorSchema>;
 export type Attempt = z.infer<typeof attemptSchema>;
 export type LiveTask = z.infer<typeof liveTaskSchema>;
-export type SucceededTask = z.infer<typeof succeededTaskSchema>;
 
 export const taskListSchema = z.object({ data: z.array(taskSchema), nextCursor: z.string().nullable() }).meta({ id: 'TaskList' });
 
