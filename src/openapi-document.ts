@@ -95,10 +95,15 @@ function finishOperation(method: string, path: string, op: Json): void {
 
 /**
  * Drops components no `$ref` reaches (the zod export emits an input and an output copy of each), and names an input
- * copy that is used alone by its plain name (`SubmitTaskInput` → `SubmitTask`).
+ * copy by its plain name (`SubmitTaskInput` → `SubmitTask`) when it is used alone or the two copies are the same.
+ * A component's own `$schema` and `$id` go: OpenAPI gives its schemas their dialect and their address.
  */
 function pruneSchemas(doc: Json): Json {
   const schemas = doc.components.schemas as Json;
+  for (const schema of Object.values(schemas) as Json[]) {
+    delete schema.$schema;
+    delete schema.$id;
+  }
   const used = new Set<string>();
   const visit = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(visit);
@@ -116,7 +121,8 @@ function pruneSchemas(doc: Json): Json {
   };
   visit(doc.paths);
   for (const name of Object.keys(schemas)) if (!used.has(name)) delete schemas[name];
-  const renames = [...used].filter((n) => n.endsWith('Input') && !used.has(n.slice(0, -5)));
+  const same = (n: string) => JSON.stringify(schemas[n]) === JSON.stringify(schemas[n.slice(0, -5)]);
+  const renames = [...used].filter((n) => n.endsWith('Input') && (!used.has(n.slice(0, -5)) || same(n)));
   if (renames.length === 0) return doc;
   let text = JSON.stringify(doc);
   for (const n of renames) text = text.replaceAll(`"#/components/schemas/${n}"`, `"#/components/schemas/${n.slice(0, -5)}"`);

@@ -35,6 +35,20 @@ describe('the finished OpenAPI document', () => {
     expect(doc.paths['/admin/tenants/{id}/keys/{keyId}'].delete.responses['204'].content).toBeUndefined();
   });
 
+  it('answers every documented error status and the default with the envelope, and a 204 with no body', () => {
+    let errors = 0;
+    for (const { path, method, op } of operations) {
+      for (const [status, res] of Object.entries(op.responses as Record<string, any>)) {
+        if (status === '204') expect(res.content, `${method} ${path} 204`).toBeUndefined();
+        if (status !== 'default' && Number(status) < 400) continue;
+        errors++;
+        expect(Object.keys(res.content), `${method} ${path} ${status}`).toEqual(['application/json']);
+        expect(res.content['application/json'].schema.$ref, `${method} ${path} ${status}`).toBe('#/components/schemas/Error');
+      }
+    }
+    expect(errors).toBeGreaterThan(operations.length);
+  });
+
   it('shows a valid imagine as the submit example and documents the event stream', () => {
     expect(doc.paths['/v1/tasks'].post.requestBody.content['application/json'].example).toMatchObject({ action: 'imagine' });
     expect(doc.paths['/v1/tasks/{id}/events'].get.responses['200'].content).toHaveProperty('text/event-stream');

@@ -47,7 +47,7 @@ export function followUpsOf(task: Pick<Task, 'id' | 'action' | 'status' | 'outpu
   else if (imageUrls.length >= 2) [actions, slots] = [ON_GRID, indexes(imageUrls.length)];
   else if (imageUrls.length === 1 && SINGLE_MJ.has(action)) [actions, slots] = [ON_UPSCALED, [1]];
   // Enhance re-renders a draft: offered only under a grid made with `--draft`.
-  const draft = typeof task.input.prompt === 'string' && /(^|\s)--draft\b/.test(task.input.prompt);
+  const draft = 'prompt' in task.input && typeof task.input.prompt === 'string' && /(^|\s)--draft\b/.test(task.input.prompt);
   if (draft && imageUrls.length >= 2) actions = [...actions, 'enhance'];
   const out: FollowUp[] = [];
   for (const a of actions) {

@@ -2,9 +2,9 @@
  * The task record: the public Task plus what only the gateway sees. Transitions are pure functions from one
  * record to the next; the store writes them with a version check, and a final status never changes again.
  */
-import type { CanonicalRequest, JobSnapshot, ParentRef, UpstreamState } from '../../providers/types.js';
+import type { CanonicalRequest, JobSnapshot, ParentRef, TaskOutput, UpstreamState } from '../../providers/types.js';
 import type { TaskErrorCode } from '../errors.js';
-import { FINAL_STATUSES, type Attempt, type SubmitBody, type Task, type TaskError, type TaskStatus } from '../schemas/task.js';
+import { FINAL_STATUSES, type Attempt, type LiveTask, type SubmitBody, type Task, type TaskError, type TaskStatus } from '../schemas/task.js';
 import { toCanonical } from './canonical.js';
 
 /** Never leaves the gateway. */
@@ -70,9 +70,27 @@ export const isFinal = (s: TaskStatus) => FINAL_STATUSES.has(s);
 
 const now = () => new Date().toISOString();
 
-export function touch(task: Task, patch: Partial<Task>): Task {
+/** The task with `patch` applied and `updatedAt` now; its kind of status stays (see `live` for a status change). */
+export function touch<T extends Task>(task: T, patch: Partial<T> = {}): T {
   return { ...task, ...patch, updatedAt: now() };
 }
+
+/**
+ * The task in a live status (queued, submitted, running): no output, error or end. Transitions only ever see live
+ * tasks (the store never hands a final one to them), so those three are null already; the type says so.
+ */
+export function live(task: Task, patch: Partial<Omit<LiveTask, 'output' | 'error' | 'finishedAt'>> & Pick<LiveTask, 'status'>): LiveTask {
+  return { ...task, ...patch, output: null, error: null, finishedAt: null, updatedAt: now() };
+}
+
+/** The task canceled now, by the client (`error.code: canceled`). */
+export function canceled(task: Task, message: string): Task {
+  const at = now();
+  return { ...task, status: 'canceled', output: null, error: { code: 'canceled', message, provider: null, upstream: null }, updatedAt: at, finishedAt: at };
+}
+
+/** A job its provider reported succeeded with no output at all: the task succeeds with nothing to show. */
+export const NOTHING_REPORTED: TaskOutput = { gridImageUrl: null, imageUrls: [], videoUrls: [], prompts: [], seed: null };
 
 export function failTask(rec: TaskRecord, code: TaskErrorCode, message: string, upstream?: TaskError['upstream']): TaskRecord {
   const at = now();
@@ -81,6 +99,7 @@ export function failTask(rec: TaskRecord, code: TaskErrorCode, message: string, 
     task: {
       ...rec.task,
       status: 'failed',
+      output: null,
       error: { code, message, provider: rec.task.provider, upstream: upstream ?? null },
       updatedAt: at,
       finishedAt: at,
@@ -125,12 +144,12 @@ export function applySnapshot(rec: TaskRecord, snap: JobSnapshot): TaskRecord | 
   const priv = { ...rec.priv, upstreamState: state, notFound: 0 };
   if (snap.status === 'succeeded') {
     const at = now();
-    return { ...rec, priv, task: { ...t, status: 'succeeded', progress: 100, output: snap.output ?? null, cost: snap.cost ?? t.cost, updatedAt: at, finishedAt: at } };
+    return { ...rec, priv, task: { ...t, status: 'succeeded', progress: 100, output: snap.output ?? NOTHING_REPORTED, error: null, cost: snap.cost ?? t.cost, updatedAt: at, finishedAt: at } };
   }
-  const status: TaskStatus = snap.status === 'running' ? 'running' : t.status === 'running' ? 'running' : 'submitted';
+  const status: LiveTask['status'] = snap.status === 'running' ? 'running' : t.status === 'running' ? 'running' : 'submitted';
   const progress = Math.max(t.progress, snap.progress ?? 0);
   if (status === t.status && progress === t.progress && !snap.state) return null;
-  return { ...rec, priv, task: { ...t, status, progress, updatedAt: now() } };
+  return { ...rec, priv, task: live(t, { status, progress }) };
 }
 
 /** Private fields left out of the stored record while they hold these values (filled back on read). */
@@ -156,7 +175,7 @@ export function requestFromInput(body: SubmitBody): CanonicalRequest {
 function requestFollowsInput(request: CanonicalRequest, task: Task): boolean {
   if (rebuilt.has(request)) return true;
   try {
-    return JSON.stringify(toCanonical(task.input as SubmitBody)) === JSON.stringify(request);
+    return JSON.stringify(toCanonical(task.input)) === JSON.stringify(request);
   } catch {
     return false;
   }
@@ -192,7 +211,7 @@ export function expandPrivate(stored: Record<string, unknown>, tenantId: string,
     ...stored,
   } as unknown as Omit<TaskPrivate, 'request'> & { request?: CanonicalRequest };
   if (!priv.request) {
-    priv.request = requestFromInput(task.input as SubmitBody);
+    priv.request = requestFromInput(task.input);
   }
   return priv as TaskPrivate;
 }

@@ -7,7 +7,7 @@ import { ProviderError, type UpstreamFailure } from '../../providers/types.js';
 import { pollDelay } from '../domain/backoff.js';
 import { eligible } from '../domain/routing.js';
 import { markEstimate, withEstimate } from '../services/progress.js';
-import { addAttempt, applySnapshot, failTask, isFinal, timeOut, touch, type TaskRecord } from '../domain/task.js';
+import { addAttempt, applySnapshot, failTask, isFinal, live, timeOut, type TaskRecord } from '../domain/task.js';
 import type { Runtime } from '../runtime.js';
 import { drainRead, endDrain } from './drain.js';
 
@@ -27,7 +27,7 @@ export function createPollProcessor(rt: Pick<Runtime, 'config' | 'log' | 'tasks'
     const out = await rt.transitions.apply(rec.task.id, (r) => {
       if (r.priv.generation !== rec.priv.generation) return null;
       if (!resubmit) return failTask(r, FAILURE_CODE[failure.kind], `the provider reported the job as failed: ${failure.message}`, upstream);
-      const task = addAttempt(touch(r.task, { status: 'queued', provider: null, upstreamId: null, progress: 0 }), {
+      const task = addAttempt(live(r.task, { status: 'queued', provider: null, upstreamId: null, progress: 0 }), {
         provider, outcome: 'error', error: { class: 'job_failed', message: failure.message, upstream },
       });
       return {

@@ -9,7 +9,7 @@ import { DelayedError, type Job } from 'bullmq';
 import { ProviderError, type ParentRef } from '../../providers/types.js';
 import { afterSubmitError, healthOutcome } from '../domain/failover.js';
 import { requestBalanceCheck } from './balance.js';
-import { addAttempt, applySnapshot, failTask, isFinal, parentRefOf, timeOut, touch, type TaskRecord } from '../domain/task.js';
+import { addAttempt, applySnapshot, failTask, isFinal, live, parentRefOf, timeOut, touch, type TaskRecord } from '../domain/task.js';
 import type { TaskErrorCode } from '../errors.js';
 import type { Runtime } from '../runtime.js';
 import { admit, releaseSlots, waitReason } from '../services/admission.js';
@@ -166,7 +166,7 @@ async function accepted(rt: Deps, taskId: string, generation: number, providerId
   const out = await rt.transitions.apply(taskId, (r) => {
     if (r.priv.generation !== generation) return null;
     const at = new Date().toISOString();
-    const task = addAttempt(touch(r.task, { status: 'submitted', provider: providerId, upstreamId: result.upstreamId, submittedAt: at }), { provider: providerId, outcome: 'accepted', error: null });
+    const task = addAttempt(live(r.task, { status: 'submitted', provider: providerId, upstreamId: result.upstreamId, submittedAt: at }), { provider: providerId, outcome: 'accepted', error: null });
     const next: TaskRecord = { ...r, task, priv: { ...r.priv, phase: 'polling', submittingTo: undefined, upstreamState: result.state ?? {}, sameProviderTries: 0, notFound: 0 } };
     // Some providers answer the submit with the job itself; a failure in it is left for the first poll to handle.
     return result.snapshot && result.snapshot.status !== 'failed' ? (applySnapshot(next, result.snapshot) ?? next) : next;

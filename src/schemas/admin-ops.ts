@@ -1,5 +1,6 @@
 /** Schemas of the operator views under `/admin`: providers with health, queue depths. Never a secret. */
 import { z } from 'zod';
+import { timestamp } from './common.js';
 
 export const adminProviderSchema = z
   .object({
@@ -25,7 +26,7 @@ export const adminQueuesSchema = z
   .object({
     queues: z.array(jobCounts.extend({ name: z.string() })).describe('BullMQ queues'),
     reads: z.object({ due: z.number(), running: z.number(), scheduled: z.number() }).describe('Reads of in-flight upstream jobs'),
-    waitingRoom: z.array(z.object({ provider: z.string(), tenant: z.string(), waiting: z.number(), oldestAt: z.string().nullable() })),
+    waitingRoom: z.array(z.object({ provider: z.string(), tenant: z.string(), waiting: z.number(), oldestAt: timestamp.nullable() })),
     oldestWaitingSeconds: z.number().nullable().describe('Age of the oldest task waiting for a slot; null when none waits'),
   })
   .meta({ id: 'AdminQueues' });
@@ -35,7 +36,7 @@ export const orphanJobSchema = z
     id: z.string(),
     provider: z.string(),
     upstreamId: z.string().describe("The provider's job id"),
-    seenAt: z.string(),
+    seenAt: timestamp,
     via: z.string().describe('How it came to light: callback (the provider called back for a job no task knows)'),
     taskId: z.string().nullable().describe('The task whose submit made it, when known'),
     tenantId: z.string().nullable(),

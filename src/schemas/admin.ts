@@ -1,5 +1,6 @@
 /** The admin API's schemas: tenant bodies (strict: unknown fields are refused) and answers. Never a secret out. */
 import { z } from 'zod';
+import { timestamp } from './common.js';
 
 const tenantId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'id must be lowercase letters, digits and dashes (at most 63)');
 const providerId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'a provider id');
@@ -46,7 +47,7 @@ export type CreateTenantBody = z.infer<typeof createTenantBodySchema>;
 export type UpdateTenantBody = z.infer<typeof updateTenantBodySchema>;
 
 export const apiKeyInfoSchema = z
-  .object({ id: z.string(), prefix: z.string().describe('The first characters of the key, to tell keys apart'), createdAt: z.string() })
+  .object({ id: z.string(), prefix: z.string().describe('The first characters of the key, to tell keys apart'), createdAt: timestamp })
   .meta({ id: 'ApiKeyInfo' });
 
 export const tenantViewSchema = z
@@ -61,9 +62,9 @@ export const tenantViewSchema = z
     webhookUrl: z.string().nullable(),
     webhookSecretSet: z.boolean(),
     keys: z.array(apiKeyInfoSchema),
-    createdAt: z.string(),
-    updatedAt: z.string().nullable(),
-    disabledAt: z.string().nullable().describe('Set while the tenant is disabled'),
+    createdAt: timestamp,
+    updatedAt: timestamp.nullable(),
+    disabledAt: timestamp.nullable().describe('Set while the tenant is disabled'),
     disabledReason: z.enum(['admin', 'removed_from_config']).nullable(),
   })
   .meta({ id: 'Tenant' });
@@ -77,7 +78,7 @@ export const issuedKeySchema = z
     id: z.string(),
     key: z.string().describe('The plaintext key: shown this once, stored only as its SHA-256 digest'),
     prefix: z.string(),
-    createdAt: z.string(),
+    createdAt: timestamp,
     replaces: z.string().optional().describe('On rotate: the key id that was revoked'),
   })
   .meta({ id: 'IssuedKey' });

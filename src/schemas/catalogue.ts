@@ -24,6 +24,13 @@ const either = (v: object) => {
   const o = v as Source;
   return (o.taskId !== undefined && o.index !== undefined) !== (o.imageUrl !== undefined);
 };
+/**
+ * `either` as JSON Schema, for the document (zod leaves refinements out of it). The empty property schemas name the
+ * fields each branch requires (their types are the object's), so generated clients require one source or the other.
+ */
+export const SOURCE_XOR = {
+  oneOf: [{ properties: { taskId: {}, index: {} }, required: ['taskId', 'index'] }, { properties: { imageUrl: {} }, required: ['imageUrl'] }],
+};
 const maskedUpload = (v: object) => (v as Source).imageUrl === undefined || (v as Source).mask !== undefined;
 
 export function catalogueSchemas<U extends z.ZodType, I extends z.ZodType, P extends z.ZodType, T extends z.ZodType, M extends z.ZodType, C extends z.ZodRawShape>(
@@ -38,7 +45,8 @@ export function catalogueSchemas<U extends z.ZodType, I extends z.ZodType, P ext
         mask: mask.optional(), ...common,
       })
       .refine(either, 'edit needs either taskId + index (a grid image), or imageUrl')
-      .refine(maskedUpload, 'edit of an imageUrl needs a mask'),
+      .refine(maskedUpload, 'edit of an imageUrl needs a mask')
+      .meta({ ...SOURCE_XOR, dependentRequired: { imageUrl: ['mask'] } }),
     retexture: z.strictObject({ action: z.literal('retexture'), imageUrl: url, prompt, ...common }),
     remove_background: z.strictObject({ action: z.literal('remove_background'), imageUrl: url, ...common }),
     enhance: z.strictObject({ action: z.literal('enhance'), taskId, index, ...common }),
@@ -53,7 +61,8 @@ export function catalogueSchemas<U extends z.ZodType, I extends z.ZodType, P ext
         faceEnhancement: z.enum(['off', 'subtle', 'moderate', 'strong']).optional(),
         ...common,
       })
-      .refine(either, 'upscale_hd needs either taskId + index, or imageUrl'),
+      .refine(either, 'upscale_hd needs either taskId + index, or imageUrl')
+      .meta(SOURCE_XOR),
     video_extend: z.strictObject({ action: z.literal('video_extend'), taskId, index, prompt: prompt.optional(), ...common }),
     video_upscale: z.strictObject({ action: z.literal('video_upscale'), taskId, index, ...common }),
   };

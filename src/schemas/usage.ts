@@ -1,5 +1,6 @@
 /** Schemas of `GET /v1/usage` and `GET /v1/tasks/{id}/deliveries`. */
 import { z } from 'zod';
+import { timestamp } from './common.js';
 import { isRealDateTime } from '../domain/time.js';
 
 const DAY = /^\d{4}-\d{2}-\d{2}(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -26,8 +27,8 @@ const orphans = {
 
 export const usageSchema = z
   .object({
-    from: z.string(),
-    to: z.string(),
+    from: z.string().meta({ format: 'date' }).describe('First UTC day of the report, YYYY-MM-DD'),
+    to: z.string().meta({ format: 'date' }).describe('Last UTC day of the report, YYYY-MM-DD'),
     totals: z.object({ submitted: z.number(), ...counts, ...orphans, reservedUsd: z.number().describe('Estimates held by tasks not finished yet') }),
     byAction: z.record(z.string(), z.object({ submitted: z.number(), ...counts })),
     byProvider: z.record(z.string(), z.object({ ...counts, ...orphans })).describe('"(none)" holds tasks that ended before any provider took them'),
@@ -43,7 +44,7 @@ export const usageSchema = z
 
 const attemptSchema = z.object({
   n: z.number(),
-  at: z.string(),
+  at: timestamp,
   statusCode: z.number().nullable().describe('The receiver\'s HTTP status; null when no answer came (error says why)'),
   error: z.string().nullable(),
   durationMs: z.number(),
@@ -55,10 +56,10 @@ export const deliverySchema = z
     seq: z.number(),
     type: z.enum(['running', 'succeeded', 'failed', 'canceled', 'progress']).describe('progress: a midjourney-proxy notifyHook post of a progress change or of SUBMITTED'),
     url: z.string(),
-    createdAt: z.string(),
+    createdAt: timestamp,
     state: z.enum(['pending', 'delivered', 'failed']).describe('failed: not delivered within webhooks.maxAgeMs'),
-    deliveredAt: z.string().nullable(),
-    nextAttemptAt: z.string().nullable(),
+    deliveredAt: timestamp.nullable(),
+    nextAttemptAt: timestamp.nullable(),
     attempts: z.array(attemptSchema),
   })
   .meta({ id: 'WebhookDelivery' });

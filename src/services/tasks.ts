@@ -5,7 +5,7 @@ import { sha256 } from '../store/tenant-store.js';
 import { newTaskId } from '../domain/ids.js';
 import { eligible, describeRequest } from '../domain/routing.js';
 import { callbackUrlProblem } from '../domain/ssrf.js';
-import { requestFromInput, touch, type TaskPrivate, type TaskRecord } from '../domain/task.js';
+import { canceled, requestFromInput, type TaskPrivate, type TaskRecord } from '../domain/task.js';
 import { apiError } from '../errors.js';
 import type { SubmitBody, Task } from '../schemas/task.js';
 import type { Runtime } from '../runtime.js';
@@ -107,27 +107,24 @@ export async function readTask(rt: Pick<Runtime, 'tasks' | 'room'>, tenantId: st
  * (no provider documents a cancel call): it keeps its provider slot and is read quietly until the job ends
  * (`draining`, jobs/poll.ts), and its cost is the provider's price, which is charged at submit.
  */
-export function canceled(rec: TaskRecord, price: (provider: string) => number): TaskRecord | null {
+export function cancelTransition(rec: TaskRecord, price: (provider: string) => number): TaskRecord | null {
   const { task, priv } = rec;
-  const at = new Date().toISOString();
-  const error = { code: 'canceled' as const, message: 'canceled by the client', provider: null, upstream: null };
-  if (task.status === 'queued' && priv.phase !== 'submitting') {
-    return { ...rec, task: { ...touch(task, { status: 'canceled', finishedAt: at }), error } };
-  }
+  if (task.status === 'queued' && priv.phase !== 'submitting') return { ...rec, task: canceled(task, 'canceled by the client') };
   if ((task.status !== 'submitted' && task.status !== 'running') || priv.phase !== 'polling' || !task.provider) return null;
   const message = `canceled by the client while ${task.provider} ran the job; the job runs on upstream and the provider still charges for it`;
+  const ended = canceled({ ...task, cost: task.cost ?? { amountUsd: price(task.provider), reported: false } }, message);
   return {
     ...rec,
-    task: { ...touch(task, { status: 'canceled', finishedAt: at, cost: task.cost ?? { amountUsd: price(task.provider), reported: false } }), error: { ...error, message, provider: task.provider } },
+    task: { ...ended, error: { code: 'canceled', message, provider: task.provider, upstream: null } },
     priv: { ...priv, draining: true },
   };
 }
 
-/** Cancels a task that is not final yet (see `canceled`); 409 for one that ended otherwise or is being submitted. */
+/** Cancels a task that is not final yet (see `cancelTransition`); 409 for one that ended otherwise or is being submitted. */
 export async function cancelTask(rt: Pick<Runtime, 'config' | 'tasks' | 'transitions'>, tenantId: string, id: string): Promise<Task> {
   const owner = await rt.tasks.tenantOf(id);
   if (owner !== tenantId) throw apiError('not_found', `task ${id} not found`);
-  const out = await rt.transitions.apply(id, (r) => canceled(r, (provider) => priceUsd(rt.config, provider, r.task.action)));
+  const out = await rt.transitions.apply(id, (r) => cancelTransition(r, (provider) => priceUsd(rt.config, provider, r.task.action)));
   if (!out) throw apiError('not_found', `task ${id} not found`);
   if (out.rec.task.status !== 'canceled') {
     const why = out.rec.task.status === 'queued' ? 'being submitted right now: try again in a moment' : `${out.rec.task.status}: a final task cannot be canceled`;

@@ -3,6 +3,7 @@ import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
 import type { Simulator } from '../../providers/sim/kit.js';
 import { reconcile } from '../../src/services/reconcile.js';
 import { recordWebhookEvent } from '../../src/services/webhooks.js';
+import { canceled } from '../../src/domain/task.js';
 import { api, startGateway, uniquePrefix, waitForTask, type TestGateway } from '../helpers/gateway.js';
 
 const KEY = 'budget-tenant-key-0123456789';
@@ -92,7 +93,7 @@ describe('monthly budgets and usage', () => {
     const t = await api(apiOnly.url, 'POST', '/v1/tasks', { key: KEY, body: { action: 'imagine', prompt: 'crash', callbackUrl: 'http://127.0.0.1:9/hook' } });
     const before = (await usage(apiOnly)).body.totals;
     // Write the final status the way a worker would, but "crash" before the listeners run.
-    await apiOnly.rt.tasks.update(t.body.id, (r) => ({ ...r, task: { ...r.task, status: 'canceled', finishedAt: new Date().toISOString() } }));
+    await apiOnly.rt.tasks.update(t.body.id, (r) => ({ ...r, task: canceled(r.task, 'canceled before a crash') }));
     expect((await usage(apiOnly)).body.totals.reservedUsd).toBe(before.reservedUsd);
     const later = Date.now() + 2 * 3600_000;
     expect(await reconcile(apiOnly.rt, later)).toBe(1);

@@ -4,8 +4,6 @@
  * popped but never added is re-enqueued by the sweeper from `unqueued`; the loop survives Redis outages and failing
  * adds, and stops at once on close().
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startLegnextSimulator } from '../../providers/legnext/simulator.js';
@@ -16,18 +14,10 @@ import { startIntake, type Intake } from '../../src/jobs/intake.js';
 import { Queues } from '../../src/jobs/queues.js';
 import { createRuntime, type Runtime } from '../../src/runtime.js';
 import type { Task } from '../../src/schemas/task.js';
-import { api, freePort, sleep, startGateway, TENANT_A_KEY, testConfig, waitForTask, type TestGateway } from '../helpers/gateway.js';
+import { api, sleep, startGateway, TENANT_A_KEY, testConfig, waitForTask, type TestGateway } from '../helpers/gateway.js';
+import { localRedis, until, type LocalRedis } from '../helpers/local-redis.js';
 
 const KEY = TENANT_A_KEY;
-
-/** Waits for `check` to hold, polling every 20 ms; fails naming `what` after `ms`. */
-async function until(what: string, check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(20);
-  }
-}
 
 function record(tenantId: string): TaskRecord {
   const now = Date.now();
@@ -141,26 +131,22 @@ describe('the intake', () => {
 });
 
 describe('the intake across a Redis restart', () => {
-  let redisProc: ChildProcess | undefined;
+  let server: LocalRedis | undefined;
   let rt: Runtime | undefined;
   let intake: Intake | undefined;
   afterAll(async () => {
     await intake?.close();
     await rt?.close().catch(() => undefined);
-    redisProc?.kill('SIGKILL');
+    server?.close();
   });
 
   it('survives Redis going away and coming back, and stops at once on close()', async () => {
-    const port = await freePort();
-    const startRedis = () => spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const probe = new Redis(`redis://127.0.0.1:${port}/0`, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
-    probe.on('error', () => undefined);
-    const up = () => until('redis answers', async () => (await probe.ping().catch(() => '')) === 'PONG');
-    redisProc = startRedis();
-    await up();
+    server = await localRedis();
+    const { probe } = server;
+    await server.start();
     const lines: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
-    rt = await createRuntime(testConfig({ config: { redisUrl: `redis://127.0.0.1:${port}/0` } }), logger);
+    rt = await createRuntime(testConfig({ config: { redisUrl: server.url } }), logger);
     intake = startIntake(rt);
 
     const a = record('tenant-a');
@@ -169,13 +155,10 @@ describe('the intake across a Redis restart', () => {
 
     const runId = async () => /run_id:(\w+)/.exec(await probe.info('server'))?.[1];
     const firstRun = await runId();
-    const down = redisProc;
-    down.kill('SIGKILL');
-    await new Promise((r) => down.once('exit', r));
+    await server.kill();
     await until('the runtime notices', async () => !(await rt!.ping().then(() => true, () => false)));
     await sleep(1000); // an outage of a second: reconnect attempts are refused meanwhile
-    redisProc = startRedis();
-    await up();
+    await server.start();
     expect(await runId()).not.toBe(firstRun);
     await until('the runtime reconnects', async () => rt!.ping().then(() => true, () => false));
     const b = record('tenant-a');

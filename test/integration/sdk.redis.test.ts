@@ -27,6 +27,7 @@ describe('the TypeScript client against a real gateway', () => {
   it('runs the example flow: submit, wait, upscale, list, cancel, rotate a key', async () => {
     const issued = await client.admin.issueKey('tenant-a');
     const out = await flow(client, 'tenant-a', issued.id);
+    expect(out.gridImages).toHaveLength(4);
     expect(out.upscaled).toMatchObject({ action: 'upscale', status: 'succeeded' });
     expect(out.listed).toBe(2);
     if (out.canceled instanceof GatewayError) expect(out.canceled.code).toBe('not_cancelable');

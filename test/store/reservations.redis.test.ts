@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTaskId } from '../../src/domain/ids.js';
-import { type TaskRecord } from '../../src/domain/task.js';
+import { NOTHING_REPORTED, type TaskRecord } from '../../src/domain/task.js';
 import { createKeys } from '../../src/store/keys.js';
 import { TaskStore } from '../../src/store/task-store.js';
 import { utcDay } from '../../src/domain/time.js';
@@ -100,7 +100,7 @@ describe('reservations written with their task', () => {
   it('settles a live task once from its record, whoever settles it', async () => {
     const a = record('t-settle');
     await tasks.create(a, undefined, { micros: 80_000, limitMicros: null, dueAt: Date.now() + 1000 });
-    const done = await tasks.update(a.task.id, (r) => ({ ...r, task: { ...r.task, status: 'succeeded', provider: 'p1' } }));
+    const done = await tasks.update(a.task.id, (r) => ({ ...r, task: { ...r.task, status: 'succeeded', provider: 'p1', output: NOTHING_REPORTED, error: null, finishedAt: new Date().toISOString() } }));
     expect(done?.changed).toBe(true);
     const settled = await Promise.all(Array.from({ length: 5 }, () => usage.settle(target(a), { provider: 'p1', outcome: 'succeeded', chargedMicros: 70_000 })));
     expect(settled.filter(Boolean)).toHaveLength(1);

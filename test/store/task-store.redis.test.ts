@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newTaskId } from '../../src/domain/ids.js';
-import { failTask, type TaskRecord } from '../../src/domain/task.js';
+import { failTask, live, NOTHING_REPORTED, type TaskRecord } from '../../src/domain/task.js';
 import { createKeys } from '../../src/store/keys.js';
 import { TaskStore } from '../../src/store/task-store.js';
 import { dropPrefix, TEST_REDIS_URL, uniquePrefix } from '../helpers/gateway.js';
@@ -32,12 +32,12 @@ describe('the task store on Redis', () => {
     const rec = record();
     await store.create(rec);
     const writers = Array.from({ length: 20 }, (_, i) =>
-      store.update(rec.task.id, (r) => (i === 7 ? failTask(r, 'timeout', 'deadline') : { ...r, task: { ...r.task, status: 'running', progress: i } })),
+      store.update(rec.task.id, (r) => (i === 7 ? failTask(r, 'timeout', 'deadline') : { ...r, task: live(r.task, { status: 'running', progress: i }) })),
     );
     await Promise.all(writers);
     const after = await store.get(rec.task.id);
     expect(after?.task.status).toBe('failed');
-    const late = await store.update(rec.task.id, (r) => ({ ...r, task: { ...r.task, status: 'succeeded' } }));
+    const late = await store.update(rec.task.id, (r) => ({ ...r, task: { ...r.task, status: 'succeeded', output: NOTHING_REPORTED, error: null, finishedAt: r.task.updatedAt } }));
     expect(late?.changed).toBe(false);
     expect((await store.get(rec.task.id))?.task.status).toBe('failed');
     expect(await redis.zscore(createKeys(prefix).active, rec.task.id)).toBeNull();

@@ -9,7 +9,7 @@ import { callbackUrlProblem, isBlockedAddress } from '../../src/domain/ssrf.js';
 import { ApiError } from '../../src/errors.js';
 import { utcDay } from '../../src/domain/time.js';
 import type { Config } from '../../src/config.js';
-import type { Task } from '../../src/schemas/task.js';
+import type { LiveTask } from '../../src/schemas/task.js';
 
 const retry: Config['retry'] = { sameProviderAttempts: 2, baseDelayMs: 100, maxDelayMs: 1000, onAmbiguousSubmit: 'retry', resubmitOnUpstreamFailure: true };
 
@@ -154,7 +154,7 @@ describe('callback URL guard', () => {
 
 describe('a task past its deadline', () => {
   const createdAt = '2026-11-22T10:00:00.000Z';
-  const rec = (task: Partial<Task>, priv: Partial<TaskPrivate>): TaskRecord => ({
+  const rec = (task: Partial<LiveTask>, priv: Partial<TaskPrivate>): TaskRecord => ({
     version: 3,
     task: {
       id: 'tsk_01M7ZZB9CC000YPR9VFY8NK05B6ES8VV8N', action: 'variation', status: 'queued', progress: 0, provider: null, upstreamId: null, parentId: null,

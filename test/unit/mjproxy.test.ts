@@ -9,12 +9,13 @@ import { taskVo } from '../../src/ingress/mjproxy/vo.js';
 import type { Task } from '../../src/schemas/task.js';
 
 const output = { gridImageUrl: 'https://cdn/grid.png', imageUrls: ['https://cdn/1.png', 'https://cdn/2.png', 'https://cdn/3.png', 'https://cdn/4.png'], videoUrls: [], prompts: [], seed: '42' };
+// Test data: the patches below keep each Task shape whole (output, error, finishedAt as its status has them).
 const task = (patch: Partial<Task>): Task => ({
   id: 'tsk_01M90P0WTT00001HSTFJ6BBTT9KP0SJ3WV', action: 'imagine', status: 'succeeded', progress: 100, provider: 'p', upstreamId: 'u', parentId: null,
   input: { action: 'imagine', prompt: 'a fox' }, output, error: null, cost: null, attempts: [], metadata: {},
   createdAt: '2026-12-04T10:00:00.000Z', updatedAt: '2026-12-04T10:00:09.000Z', submittedAt: '2026-12-04T10:00:01.000Z', finishedAt: '2026-12-04T10:00:09.000Z',
   ...patch,
-});
+}) as Task;
 const all = () => true;
 const upscaled = task({ id: 'tsk_01M90P0WTT00001HSTFJ6BBTT9KP0SJ3XX', action: 'upscale', parentId: 'tsk_grid', input: { action: 'upscale', taskId: 'tsk_grid', index: 3 }, output: { ...output, imageUrls: ['https://cdn/u.png'] } });
 
@@ -38,7 +39,7 @@ describe('buttons', () => {
   });
 
   it('are none until the task has succeeded', () => {
-    expect(buttonsOf(task({ status: 'running', output: null }), all)).toEqual([]);
+    expect(buttonsOf(task({ status: 'running', output: null, finishedAt: null }), all)).toEqual([]);
   });
 
   it('press into follow-ups on the grid the upscale came from, or MODAL steps', () => {

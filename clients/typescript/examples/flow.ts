@@ -5,10 +5,12 @@
  */
 import { GatewayClient, GatewayError, type Task } from '../src/index.js';
 
-export async function flow(client: GatewayClient, tenantId: string, keyId: string): Promise<{ upscaled: Task; listed: number; canceled: Task | GatewayError; newKeyPrefix: string }> {
+export async function flow(client: GatewayClient, tenantId: string, keyId: string): Promise<{ gridImages: string[]; upscaled: Task; listed: number; canceled: Task | GatewayError; newKeyPrefix: string }> {
   const grid = await client.submit({ action: 'imagine', prompt: 'a lighthouse at dusk --ar 16:9' }, { waitSeconds: 30 });
   const done = await client.waitForTask(grid.id);
-  if (done.status !== 'succeeded') throw new Error(`imagine ended ${done.status}: ${done.error?.message ?? ''}`);
+  // Narrowed by status: a failed or canceled task has its error, a succeeded one its output.
+  if (done.status !== 'succeeded') throw new Error(`imagine ended ${done.status}: ${done.error.message}`);
+  const gridImages = done.output.imageUrls;
   const upscaled = await client.waitForTask((await client.submit({ action: 'upscale', taskId: done.id, index: 1 })).id);
   let listed = 0;
   for await (const t of client.list({ status: 'succeeded', limit: 50 })) if (t.id === done.id || t.id === upscaled.id) listed++;
@@ -21,7 +23,7 @@ export async function flow(client: GatewayClient, tenantId: string, keyId: strin
     throw err;
   });
   const rotated = await client.admin.rotateKey(tenantId, keyId);
-  return { upscaled, listed, canceled, newKeyPrefix: rotated.prefix };
+  return { gridImages, upscaled, listed, canceled, newKeyPrefix: rotated.prefix };
 }
 
 if (process.argv[1]?.endsWith('flow.ts')) {

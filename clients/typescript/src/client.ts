@@ -4,7 +4,7 @@
  */
 import { errorOf, GatewayError } from './errors.js';
 import { readEvents } from './sse.js';
-import { isFinal, type CreateTenant, type Delivery, type IssuedKey, type ListQuery, type SubmitTask, type Task, type TaskList, type Tenant } from './types.js';
+import { isFinal, type CreateTenant, type Delivery, type FinalTask, type IssuedKey, type ListQuery, type SubmitTask, type Task, type TaskList, type Tenant } from './types.js';
 
 export interface ClientOptions {
   /** e.g. `http://127.0.0.1:8080` */
@@ -61,7 +61,7 @@ export class GatewayClient {
   }
 
   /** The task once final: long waits with `Prefer: wait`, or polling when the server does not hold answers. */
-  async waitForTask(id: string, o: WaitOptions = {}): Promise<Task> {
+  async waitForTask(id: string, o: WaitOptions = {}): Promise<FinalTask> {
     const end = Date.now() + (o.timeoutMs ?? 15 * 60_000);
     for (;;) {
       const left = Math.max(1, Math.ceil((end - Date.now()) / 1000));

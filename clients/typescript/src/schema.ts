@@ -742,10 +742,19 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        Error: {
+            error: {
+                /** @enum {string} */
+                code: "invalid_request" | "unauthorized" | "budget_exceeded" | "forbidden" | "tenant_disabled" | "not_found" | "method_not_allowed" | "not_cancelable" | "parent_not_ready" | "idempotency_conflict" | "already_exists" | "payload_too_large" | "unsupported_media_type" | "action_not_supported" | "media_not_configured" | "rate_limited" | "internal" | "unavailable";
+                message: string;
+                details?: unknown;
+            };
+        };
         ApiKeyInfo: {
             id: string;
             /** @description The first characters of the key, to tell keys apart */
             prefix: string;
+            /** Format: date-time */
             createdAt: string;
         };
         Tenant: {
@@ -763,6 +772,7 @@ export interface components {
             webhookUrl: string | null;
             webhookSecretSet: boolean;
             keys: components["schemas"]["ApiKeyInfo"][];
+            /** Format: date-time */
             createdAt: string;
             updatedAt: string | null;
             /** @description Set while the tenant is disabled */
@@ -774,17 +784,10 @@ export interface components {
             /** @description The plaintext key: shown this once, stored only as its SHA-256 digest */
             key: string;
             prefix: string;
+            /** Format: date-time */
             createdAt: string;
             /** @description On rotate: the key id that was revoked */
             replaces?: string;
-        };
-        Error: {
-            error: {
-                /** @enum {string} */
-                code: "invalid_request" | "unauthorized" | "budget_exceeded" | "forbidden" | "tenant_disabled" | "not_found" | "method_not_allowed" | "not_cancelable" | "parent_not_ready" | "idempotency_conflict" | "already_exists" | "payload_too_large" | "unsupported_media_type" | "action_not_supported" | "media_not_configured" | "rate_limited" | "internal" | "unavailable";
-                message: string;
-                details?: unknown;
-            };
         };
         AdminProvider: {
             id: string;
@@ -840,6 +843,7 @@ export interface components {
             provider: string;
             /** @description The provider's job id */
             upstreamId: string;
+            /** Format: date-time */
             seenAt: string;
             /** @description How it came to light: callback (the provider called back for a job no task knows) */
             via: string;
@@ -850,12 +854,532 @@ export interface components {
             /** @description List price of the action at the provider */
             estimatedCostUsd: number;
         };
-        Task: {
+        SubmitTask: {
+            /** @constant */
+            action: "imagine";
+            prompt: string;
+            imageUrls?: (string)[];
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "variation";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            /** @enum {string} */
+            strength?: "subtle" | "strong";
+            prompt?: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "upscale";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            /** @enum {string} */
+            mode?: "subtle" | "creative";
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "reroll";
+            taskId: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "remix";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            prompt: string;
+            /** @enum {string} */
+            strength?: "strong" | "subtle";
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "pan";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            /** @enum {string} */
+            direction: "up" | "down" | "left" | "right";
+            scale?: number;
+            prompt?: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "zoom";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            scale?: number;
+            prompt?: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "inpaint";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            mask: {
+                url: string;
+            } | {
+                areas: {
+                    width: number;
+                    height: number;
+                    /** @description X,Y pairs (an even count: at least 3 points), clockwise from the top-left, in canvas pixels */
+                    points: number[];
+                }[];
+            };
+            prompt?: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "blend";
+            imageUrls: (string)[];
+            /** @enum {string} */
+            aspectRatio?: "2:3" | "1:1" | "3:2";
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "describe";
+            imageUrl: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "shorten";
+            prompt: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | ({
+            /** @constant */
+            action: "video";
+            taskId?: string;
+            index?: 1 | 2 | 3 | 4;
+            imageUrl?: string;
+            prompt?: string;
+            /** @enum {string} */
+            resolution?: "480p" | "720p";
+            /**
+             * @description Motion intensity (Midjourney default: low)
+             * @enum {string}
+             */
+            motion?: "low" | "high";
+            /** @description Last frame matches the first */
+            loop?: boolean;
+            /** @description Image of the last frame */
+            endImageUrl?: string;
+            /** @description Videos per task (Midjourney default: 4) */
+            batchSize?: 1 | 2 | 4;
+            /** @description Fewer automatic enhancements */
+            raw?: boolean;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } & ({
+            taskId: unknown;
+            index: unknown;
+        } | {
+            imageUrl: unknown;
+        })) | ({
+            /** @constant */
+            action: "edit";
+            taskId?: string;
+            index?: 1 | 2 | 3 | 4;
+            imageUrl?: string;
+            prompt: string;
+            canvas: {
+                width: number;
+                height: number;
+            };
+            imagePosition: {
+                width: number;
+                height: number;
+                x: number;
+                y: number;
+            };
+            mask?: {
+                url: string;
+            } | {
+                areas: {
+                    width: number;
+                    height: number;
+                    /** @description X,Y pairs (an even count: at least 3 points), clockwise from the top-left, in canvas pixels */
+                    points: number[];
+                }[];
+            };
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } & ({
+            taskId: unknown;
+            index: unknown;
+        } | {
+            imageUrl: unknown;
+        })) | {
+            /** @constant */
+            action: "retexture";
+            imageUrl: string;
+            prompt: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "remove_background";
+            imageUrl: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "enhance";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | ({
+            /** @constant */
+            action: "upscale_hd";
+            taskId?: string;
+            index?: 1 | 2 | 3 | 4;
+            imageUrl?: string;
+            /** @enum {string} */
+            resolution: "HD" | "FHD" | "2K" | "4K" | "6K" | "8K" | "12K";
+            /** @enum {string} */
+            contentType?: "standard" | "photo" | "illustration" | "text" | "low_res";
+            /** @enum {string} */
+            aspectRatio?: "keep" | "1:1" | "16:9" | "9:16" | "4:5" | "5:4" | "3:2" | "2:3" | "4:3" | "3:4";
+            /** @enum {string} */
+            cropMode?: "letterbox" | "crop" | "stretch";
+            /** @enum {string} */
+            format?: "jpeg" | "png" | "tiff";
+            /** @enum {string} */
+            faceEnhancement?: "off" | "subtle" | "moderate" | "strong";
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } & ({
+            taskId: unknown;
+            index: unknown;
+        } | {
+            imageUrl: unknown;
+        })) | {
+            /** @constant */
+            action: "video_extend";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            prompt?: string;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        } | {
+            /** @constant */
+            action: "video_upscale";
+            taskId: string;
+            index: 1 | 2 | 3 | 4;
+            /**
+             * Format: uri
+             * @description Webhook target for running, succeeded, failed and canceled
+             */
+            callbackUrl?: string;
+            /** @description Pin a root task to one provider id */
+            provider?: string;
+            /** @enum {string} */
+            speed?: "relax" | "fast" | "turbo";
+            /** @description Echoed back on the task: at most 4 KiB (4,096 bytes) as compact UTF-8 JSON */
+            metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description Only these events are sent to the webhook (default: all four) */
+            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
+        };
+        TaskError: {
+            /** @enum {string} */
+            code: "content_rejected" | "invalid_request" | "upstream_error" | "no_provider_available" | "timeout" | "parent_expired" | "canceled";
+            message: string;
+            provider: string | null;
+            upstream: {
+                status: number | null;
+                code: string | number | null;
+                message: string | null;
+            } | null;
+        };
+        TaskAttempt: {
+            provider: string;
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            outcome: "accepted" | "rejected" | "error" | "ambiguous";
+            error: {
+                /** @enum {string} */
+                class: "rate_limited" | "quota_exhausted" | "auth_invalid" | "unavailable" | "timeout" | "ambiguous" | "content_rejected" | "invalid_request" | "not_found" | "action_not_supported" | "job_failed";
+                message: string;
+                upstream: {
+                    status: number | null;
+                    code: string | number | null;
+                    message: string | null;
+                } | null;
+            } | null;
+        };
+        TaskOutput: {
+            gridImageUrl: string | null;
+            imageUrls: string[];
+            videoUrls: string[];
+            prompts: string[];
+            seed: string | null;
+            /** @description With media mirroring: the provider's own URLs (the ones above are the gateway's copies) */
+            upstream?: {
+                gridImageUrl: string | null;
+                imageUrls: string[];
+                videoUrls: string[];
+            };
+            /** @description Why some files could not be mirrored (those keep their upstream URL) */
+            mirrorError?: string;
+            /** @description Describe / shorten: every other text the provider returned (description, promptEn, finalPrompt) */
+            texts?: {
+                description?: string;
+                promptEn?: string;
+                finalPrompt?: string;
+            };
+        };
+        LiveTask: {
             id: string;
             /** @enum {string} */
             action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
             /** @enum {string} */
-            status: "queued" | "submitted" | "running" | "succeeded" | "failed" | "canceled";
+            status: "queued" | "submitted" | "running";
             progress: number;
             /**
              * @description Present when progress is estimated from the provider's mean run time for the action (it reports none)
@@ -865,68 +1389,21 @@ export interface components {
             provider: string | null;
             upstreamId: string | null;
             parentId: string | null;
-            input: {
-                [key: string]: unknown;
-            };
-            output: {
-                gridImageUrl: string | null;
-                imageUrls: string[];
-                videoUrls: string[];
-                prompts: string[];
-                seed: string | null;
-                /** @description With media mirroring: the provider's own URLs (the ones above are the gateway's copies) */
-                upstream?: {
-                    gridImageUrl: string | null;
-                    imageUrls: string[];
-                    videoUrls: string[];
-                };
-                /** @description Why some files could not be mirrored (those keep their upstream URL) */
-                mirrorError?: string;
-                /** @description Describe / shorten: every other text the provider returned (description, promptEn, finalPrompt) */
-                texts?: {
-                    description?: string;
-                    promptEn?: string;
-                    finalPrompt?: string;
-                };
-            } | null;
-            error: {
-                /** @enum {string} */
-                code: "content_rejected" | "invalid_request" | "upstream_error" | "no_provider_available" | "timeout" | "parent_expired" | "canceled";
-                message: string;
-                provider: string | null;
-                upstream: {
-                    status: number | null;
-                    code: string | number | null;
-                    message: string | null;
-                } | null;
-            } | null;
+            /** @description The submit body as accepted (image data URLs replaced by links to the stored images; metadata is on the task) */
+            input: components["schemas"]["SubmitTask"];
+            output: components["schemas"]["TaskOutput"] | null;
+            error: components["schemas"]["TaskError"] | null;
             cost: {
                 amountUsd: number;
                 reported: boolean;
             } | null;
-            attempts: {
-                provider: string;
-                at: string;
-                /** @enum {string} */
-                outcome: "accepted" | "rejected" | "error" | "ambiguous";
-                error: {
-                    /**
-                     * @description How the attempt failed: a submit error class, or job_failed when the accepted job failed upstream
-                     * @enum {string}
-                     */
-                    class: "rate_limited" | "quota_exhausted" | "auth_invalid" | "unavailable" | "timeout" | "ambiguous" | "content_rejected" | "invalid_request" | "not_found" | "action_not_supported" | "job_failed";
-                    message: string;
-                    upstream: {
-                        status: number | null;
-                        code: string | number | null;
-                        message: string | null;
-                    } | null;
-                } | null;
-            }[];
+            attempts: components["schemas"]["TaskAttempt"][];
             metadata: {
                 [key: string]: unknown;
             };
+            /** Format: date-time */
             createdAt: string;
+            /** Format: date-time */
             updatedAt: string;
             submittedAt: string | null;
             finishedAt: string | null;
@@ -944,12 +1421,165 @@ export interface components {
                 ahead: number;
             };
         };
+        SucceededTask: {
+            id: string;
+            /** @enum {string} */
+            action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
+            /** @constant */
+            status: "succeeded";
+            progress: number;
+            /**
+             * @description Present when progress is estimated from the provider's mean run time for the action (it reports none)
+             * @constant
+             */
+            progressEstimated?: true;
+            provider: string | null;
+            upstreamId: string | null;
+            parentId: string | null;
+            /** @description The submit body as accepted (image data URLs replaced by links to the stored images; metadata is on the task) */
+            input: components["schemas"]["SubmitTask"];
+            output: components["schemas"]["TaskOutput"];
+            error: components["schemas"]["TaskError"] | null;
+            cost: {
+                amountUsd: number;
+                reported: boolean;
+            } | null;
+            attempts: components["schemas"]["TaskAttempt"][];
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            submittedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string;
+            /** @description Follow-ups its provider can run on this task now (empty until succeeded), e.g. {action: "upscale", index: 1} */
+            followUps?: {
+                /** @enum {string} */
+                action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
+                index?: 1 | 2 | 3 | 4;
+            }[];
+            /** @description Only on GET /v1/tasks/{id} of a task waiting in line for a provider slot */
+            queue?: {
+                /** @description 1: the next of this tenant's tasks to get a slot */
+                position: number;
+                /** @description Estimate of the tasks (every tenant's) that get a slot before this one; tenants take turns */
+                ahead: number;
+            };
+        };
+        FailedTask: {
+            id: string;
+            /** @enum {string} */
+            action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
+            /** @constant */
+            status: "failed";
+            progress: number;
+            /**
+             * @description Present when progress is estimated from the provider's mean run time for the action (it reports none)
+             * @constant
+             */
+            progressEstimated?: true;
+            provider: string | null;
+            upstreamId: string | null;
+            parentId: string | null;
+            /** @description The submit body as accepted (image data URLs replaced by links to the stored images; metadata is on the task) */
+            input: components["schemas"]["SubmitTask"];
+            output: components["schemas"]["TaskOutput"] | null;
+            error: components["schemas"]["TaskError"];
+            cost: {
+                amountUsd: number;
+                reported: boolean;
+            } | null;
+            attempts: components["schemas"]["TaskAttempt"][];
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            submittedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string;
+            /** @description Follow-ups its provider can run on this task now (empty until succeeded), e.g. {action: "upscale", index: 1} */
+            followUps?: {
+                /** @enum {string} */
+                action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
+                index?: 1 | 2 | 3 | 4;
+            }[];
+            /** @description Only on GET /v1/tasks/{id} of a task waiting in line for a provider slot */
+            queue?: {
+                /** @description 1: the next of this tenant's tasks to get a slot */
+                position: number;
+                /** @description Estimate of the tasks (every tenant's) that get a slot before this one; tenants take turns */
+                ahead: number;
+            };
+        };
+        CanceledTask: {
+            id: string;
+            /** @enum {string} */
+            action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
+            /** @constant */
+            status: "canceled";
+            progress: number;
+            /**
+             * @description Present when progress is estimated from the provider's mean run time for the action (it reports none)
+             * @constant
+             */
+            progressEstimated?: true;
+            provider: string | null;
+            upstreamId: string | null;
+            parentId: string | null;
+            /** @description The submit body as accepted (image data URLs replaced by links to the stored images; metadata is on the task) */
+            input: components["schemas"]["SubmitTask"];
+            output: components["schemas"]["TaskOutput"] | null;
+            error: components["schemas"]["TaskError"];
+            cost: {
+                amountUsd: number;
+                reported: boolean;
+            } | null;
+            attempts: components["schemas"]["TaskAttempt"][];
+            metadata: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            submittedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string;
+            /** @description Follow-ups its provider can run on this task now (empty until succeeded), e.g. {action: "upscale", index: 1} */
+            followUps?: {
+                /** @enum {string} */
+                action: "imagine" | "variation" | "upscale" | "reroll" | "remix" | "pan" | "zoom" | "inpaint" | "blend" | "describe" | "shorten" | "video" | "edit" | "retexture" | "remove_background" | "enhance" | "upscale_hd" | "video_extend" | "video_upscale";
+                index?: 1 | 2 | 3 | 4;
+            }[];
+            /** @description Only on GET /v1/tasks/{id} of a task waiting in line for a provider slot */
+            queue?: {
+                /** @description 1: the next of this tenant's tasks to get a slot */
+                position: number;
+                /** @description Estimate of the tasks (every tenant's) that get a slot before this one; tenants take turns */
+                ahead: number;
+            };
+        };
+        Task: components["schemas"]["LiveTask"] | components["schemas"]["SucceededTask"] | components["schemas"]["FailedTask"] | components["schemas"]["CanceledTask"];
         TaskList: {
             data: components["schemas"]["Task"][];
             nextCursor: string | null;
         };
         Usage: {
+            /**
+             * Format: date
+             * @description First UTC day of the report, YYYY-MM-DD
+             */
             from: string;
+            /**
+             * Format: date
+             * @description Last UTC day of the report, YYYY-MM-DD
+             */
             to: string;
             totals: {
                 submitted: number;
@@ -1011,6 +1641,7 @@ export interface components {
              */
             type: "running" | "succeeded" | "failed" | "canceled" | "progress";
             url: string;
+            /** Format: date-time */
             createdAt: string;
             /**
              * @description failed: not delivered within webhooks.maxAgeMs
@@ -1021,6 +1652,7 @@ export interface components {
             nextAttemptAt: string | null;
             attempts: {
                 n: number;
+                /** Format: date-time */
                 at: string;
                 /** @description The receiver's HTTP status; null when no answer came (error says why) */
                 statusCode: number | null;
@@ -1068,6 +1700,7 @@ export interface components {
                     usd: number;
                     /** @description Under minBalanceUsd, or flagged low by the provider */
                     low: boolean;
+                    /** Format: date-time */
                     checkedAt: string;
                 } | null;
             };
@@ -1133,460 +1766,6 @@ export interface components {
             /** @description Bytes stored for this tenant (uploads and mirrored outputs) */
             bytes: number;
             count: number;
-        };
-        SubmitTask: {
-            /** @constant */
-            action: "imagine";
-            prompt: string;
-            imageUrls?: (string)[];
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "variation";
-            taskId: string;
-            index: 1 | 2 | 3 | 4;
-            /** @enum {string} */
-            strength?: "subtle" | "strong";
-            prompt?: string;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "upscale";
-            taskId: string;
-            index: 1 | 2 | 3 | 4;
-            /** @enum {string} */
-            mode?: "subtle" | "creative";
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "reroll";
-            taskId: string;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "remix";
-            taskId: string;
-            index: 1 | 2 | 3 | 4;
-            prompt: string;
-            /** @enum {string} */
-            strength?: "strong" | "subtle";
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "pan";
-            taskId: string;
-            index: 1 | 2 | 3 | 4;
-            /** @enum {string} */
-            direction: "up" | "down" | "left" | "right";
-            scale?: number;
-            prompt?: string;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "zoom";
-            taskId: string;
-            index: 1 | 2 | 3 | 4;
-            scale?: number;
-            prompt?: string;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "inpaint";
-            taskId: string;
-            index: 1 | 2 | 3 | 4;
-            mask: {
-                url: string;
-            } | {
-                areas: {
-                    width: number;
-                    height: number;
-                    points: number[];
-                }[];
-            };
-            prompt?: string;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "blend";
-            imageUrls: (string)[];
-            /** @enum {string} */
-            aspectRatio?: "2:3" | "1:1" | "3:2";
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "describe";
-            imageUrl: string;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "shorten";
-            prompt: string;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "video";
-            taskId?: string;
-            index?: 1 | 2 | 3 | 4;
-            imageUrl?: string;
-            prompt?: string;
-            /** @enum {string} */
-            resolution?: "480p" | "720p";
-            /**
-             * @description Motion intensity (Midjourney default: low)
-             * @enum {string}
-             */
-            motion?: "low" | "high";
-            /** @description Last frame matches the first */
-            loop?: boolean;
-            /** @description Image of the last frame */
-            endImageUrl?: string;
-            /** @description Videos per task (Midjourney default: 4) */
-            batchSize?: 1 | 2 | 4;
-            /** @description Fewer automatic enhancements */
-            raw?: boolean;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "edit";
-            taskId?: string;
-            index?: 1 | 2 | 3 | 4;
-            imageUrl?: string;
-            prompt: string;
-            canvas: {
-                width: number;
-                height: number;
-            };
-            imagePosition: {
-                width: number;
-                height: number;
-                x: number;
-                y: number;
-            };
-            mask?: {
-                url: string;
-            } | {
-                areas: {
-                    width: number;
-                    height: number;
-                    points: number[];
-                }[];
-            };
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "retexture";
-            imageUrl: string;
-            prompt: string;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "remove_background";
-            imageUrl: string;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "enhance";
-            taskId: string;
-            index: 1 | 2 | 3 | 4;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "upscale_hd";
-            taskId?: string;
-            index?: 1 | 2 | 3 | 4;
-            imageUrl?: string;
-            /** @enum {string} */
-            resolution: "HD" | "FHD" | "2K" | "4K" | "6K" | "8K" | "12K";
-            /** @enum {string} */
-            contentType?: "standard" | "photo" | "illustration" | "text" | "low_res";
-            /** @enum {string} */
-            aspectRatio?: "keep" | "1:1" | "16:9" | "9:16" | "4:5" | "5:4" | "3:2" | "2:3" | "4:3" | "3:4";
-            /** @enum {string} */
-            cropMode?: "letterbox" | "crop" | "stretch";
-            /** @enum {string} */
-            format?: "jpeg" | "png" | "tiff";
-            /** @enum {string} */
-            faceEnhancement?: "off" | "subtle" | "moderate" | "strong";
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "video_extend";
-            taskId: string;
-            index: 1 | 2 | 3 | 4;
-            prompt?: string;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
-        } | {
-            /** @constant */
-            action: "video_upscale";
-            taskId: string;
-            index: 1 | 2 | 3 | 4;
-            /**
-             * Format: uri
-             * @description Webhook target for running, succeeded, failed and canceled
-             */
-            callbackUrl?: string;
-            /** @description Pin a root task to one provider id */
-            provider?: string;
-            /** @enum {string} */
-            speed?: "relax" | "fast" | "turbo";
-            /** @description Echoed back on the task (at most 4 KiB) */
-            metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description Only these events are sent to the webhook (default: all four) */
-            webhookEvents?: ("running" | "succeeded" | "failed" | "canceled")[];
         };
         CreateTenant: {
             id: string;
@@ -1712,11 +1891,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @enum {string} */
-                        status: "unavailable";
-                        redis: string;
-                    };
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Any other error, in the same envelope */

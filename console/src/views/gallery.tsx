@@ -71,7 +71,7 @@ export function Gallery() {
 
 function Card({ task }: { task: Task }) {
   const thumb = thumbnailOf(task);
-  const text = (task.input.prompt as string | undefined) ?? task.action;
+  const text = ('prompt' in task.input ? task.input.prompt : undefined) ?? task.action;
   return (
     <a class="card" href={`#/task/${task.id}`}>
       <div class="thumb">{thumb && <img src={thumb} alt="" loading="lazy" decoding="async" width={256} height={256} />}</div>

@@ -45,7 +45,7 @@ export function TaskPage({ id, role }: { id: string; role: Role }) {
   if (error && !task) return <p role="alert" class="error">{error}</p>;
   if (!task) return <p>Loading…</p>;
   const out = task.output;
-  const prompt = task.input.prompt as string | undefined;
+  const prompt = 'prompt' in task.input ? task.input.prompt : undefined;
   return (
     <article class="task" aria-labelledby="task-title">
       <p><a href="#/">← back</a></p>

@@ -43,8 +43,8 @@ function gridButtons(task: Task, h: string): ButtonDef[] {
 
 /** Buttons of an upscaled image: they act on the grid image it came from (the canonical follow-ups take grid + index). */
 function upscaledButtons(task: Task, h: string): ButtonDef[] {
-  const taskId = task.input.taskId;
-  const index = task.input.index;
+  const taskId = 'taskId' in task.input ? task.input.taskId : undefined;
+  const index = 'index' in task.input ? task.input.index : undefined;
   if (typeof taskId !== 'string' || typeof index !== 'number') return [];
   const on = (extra: Record<string, unknown>) => ({ body: { taskId, index, ...extra } });
   const solo = (name: string) => `MJ::JOB::${name}::1::${h}::SOLO`;

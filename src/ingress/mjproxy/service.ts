@@ -79,7 +79,7 @@ export async function pressButton(rt: Rt, tenant: Tenant, b: { taskId: string; c
   const kind = 'modal' in press ? press.modal : 'remix';
   const base = 'modal' in press ? press.base : { ...press.body, action: 'remix', strength: press.body.strength ?? 'strong' };
   if (kind === 'remix' && !canRun({ ...base, prompt: 'x' } as never)) throw apiError('action_not_supported', `${task.provider ?? 'the provider'} cannot remix`);
-  const finalPrompt = typeof task.input.prompt === 'string' ? task.input.prompt : '';
+  const finalPrompt = 'prompt' in task.input && typeof task.input.prompt === 'string' ? task.input.prompt : '';
   const step: ModalStep = {
     id: newTaskId(), tenantId: tenant.id, sourceId: task.id, customId: b.customId, kind, base, finalPrompt, createdAt: Date.now(),
     ...(ctx.state ? { state: ctx.state } : {}), ...(ctx.notifyHook ? { notifyHook: ctx.notifyHook } : {}), ...(ctx.speed ? { speed: ctx.speed } : {}),

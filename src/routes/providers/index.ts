@@ -3,12 +3,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { PROVIDER_TYPES } from '../../../providers/index.js';
 import { ACTIONS, SPEEDS } from '../../../providers/types.js';
-import { tenantErrors } from '../../schemas/common.js';
+import { tenantErrors, timestamp } from '../../schemas/common.js';
 import { providersInUse } from '../../services/admission.js';
 import { balancesOf } from '../../services/balances.js';
 
 const balanceSchema = z
-  .object({ usd: z.number(), low: z.boolean().describe('Under minBalanceUsd, or flagged low by the provider'), checkedAt: z.string() })
+  .object({ usd: z.number(), low: z.boolean().describe('Under minBalanceUsd, or flagged low by the provider'), checkedAt: timestamp })
   .nullable()
   .describe('The account balance as last read; null where the provider has no balance endpoint or none was read yet');
 
