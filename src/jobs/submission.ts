@@ -123,6 +123,9 @@ export function createSubmissionProcessor(rt: Deps) {
         rec,
       );
       if (!claimed?.changed) return void (await releaseSlots(rt, taskId, rec.priv.tenantId)); // canceled meanwhile
+      // With Sentinel, the in-flight mark must outlive a failover before the job can exist upstream: a promoted replica
+      // without it would submit again and call nothing ambiguous.
+      if (!(await rt.tasks.replicated())) rt.log.warn({ taskId, provider: pid }, 'submit mark not on a replica yet (Redis may be failing over)');
 
       try {
         const result = await entry.adapter.submit({ request: rec.priv.request, parent, callbackUrl: cb.url });
@@ -172,6 +175,8 @@ async function accepted(rt: Deps, taskId: string, generation: number, providerId
     return result.snapshot && result.snapshot.status !== 'failed' ? (applySnapshot(next, result.snapshot) ?? next) : next;
   }, known);
   await mapped;
+  // The upstream id is what stops a re-run from submitting again: on a replica before the job completes.
+  if (out?.changed && !(await rt.tasks.replicated())) rt.log.warn({ taskId, provider: providerId }, 'accepted submit not on a replica yet (Redis may be failing over)');
   if (!out?.changed) {
     rt.log.warn({ taskId, provider: providerId, upstreamId: result.upstreamId }, 'task ended while its submit was in flight');
     return;

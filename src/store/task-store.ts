@@ -138,6 +138,11 @@ export class TaskStore {
     this.replicasToConfirm = replicas;
   }
 
+  /** With `confirmCreates` on: whether the replicas hold every write made so far (WAIT, up to 1 s); else true. */
+  async replicated(): Promise<boolean> {
+    return this.replicasToConfirm === 0 || (await this.redis.wait(this.replicasToConfirm, 1000)) >= this.replicasToConfirm;
+  }
+
   /** From now on, a final write also lists the task in `finals` until `finalHandled` (its follow-ups have run). */
   trackFinalFollowUps(): void {
     this.trackFinals = true;
