@@ -29,6 +29,9 @@ function withCause(message: string, rec: TaskRecord): string {
   return last?.error ? `${message}; last error at ${last.provider}: ${last.error.message}` : message;
 }
 
+/** How soon a submit held back for want of a replica is tried again. */
+const REPLICA_RETRY_MS = 1000;
+
 type Deps = Pick<Runtime, 'config' | 'log' | 'tasks' | 'transitions' | 'providers' | 'circuits' | 'room' | 'polls' | 'metrics' | 'queues' | 'balances' | 'orphans'>;
 
 async function parentRef(rt: Pick<Runtime, 'tasks'>, rec: TaskRecord): Promise<ParentRef | undefined | null> {
@@ -123,9 +126,14 @@ export function createSubmissionProcessor(rt: Deps) {
         rec,
       );
       if (!claimed?.changed) return void (await releaseSlots(rt, taskId, rec.priv.tenantId)); // canceled meanwhile
-      // With Sentinel, the in-flight mark must outlive a failover before the job can exist upstream: a promoted replica
-      // without it would submit again and call nothing ambiguous.
-      if (!(await rt.tasks.replicated())) rt.log.warn({ taskId, provider: pid }, 'submit mark not on a replica yet (Redis may be failing over)');
+      // With Sentinel, the in-flight mark must outlive a failover before the job can exist upstream (a promoted replica
+      // without it would submit again, calling nothing ambiguous): nothing is sent until a replica holds it.
+      if (!(await rt.tasks.replicated())) {
+        rt.log.warn({ taskId, provider: pid }, 'submit held back: no replica holds its mark yet (Redis may be failing over)');
+        await rt.transitions.apply(taskId, (r) => (r.priv.generation === generation && r.priv.phase === 'submitting' ? { ...r, priv: { ...r.priv, phase: 'waiting', submittingTo: undefined } } : null), claimed.rec);
+        await releaseSlots(rt, taskId, rec.priv.tenantId);
+        return later(rec, REPLICA_RETRY_MS);
+      }
 
       try {
         const result = await entry.adapter.submit({ request: rec.priv.request, parent, callbackUrl: cb.url });
