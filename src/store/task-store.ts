@@ -71,13 +71,12 @@ export class TaskStore {
         member: reservationMember({ taskId: t.id, day, micros: reservation.micros, tenantId, action: t.action }),
       },
     });
-    if (code === 0) {
-      if (this.replicasToConfirm > 0 && (await this.redis.wait(this.replicasToConfirm, 1000)) < this.replicasToConfirm) {
-        throw new Error('NOREPLICAS the new task is not on a replica yet (Redis may be failing over); retry with the same Idempotency-Key');
-      }
-      return { created: true, doc };
-    }
     if (code === 2) return { created: false, overBudget: { usedMicros: Number(detail) } };
+    // A replay acknowledges the task as much as a create does: its first try may have been refused for want of a replica.
+    if (!(await this.replicated())) {
+      throw new Error('NOREPLICAS the task is not on a replica yet (Redis may be failing over); retry with the same Idempotency-Key');
+    }
+    if (code === 0) return { created: true, doc };
     const [taskId = '', bodyHash = ''] = String(detail).split('|');
     return { created: false, existing: { taskId, bodyHash } };
   }
