@@ -50,6 +50,8 @@ export interface UpdateTaskInput {
   release?: { providers: ProviderSlots[]; now: number };
   /** A final write puts the task on the follow-up worklist (`finals`) in the same step. */
   trackFinal?: boolean;
+  /** When (ms epoch) the public document changed: the write announces it on the change channel. Absent: no notice. */
+  announceAt?: number;
 }
 
 /** The new version; -1 missing, -2 already final, -3 version conflict. */
@@ -57,6 +59,7 @@ export const updateTask = defineScript<UpdateTaskInput, number>('update-task', (
   keys: [k.task(i.taskId), k.active],
   argv: [
     s(i.expectedVersion), i.status, i.body, i.final ? '1' : '0', s(i.retentionSec), i.taskId, i.trackFinal ? k.finals : '',
+    i.announceAt === undefined ? '' : k.taskChanges, s(i.announceAt ?? 0),
     ...(i.release ? [...roomArgs(k, i.release.now), ...slotLists(i.release.providers)] : ['']),
   ],
 }));
