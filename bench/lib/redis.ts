@@ -139,6 +139,16 @@ function classify(key: string): string {
     .join(':');
 }
 
+/**
+ * Ends a MONITOR connection at once: lines still arriving after a plain disconnect are read as replies to no
+ * command, and ioredis throws ("Command queue state error") out of its socket handler.
+ */
+function endMonitor(monitor: Redis): void {
+  monitor.removeAllListeners('monitor');
+  (monitor as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+  monitor.disconnect();
+}
+
 export interface Traffic { sent: number; inLua: number; byCommand: Array<[string, number]> }
 
 /**
@@ -166,7 +176,7 @@ export async function traffic(r: Redis, fn: () => Promise<void>): Promise<Traffi
     await fn();
     await new Promise((res) => setTimeout(res, 200));
   } finally {
-    monitor.disconnect();
+    endMonitor(monitor);
   }
   return { sent, inLua, byCommand: [...counts.entries()].sort((a, b) => b[1] - a[1]) };
 }
@@ -205,7 +215,7 @@ export async function dbCommands(r: Redis, ms: number): Promise<Traffic & { tota
     to = Date.now();
     await new Promise((res) => setTimeout(res, 200));
   } finally {
-    monitor.disconnect();
+    endMonitor(monitor);
   }
   return { sent, inLua, total: sent + inLua, seconds: (to - from) / 1000, byCommand: [...counts.entries()].sort((a, b) => b[1] - a[1]), bySource };
 }
