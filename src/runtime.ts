@@ -120,6 +120,7 @@ export async function createRuntime(config: Config, log: Logger, opts: { offline
     webhookBody: mjProxyWebhookBody(providers),
     ping: () => redis.ping(),
     async close() {
+      await durations.flush().catch((err: Error) => log.warn({ err: err.message }, 'run times not recorded at shutdown'));
       await queues.close();
       await providers.close();
       await media.close();

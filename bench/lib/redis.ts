@@ -2,6 +2,7 @@
  * What the bench reads from Redis directly (on a connection of its own, never through the gateway): INFO sections,
  * command counts, memory, the gateway's `active` set (non-final tasks) and task statuses, and clean-up by prefix.
  */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { summarize } from './stats.js';
 
@@ -138,6 +139,13 @@ function classify(key: string): string {
     .join(':');
 }
 
+/** Ends a MONITOR connection at once (its socket first: no more lines are parsed). */
+function endMonitor(monitor: Redis): void {
+  monitor.removeAllListeners('monitor');
+  (monitor as unknown as { stream?: { destroy(): void } }).stream?.destroy();
+  monitor.disconnect();
+}
+
 export interface Traffic { sent: number; inLua: number; byCommand: Array<[string, number]> }
 
 /**
@@ -149,6 +157,8 @@ export async function traffic(r: Redis, fn: () => Promise<void>): Promise<Traffi
   const db = String(new URL(REDIS_URL).pathname.slice(1) || '0');
   const own = `127.0.0.1:${(r as unknown as { stream: { localPort: number } }).stream.localPort}`;
   const monitor = await r.monitor();
+  // Lines that arrive once it stops monitoring are read as replies to no command (an 'error'): not the bench's.
+  monitor.on('error', () => undefined);
   const counts = new Map<string, number>();
   let sent = 0;
   let inLua = 0;
@@ -165,7 +175,7 @@ export async function traffic(r: Redis, fn: () => Promise<void>): Promise<Traffi
     await fn();
     await new Promise((res) => setTimeout(res, 200));
   } finally {
-    monitor.disconnect();
+    endMonitor(monitor);
   }
   return { sent, inLua, byCommand: [...counts.entries()].sort((a, b) => b[1] - a[1]) };
 }
@@ -175,20 +185,27 @@ export async function traffic(r: Redis, fn: () => Promise<void>): Promise<Traffi
  * Lua scripts run, by command, the bench's own connection `r` left out. Unlike INFO commandstats (server-wide), other
  * users of the same Redis server in other databases are not counted. Events are taken by the server's timestamp.
  */
-export async function dbCommands(r: Redis, ms: number): Promise<Traffic & { total: number; seconds: number }> {
+export async function dbCommands(r: Redis, ms: number): Promise<Traffic & { total: number; seconds: number; bySource: Map<string, number> }> {
   const db = String(new URL(REDIS_URL).pathname.slice(1) || '0');
   const own = `127.0.0.1:${(r as unknown as { stream: { localPort: number } }).stream.localPort}`;
   const monitor = await r.monitor();
+  // Lines that arrive once it stops monitoring are read as replies to no command (an 'error'): not the bench's.
+  monitor.on('error', () => undefined);
   const counts = new Map<string, number>();
+  const bySource = new Map<string, number>();
   let sent = 0;
   let inLua = 0;
   let from = Infinity;
   let to = Infinity;
+  let lastClient = '';
   monitor.on('monitor', (time: string, args: string[], source: string, database: string) => {
     const at = Number(time) * 1000;
     if (database !== db || source === own || at < from || at >= to) return;
     if (source === 'lua') inLua++;
     else sent++;
+    // A script's commands are listed right after the EVALSHA that ran them: they count for the same client.
+    if (source !== 'lua') lastClient = source;
+    bySource.set(lastClient, (bySource.get(lastClient) ?? 0) + 1);
     const cmd = String(args[0]).toLowerCase();
     counts.set(cmd, (counts.get(cmd) ?? 0) + 1);
   });
@@ -199,9 +216,32 @@ export async function dbCommands(r: Redis, ms: number): Promise<Traffic & { tota
     to = Date.now();
     await new Promise((res) => setTimeout(res, 200));
   } finally {
-    monitor.disconnect();
+    endMonitor(monitor);
   }
-  return { sent, inLua, total: sent + inLua, seconds: (to - from) / 1000, byCommand: [...counts.entries()].sort((a, b) => b[1] - a[1]) };
+  return { sent, inLua, total: sent + inLua, seconds: (to - from) / 1000, byCommand: [...counts.entries()].sort((a, b) => b[1] - a[1]), bySource };
+}
+
+/** The `127.0.0.1:<port>` addresses of process `pid`'s connections to Redis (as MONITOR names its clients). */
+export function redisClientsOf(pid: number): Set<string> {
+  const redisPort = Number(new URL(REDIS_URL).port || 6379);
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) inodes.add(m[1]!);
+    } catch {
+      // closed meanwhile
+    }
+  }
+  const out = new Set<string>();
+  for (const line of readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 10 || !inodes.has(f[9]!)) continue;
+    const [, local] = f[1]!.split(':');
+    const [, remote] = f[2]!.split(':');
+    if (parseInt(remote!, 16) === redisPort) out.add(`127.0.0.1:${parseInt(local!, 16)}`);
+  }
+  return out;
 }
 
 /** The Redis server's pid (same machine: its CPU is read from /proc like the others'). */

@@ -32,10 +32,9 @@ export function markEstimate(next: TaskRecord | null, estimated: boolean): TaskR
 
 /** Records each succeeded job's run time (submitted → finished), whichever process wrote the transition. */
 export function registerDurations(rt: Pick<Runtime, 'transitions' | 'log'>, durations: DurationStore): void {
-  rt.transitions.onStatusChange(async (rec) => {
+  rt.transitions.onStatusChange((rec) => {
     const t = rec.task;
     if (t.status !== 'succeeded' || !t.provider || !t.submittedAt || !t.finishedAt) return;
-    await durations.record(t.provider, t.action, Date.parse(t.finishedAt) - Date.parse(t.submittedAt))
-      .catch((err: Error) => rt.log.warn({ taskId: t.id, err: err.message }, 'run time not recorded'));
+    durations.record(t.provider, t.action, Date.parse(t.finishedAt) - Date.parse(t.submittedAt));
   });
 }

@@ -13,7 +13,7 @@ export interface Snapshot { doc: string; version: number; status: string }
 /** Longest `Prefer: wait` honoured (seconds). */
 export const MAX_WAIT_SECONDS = 60;
 
-const isFinalStatus = (s: string) => FINAL_STATUSES.has(s as TaskStatus);
+export const isFinalStatus = (s: string) => FINAL_STATUSES.has(s as TaskStatus);
 
 /** The status field of a stored document, without parsing it (`status` is its third key). */
 export function statusOf(doc: string): string {

@@ -52,6 +52,8 @@ export interface UpdateTaskInput {
   trackFinal?: boolean;
   /** A cancel while the upstream job runs: the provider slot stays held (draining) until the job ends or `until`. */
   drain?: { until: number };
+  /** When (ms epoch) the public document changed: the write announces it on the change channel. Absent: no notice. */
+  announceAt?: number;
 }
 
 /** The new version; -1 missing, -2 already final, -3 version conflict. */
@@ -59,6 +61,7 @@ export const updateTask = defineScript<UpdateTaskInput, number>('update-task', (
   keys: [k.task(i.taskId), k.active],
   argv: [
     s(i.expectedVersion), i.status, i.body, i.final ? '1' : '0', s(i.retentionSec), i.taskId, i.trackFinal ? k.finals : '',
+    i.announceAt === undefined ? '' : k.taskChanges, s(i.announceAt ?? 0),
     ...(i.release ? [...roomArgs(k, i.release.now), ...slotLists(i.release.providers)] : ['', '', '', '', '', '', '']),
     i.drain ? k.draining : '', s(i.drain?.until ?? 0),
   ],

@@ -1,16 +1,13 @@
 /**
  * The task change channel: every stored change of a task's public document is published once on
- * `<prefix>:task-changes`, so a process can wake all its waiters from one subscription (services/task-watch.ts).
- * Message: `<taskId>\n<version>\n<status>\n<unix ms of the write>\n<public JSON>`.
+ * `<prefix>:task-changes` (by the write itself: lua/update-task-2.lua), so a process can wake all its waiters from one
+ * subscription (services/task-watch.ts). Message: `<taskId>\n<version>\n<status>\n<unix ms of the write>\n<public JSON>`.
  */
-import type { Redis } from 'ioredis';
 import type { Keys } from './keys.js';
 import { subscribe, type RedisAddress, type Subscription } from './connections.js';
 
 /** One change as a subscriber sees it. `doc` is the task's public JSON after the change. */
 export interface TaskChange { taskId: string; version: number; status: string; at: number; doc: string }
-
-export const encodeChange = (c: TaskChange) => `${c.taskId}\n${c.version}\n${c.status}\n${c.at}\n${c.doc}`;
 
 /** The task id of a message, read without splitting the rest (most messages concern no waiter of this process). */
 export const changeTaskId = (message: string) => message.slice(0, message.indexOf('\n'));
@@ -26,11 +23,6 @@ export function decodeChange(message: string): TaskChange | null {
   }
   const [taskId = '', version, status = '', at] = parts;
   return { taskId, version: Number(version), status, at: Number(at), doc: message.slice(from) };
-}
-
-/** Publishes one change; a lost notice only delays waiters until their own timeout or resync, so errors are swallowed. */
-export function publishChange(redis: Redis, keys: Keys, change: TaskChange): Promise<unknown> {
-  return redis.publish(keys.taskChanges, encodeChange(change)).catch(() => 0);
 }
 
 /** Subscribes to the change channel on a connection of its own. */

@@ -10,7 +10,6 @@ import { HotScript, turnBatchOf, type TurnBatch } from './hot-script.js';
 import type { Keys } from './keys.js';
 import { runScript } from './lua.js';
 import { createTask, updateTask, type ProviderSlots } from './scripts.js';
-import { publishChange } from './task-changes.js';
 import { decodeRecord, documentFor, encodeBody, encodeRecord, splitRecord, waitsInLine } from './task-record.js';
 import { utcDay } from '../domain/time.js';
 import { taskIdFloor } from '../domain/ids.js';
@@ -170,14 +169,15 @@ export class TaskStore {
       const next = fn(rec);
       if (!next) return { rec, changed: false };
       const doc = JSON.stringify(next.task);
+      const now = Date.now();
       const v = await runScript(this.redis, this.keys, updateTask, {
         taskId: id, expectedVersion: rec.version, status: next.task.status, body: encodeBody(next, doc), final: isFinal(next.task.status), retentionSec: this.retentionSec,
-        release: this.slotProviders && { providers: this.slotProviders, now: Date.now() }, trackFinal: this.trackFinals,
+        release: this.slotProviders && { providers: this.slotProviders, now }, trackFinal: this.trackFinals,
         drain: next.task.status === 'canceled' && next.priv.draining ? { until: next.priv.deadlineAt } : undefined,
+        // Only a change the client can see is announced (the private part changes more often).
+        announceAt: next.task !== rec.task ? now : undefined,
       });
       if (v > 0) {
-        // Only a change the client can see is announced (the private part changes more often).
-        if (next.task !== rec.task) void publishChange(this.redis, this.keys, { taskId: id, version: v, status: next.task.status, at: Date.now(), doc });
         return { rec: { ...next, version: v }, changed: true };
       }
       if (v === -1) return null;

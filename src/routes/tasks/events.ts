@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import { TaskFollower, type Snapshot } from '../../services/task-follow.js';
+import { isFinalStatus, TaskFollower, type Snapshot } from '../../services/task-follow.js';
 import { apiError } from '../../errors.js';
 
 /** The app's open streams: one timer writes all their heartbeats. */
@@ -63,7 +63,8 @@ export function registerEvents(app: FastifyInstance, schema: Record<string, unkn
     };
     if (follower.ended) return finish();
     streams.add(res);
-    follower.onSnapshot((s) => res.write(frame(s)));
+    // The final event ends the response in the same write (one system call per stream, not two).
+    follower.onSnapshot((s) => (isFinalStatus(s.status) ? res.end(frame(s)) : res.write(frame(s))));
     follower.onEnd(finish);
     res.on('close', finish);
   });
