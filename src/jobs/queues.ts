@@ -29,6 +29,7 @@ const JOB_DEFAULTS: JobsOptions = {
 export class Queues {
   private readonly made = new Map<string, Queue>();
   private readonly opts: QueueOptions;
+  private closed = false;
 
   /** BullMQ's key prefix (workers use the same). */
   constructor(connection: Redis, readonly prefix: string) {
@@ -39,6 +40,8 @@ export class Queues {
   private queue<T>(name: string, defaultJobOptions: JobsOptions): Queue<T> {
     let q = this.made.get(name);
     if (!q) {
+      // A queue made after close would write its meta key on a connection about to quit (a late scrape, a straggler).
+      if (this.closed) throw new Error(`queue ${name} asked for after the queues closed`);
       q = new Queue(name, { ...this.opts, defaultJobOptions });
       // Connection errors surface on the shared connection's own listener (runtime.ts); the queues only re-emit them.
       q.on('error', () => undefined);
@@ -89,6 +92,7 @@ export class Queues {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.made.values()].map((q) => q.close()));
   }
 }
