@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { sendJsonText } from '../../routes/raw-json.js';
+import { sendJsonParts, sendJsonText } from '../../routes/raw-json.js';
 import { apiError } from '../../errors.js';
 import { errorSchema } from '../../schemas/common.js';
 import * as s from './schemas.js';
@@ -50,7 +50,7 @@ export async function routes(parent: FastifyInstance, o: RouteOptions): Promise<
     return sendJsonText(reply, json);
   });
   app.post('/task/list-by-condition', { schema: { ...doc('The tasks among ids (at most 100), in one read'), body: s.listBody.optional(), response: { 200: s.taskVoSchema.array(), 400: errorSchema, ...o.errors } } },
-    async (req, reply) => sendJsonText(reply, await listVos(rt, req.tenant.id, req.body?.ids ?? [])));
+    async (req, reply) => sendJsonParts(reply, await listVos(rt, req.tenant.id, req.body?.ids ?? [])));
   app.get('/task/:id/image-seed', { config: { answerCodes: true }, schema: { ...doc("A finished task's seed"), params: s.idParams, response: answers } },
     async (req) => imageSeed(rt, req.tenant.id, req.params.id));
   app.post('/task/:id/cancel', { config: { answerCodes: true }, schema: { ...doc('Cancel a task that is not final yet (one already running upstream too)'), params: s.idParams, response: answers } },
