@@ -40,8 +40,9 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
   const roomSweep = startRoomSweep(rt);
   // The workers are already taking jobs: a Redis outage now must not kill the process (their jobs would be left
   // without a worker), so the schedules are set up in the background, retried until Redis answers.
+  let closing = false;
   void (async () => {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0; !closing; attempt++) {
       try {
         await rt.queues.maintenance.upsertJobScheduler('sweep', { every: w.sweepIntervalMs }, { name: 'sweep' });
         await rt.queues.maintenance.upsertJobScheduler('reconcile', { every: w.sweepIntervalMs }, { name: 'reconcile' });
@@ -59,6 +60,7 @@ export async function startWorkers(rt: Runtime): Promise<Workers> {
   rt.log.info({ queues: Object.values(QUEUE), concurrency: w.concurrency }, 'workers started');
   return {
     async close(graceMs = 7_000) {
+      closing = true; // the schedule loop above stops retrying
       await intake.close(); // first: it adds jobs through rt.queues
       await roomSweep.close();
       // Stop taking jobs and let running ones finish; past the grace period, hand them back (another worker
